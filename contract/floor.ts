@@ -1,0 +1,98 @@
+/**
+ * The protocol floor: the fewest framing bytes each transport must spend to carry one feed
+ * message, computed from the specifications (RFC 6455 §5.2, WHATWG HTML §9.2, RFC 9112).
+ * The lab shows it beside the measured overhead, so a student sees what is protocol and what
+ * is habit (headers, heartbeats, chunking).
+ */
+import type { TransportName } from './index.js';
+
+export interface FloorPart {
+  name: string;
+  bytes: number;
+}
+
+export interface Floor {
+  /** Framing bytes per delivered message (payload excluded). */
+  total: number;
+  parts: FloorPart[];
+}
+
+export interface FloorInput {
+  /** Bytes of the message JSON. */
+  payloadBytes: number;
+  /** Epoch and seq of a typical message, for the SSE `id:` line and the poll cursor. */
+  epoch?: string;
+  seq?: number;
+  /** Messages carried by one poll answer on average (polls amortize their request over these). */
+  messagesPerResponse?: number;
+}
+
+/** RFC 6455 §5.2: 2-byte header, +2 for 126…65 535 bytes, +8 beyond. */
+export function wsFrameHeaderBytes(payloadBytes: number, masked = false): number {
+  const base = payloadBytes <= 125 ? 2 : payloadBytes <= 0xffff ? 4 : 10;
+  return base + (masked ? 4 : 0);
+}
+
+/** RFC 9112 §7.1: `<hex size>\r\n` before the chunk data and `\r\n` after it. */
+export function chunkFramingBytes(chunkBytes: number): number {
+  return chunkBytes.toString(16).length + 4;
+}
+
+/** The `id:` field the lab's SSE stream sends: `id: <epoch>:<seq>\n`. */
+export function sseIdLine(epoch: string, seq: number): string {
+  return `id: ${epoch}:${seq}\n`;
+}
+
+const utf8 = (text: string): number => new TextEncoder().encode(text).length;
+
+function part(name: string, text: string): FloorPart {
+  return { name, bytes: utf8(text) };
+}
+
+/** The smallest legal HTTP/1.1 poll: request line + Host, status line + Content-Length, JSON envelope. */
+function pollFloor(route: string, input: FloorInput): Floor {
+  const epoch = input.epoch ?? 'q7k2';
+  const seq = input.seq ?? 1;
+  const perResponse = Math.max(1, input.messagesPerResponse ?? 1);
+  const envelope = `{"epoch":"${epoch}","head":${seq},"messages":[]}`;
+  const body = utf8(envelope) + input.payloadBytes * perResponse + (perResponse - 1);
+  const exchange = [
+    part('request line', `GET ${route}?since=${seq - 1}&epoch=${epoch} HTTP/1.1\r\n`),
+    part('Host header', 'Host: 127.0.0.1\r\n'),
+    part('end of request headers', '\r\n'),
+    part('status line', 'HTTP/1.1 200 OK\r\n'),
+    part('Content-Length header', `Content-Length: ${body}\r\n`),
+    part('end of response headers', '\r\n'),
+    part('JSON envelope', envelope),
+  ];
+  // The request, the headers and the envelope are paid once per answer, shared by its messages.
+  const parts = exchange.map((p) => ({ name: p.name, bytes: p.bytes / perResponse }));
+  if (perResponse > 1) parts.push({ name: 'commas between messages', bytes: (perResponse - 1) / perResponse });
+  return { total: parts.reduce((sum, p) => sum + p.bytes, 0), parts };
+}
+
+export function floorOverhead(transport: TransportName, input: FloorInput): Floor {
+  const epoch = input.epoch ?? 'q7k2';
+  const seq = input.seq ?? 1;
+  switch (transport) {
+    case 'websocket': {
+      const parts = [{ name: 'frame header (server→client, unmasked)', bytes: wsFrameHeaderBytes(input.payloadBytes) }];
+      return { total: parts[0].bytes, parts };
+    }
+    case 'sse': {
+      const event = `${sseIdLine(epoch, seq)}data: ${'x'.repeat(input.payloadBytes)}\n\n`;
+      const parts = [
+        part('id line', sseIdLine(epoch, seq)),
+        part('"data: " field name', 'data: '),
+        part('line end + blank line', '\n\n'),
+        // HTTP/1.1 has no length for a stream, so each write is a chunk (RFC 9112 §7.1).
+        { name: 'HTTP/1.1 chunk framing', bytes: chunkFramingBytes(utf8(event)) },
+      ];
+      return { total: parts.reduce((sum, p) => sum + p.bytes, 0), parts };
+    }
+    case 'short-poll':
+      return pollFloor('/api/poll', input);
+    case 'long-poll':
+      return pollFloor('/api/long-poll', input);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The wire contract v1 (DESIGN.md §2–4): names, shapes and limits shared by the server,
+ * the dashboard and the scenario runner. Nothing here touches the network.
+ */
+
+/** Transport names, everywhere (routes aside). Iterate this instead of naming transports by hand. */
+export const TRANSPORTS = ['short-poll', 'long-poll', 'sse', 'websocket'] as const;
+export type TransportName = (typeof TRANSPORTS)[number];
+
+export function isTransportName(value: unknown): value is TransportName {
+  return typeof value === 'string' && (TRANSPORTS as readonly string[]).includes(value);
+}
+
+/** The route each transport is served on. */
+export const ROUTES: Record<TransportName, string> = {
+  'short-poll': '/api/poll',
+  'long-poll': '/api/long-poll',
+  sse: '/api/sse',
+  websocket: '/api/ws',
+};
+
+/** One feed message. Serialized once per publish; every transport carries that same text. */
+export interface FeedMessage<D = unknown> {
+  epoch: string;
+  seq: number;
+  /** Publish time, ms since the Unix epoch, sub-millisecond precision. */
+  ts: number;
+  data: D;
+}
+
+/** Why a client's cursor could not be honoured exactly. A gap is never silent. */
+export type ResetReason = 'evicted' | 'epoch' | 'future';
+
+export interface ResetNotice {
+  reason: ResetReason;
+  /** The epoch the messages that follow belong to. */
+  epoch: string;
+  /** How many messages the client missed, when the server can know (same epoch, evicted). */
+  missed?: number;
+  /** The first seq that follows the reset (or head + 1 when only live messages follow). */
+  from: number;
+}
+
+/** Body of `GET /api/poll` and `GET /api/long-poll`. */
+export interface PollResponse {
+  epoch: string;
+  head: number;
+  messages: FeedMessage[];
+  reset?: ResetNotice;
+}
+
+export type FeedMode = 'steady' | 'bursty';
+
+/** `GET /api/feed`; `PUT /api/feed` takes any subset of `FeedSettings`. */
+export interface FeedState {
+  epoch: string;
+  head: number;
+  oldest: number;
+  /** Messages per second the ticker publishes (fractional rates allowed: 0.2 = one every 5 s). */
+  rate: number;
+  /** Size of the whole message JSON the ticker makes, within a few bytes. */
+  payloadBytes: number;
+  mode: FeedMode;
+  running: boolean;
+  /** How many messages are kept for resume. */
+  retention: number;
+}
+
+export type FeedSettings = Partial<Pick<FeedState, 'rate' | 'payloadBytes' | 'mode' | 'running'>>;
+
+export const FEED_LIMITS = {
+  maxRate: 10_000,
+  minPayloadBytes: 64,
+  maxPayloadBytes: 65_536,
+} as const;
+
+/** Query parameters every transport accepts. */
+export const SINCE_PATTERN = '^[0-9]{1,15}$';
+export const EPOCH_PATTERN = '^[0-9a-z]{1,16}$';
+export const CLIENT_PATTERN = '^[0-9A-Za-z_.-]{1,64}$';
+
+export const LONG_POLL_TIMEOUT = { min: 0, max: 60_000, default: 25_000 } as const;
+export const POLL_LIMIT = { min: 1, max: 10_000, default: 1_000 } as const;
+
+/** WebSocket close codes (DESIGN.md §3). */
+export const CLOSE_CODES = {
+  normal: 1000,
+  policy: 1008,
+  tooBig: 1009,
+  serverRestart: 1012,
+  slowConsumer: 4001,
+  badRequest: 4400,
+  rate: 4429,
+} as const;
+
+/** Control frames on the WebSocket. Feed messages are plain `FeedMessage` JSON (no `type`). */
+export type WsServerControl =
+  | { type: 'hello'; epoch: string; head: number; oldest: number; client: string | null }
+  | ({ type: 'reset' } & ResetNotice)
+  | { type: 'echo'; [key: string]: unknown }
+  | { type: 'error'; code: string; message: string };
+
+export type WsClientFrame = { type: 'publish'; data: unknown } | { type: 'echo'; [key: string]: unknown };
+
+/** Wire accounting of one transport (or one client's use of it). DESIGN.md §4. */
+export interface TransportCounters {
+  /** Open now: WebSockets, SSE streams, held long polls. */
+  connections: number;
+  /** HTTP requests received, SSE request and WebSocket upgrade included. */
+  requests: number;
+  /** Poll and long-poll answers that carried no message. */
+  emptyResponses: number;
+  /** Feed messages delivered, and their JSON bytes. */
+  messages: number;
+  payloadBytes: number;
+  resets: number;
+  /** The server's view of the TCP socket: in = from the client. */
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** Bytes per delivered message, measured, beside the protocol floor (see contract/floor.ts). */
+export interface OverheadReport {
+  /** Mean payload (message JSON) bytes per delivered message. */
+  payloadPerMessage: number;
+  /** Measured bytes on the wire (in + out) per delivered message. */
+  wirePerMessage: number;
+  /** wirePerMessage − payloadPerMessage. */
+  overheadPerMessage: number;
+  /** The least the protocol could spend on framing one message of that size. */
+  floorOverheadPerMessage: number;
+}
+
+export interface TransportStats extends TransportCounters {
+  overhead: OverheadReport | null;
+}
+
+export interface StatsResponse {
+  /** The clock the counters were read at, ms since the Unix epoch. */
+  now: number;
+  client: string | null;
+  transports: Record<TransportName, TransportStats>;
+  /** Traffic of everything else (dashboard, stats stream, static files), kept apart. */
+  other: Pick<TransportCounters, 'requests' | 'bytesIn' | 'bytesOut'>;
+}
+
+export function emptyCounters(): TransportCounters {
+  return {
+    connections: 0,
+    requests: 0,
+    emptyResponses: 0,
+    messages: 0,
+    payloadBytes: 0,
+    resets: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+  };
+}
+
+/** Stable error codes the server answers with (Fastify's JSON error shape, `code` field). */
+export const ERROR_CODES = {
+  badCursor: 'LAB_BAD_CURSOR',
+  futureCursor: 'LAB_FUTURE_CURSOR',
+  badTimeout: 'LAB_BAD_TIMEOUT',
+  foreignOrigin: 'LAB_FOREIGN_ORIGIN',
+  badFrame: 'LAB_BAD_FRAME',
+  unknownType: 'LAB_UNKNOWN_TYPE',
+  tooManyConnections: 'LAB_TOO_MANY_CONNECTIONS',
+} as const;

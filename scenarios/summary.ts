@@ -1,0 +1,86 @@
+/**
+ * The shape of `results/<scenario>/<timestamp>/summary.json` (DESIGN.md §5): the source of truth.
+ * Every table, chart and report is drawn from it and nothing else.
+ */
+import type { TransportName } from '../contract/index.js';
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+  /** The HDR histogram (hdr-histogram-js), compressed base64, in microseconds. */
+  histogram: string;
+}
+
+export interface TransportSummary {
+  clients: number;
+  /** Distinct feed messages delivered, summed over clients. */
+  delivered: number;
+  /** What the clients should have received (sum over clients of the seqs published while they listened). */
+  expected: number;
+  lost: number;
+  duplicates: number;
+  reordered: number;
+  resets: number;
+  /** Event age: client receive time − message `ts`, same clock domain, milliseconds. */
+  latencyMs: LatencySummary;
+  requests: number;
+  emptyResponses: number;
+  /** Wire bytes, as counted at the clients' TCP sockets (in = to the server). */
+  bytesIn: number;
+  bytesOut: number;
+  /** The same, as the server's own accounting saw it (for cross-checking). */
+  server: { bytesIn: number; bytesOut: number; requests: number; emptyResponses: number; messages: number };
+  payloadBytes: number;
+  /** (bytesIn + bytesOut) / delivered. */
+  bytesPerMessage: number;
+  /** payloadBytes / delivered. */
+  payloadPerMessage: number;
+  /** The protocol floor of framing overhead for one message of that size (contract/floor.ts). */
+  floorOverheadPerMessage: number;
+  requestsPerMessage: number;
+  /** Deliveries per second over the run, one bucket a second, for the timeline chart. */
+  timeline: number[];
+  /** Mean time from a forced drop until the next message arrives, ms (reconnect scenarios). */
+  recoveryMs?: number;
+}
+
+/** One point of a sweep: a parameter value and the per-transport result at it. */
+export interface SweepPoint {
+  /** The swept parameter's value (poll interval ms, payload bytes, clients per transport…). */
+  value: number;
+  transports: Partial<Record<TransportName, TransportSummary>>;
+  /** A prediction for this point, where the scenario has a model (e.g. T/2 latency). */
+  predicted?: Partial<Record<TransportName, Record<string, number>>>;
+  server: { cpuMs: number; rssMaxBytes: number };
+}
+
+export interface Summary {
+  scenario: string;
+  description: string;
+  params: Record<string, unknown>;
+  startedAt: string;
+  durationMs: number;
+  machine: { cpus: number; cpuModel: string; totalMemBytes: number; node: string; platform: string };
+  /** The clock domain latencies are measured in. */
+  clock: string;
+  transports: Partial<Record<TransportName, TransportSummary>>;
+  /** Present for sweep scenarios: one entry per swept value; `transports` then holds the last point. */
+  sweep?: { parameter: string; unit: string; points: SweepPoint[] };
+  /** HTTP capacity phase (autocannon), when the scenario has one. */
+  capacity?: {
+    route: string;
+    connections: number;
+    durationS: number;
+    requestsPerSec: number;
+    latencyMs: { p50: number; p99: number };
+    baseline?: { name: string; requestsPerSec: number; ratio: number };
+  }[];
+  server: { cpuMs: number; rssMaxBytes: number; cpuUsPerDelivered: number };
+  phases: { name: string; startMs: number; endMs: number; cpuMs: number; rssMaxBytes: number }[];
+  expectations: { text: string; pass: boolean; detail?: string }[];
+}

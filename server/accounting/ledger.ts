@@ -1,0 +1,54 @@
+/**
+ * The counters of DESIGN.md §4, per transport and per client id. Everything else the server
+ * serves (dashboard files, stats, feed control) is kept in `other`, never mixed into a transport.
+ */
+import { emptyCounters, TRANSPORTS, type TransportCounters, type TransportName } from '../../contract/index.js';
+
+/** Where a piece of traffic belongs: one of the four transports, or everything else. */
+export type Bucket = TransportName | 'other';
+
+export interface Attribution {
+  bucket: Bucket;
+  client: string | null;
+}
+
+type CounterName = keyof TransportCounters;
+type Counters = Record<Bucket, TransportCounters>;
+
+/** Client ids remembered at most; the least recently active is forgotten first. */
+const MAX_CLIENTS = 10_000;
+
+function emptyBuckets(): Counters {
+  const out = { other: emptyCounters() } as Counters;
+  for (const transport of TRANSPORTS) out[transport] = emptyCounters();
+  return out;
+}
+
+export class Ledger {
+  private readonly totals = emptyBuckets();
+  private readonly clients = new Map<string, Counters>();
+
+  add(who: Attribution, counter: CounterName, amount: number): void {
+    if (amount === 0) return;
+    this.totals[who.bucket][counter] += amount;
+    if (who.client === null) return;
+    let counters = this.clients.get(who.client);
+    if (counters) {
+      this.clients.delete(who.client); // re-insert: Map order is our recency order
+    } else {
+      counters = emptyBuckets();
+      if (this.clients.size >= MAX_CLIENTS) {
+        const oldest = this.clients.keys().next().value;
+        if (oldest !== undefined) this.clients.delete(oldest);
+      }
+    }
+    this.clients.set(who.client, counters);
+    counters[who.bucket][counter] += amount;
+  }
+
+  /** A copy of the counters, of everyone or of one client (all zero for a client never seen). */
+  read(client: string | null = null): Counters {
+    const source = client === null ? this.totals : (this.clients.get(client) ?? emptyBuckets());
+    return structuredClone(source);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * `GET /metrics` in Prometheus text format: the ledger's counters, open connections and the
+ * event-loop delay. One prom-client Registry per app, so two apps in one process never collide.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { TRANSPORTS, type TransportCounters } from '../../contract/index.js';
+import type { Lab } from '../lab.js';
+
+type CounterField = Exclude<keyof TransportCounters, 'connections'>;
+
+const COUNTERS: Record<CounterField, string> = {
+  requests: 'HTTP requests received (SSE request and WebSocket upgrade included)',
+  emptyResponses: 'poll and long-poll answers that carried no message',
+  messages: 'feed messages delivered',
+  payloadBytes: 'message JSON bytes delivered',
+  resets: 'reset notices sent (a cursor that could not be honoured exactly)',
+  bytesIn: 'bytes read from clients at the TCP socket',
+  bytesOut: 'bytes written to clients at the TCP socket',
+};
+
+const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+export function createMetrics(lab: Lab): { registry: Registry; stop: () => void } {
+  const registry = new Registry();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+
+  for (const [field, help] of Object.entries(COUNTERS) as [CounterField, string][]) {
+    // Counters only go up; each scrape adds what the ledger gained since the last one.
+    const seen = new Map<string, number>();
+    new Counter({
+      name: `lab_${snake(field)}_total`,
+      help,
+      labelNames: ['transport'],
+      registers: [registry],
+      collect() {
+        lab.meter.settleAll();
+        const totals = lab.ledger.read();
+        for (const transport of TRANSPORTS) {
+          const value = totals[transport][field];
+          this.inc({ transport }, value - (seen.get(transport) ?? 0));
+          seen.set(transport, value);
+        }
+      },
+    });
+  }
+  new Gauge({
+    name: 'lab_connections',
+    help: 'open WebSockets, SSE streams and held long polls',
+    labelNames: ['transport'],
+    registers: [registry],
+    collect() {
+      const totals = lab.ledger.read();
+      for (const transport of TRANSPORTS) this.set({ transport }, totals[transport].connections);
+    },
+  });
+  new Gauge({
+    name: 'lab_tcp_sockets',
+    help: 'TCP sockets open to the server',
+    registers: [registry],
+    collect() {
+      this.set(lab.meter.openSockets);
+    },
+  });
+  new Gauge({
+    name: 'lab_feed_head',
+    help: 'seq of the newest feed message',
+    registers: [registry],
+    collect() {
+      this.set(lab.feed.head);
+    },
+  });
+  new Gauge({
+    name: 'lab_event_loop_delay_seconds',
+    help: 'event-loop delay since the last scrape',
+    labelNames: ['quantile'],
+    registers: [registry],
+    collect() {
+      for (const q of [50, 90, 99]) this.set({ quantile: String(q / 100) }, loopDelay.percentile(q) / 1e9);
+      this.set({ quantile: '1' }, loopDelay.max / 1e9);
+      loopDelay.reset();
+    },
+  });
+  return { registry, stop: () => loopDelay.disable() };
+}

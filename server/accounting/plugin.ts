@@ -1,0 +1,87 @@
+/**
+ * Wire accounting, hooked into every request: bytes at the socket attributed per request,
+ * request counts, and the routes that report them (`/api/stats`, its live stream for the
+ * dashboard, `/metrics`) plus the one-click fault (`POST /api/clients/:client/cut`).
+ * The stats routes are not transports, so their own traffic lands in `other`, never in the four.
+ */
+import type { FastifyInstance } from 'fastify';
+import { CLIENT_PATTERN, isTransportName } from '../../contract/index.js';
+import { BadCursorError } from '../errors.js';
+import { attributionOf, type Lab } from '../lab.js';
+import { checkOrigin } from '../origin.js';
+import { parseBoundedInt, parseClient, type RawQuery } from '../query.js';
+import { createMetrics } from './metrics.js';
+import { statsReport } from './report.js';
+
+const CLIENT = new RegExp(CLIENT_PATTERN);
+
+export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> {
+  app.server.on('connection', (socket) => lab.meter.track(socket));
+
+  app.addHook('onRequest', async (request, reply) => {
+    const who = attributionOf(request);
+    const socket = request.raw.socket;
+    lab.meter.begin(socket, who);
+    lab.ledger.add(who, 'requests', 1);
+    // Settle at the end of the response, so the next request on this keep-alive socket starts clean.
+    // (An upgraded WebSocket keeps its attribution until the socket closes.)
+    reply.raw.once('finish', () => lab.meter.settleSocket(socket));
+  });
+
+  app.get('/api/stats', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return statsReport(lab, parseClient(request.query as RawQuery));
+  });
+
+  // Live stats for the dashboard: one SSE stream, counted in `other`.
+  app.get('/api/stats/stream', (request, reply) => {
+    const query = request.query as RawQuery;
+    const clients = (typeof query.clients === 'string' ? query.clients.split(',') : [])
+      .filter((id) => CLIENT.test(id))
+      .slice(0, 16);
+    const interval = parseBoundedInt(
+      query,
+      'interval',
+      { min: 100, max: 10_000, default: 500 },
+      (m) => new BadCursorError(m),
+    );
+    const res = reply.raw;
+    reply.hijack();
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    });
+    const push = () => {
+      const perClient = Object.fromEntries(clients.map((id) => [id, statsReport(lab, id)]));
+      res.write(`data: ${JSON.stringify({ totals: statsReport(lab, null), clients: perClient })}\n\n`);
+    };
+    push();
+    const timer = setInterval(push, interval);
+    const release = lab.streams.add({ who: { bucket: 'other', client: null }, close: () => res.end() });
+    res.once('close', () => {
+      clearInterval(timer);
+      release();
+    });
+  });
+
+  const metrics = createMetrics(lab);
+  app.addHook('onClose', async () => metrics.stop());
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  app.post('/api/clients/:client/cut', async (request) => {
+    checkOrigin(request, lab.options.allowedOrigins);
+    const { client } = request.params as { client: string };
+    const transport = (request.query as RawQuery).transport;
+    if (!CLIENT.test(client)) throw new BadCursorError(`client must match ${CLIENT_PATTERN}`);
+    if (transport !== undefined && !isTransportName(transport))
+      throw new BadCursorError(`unknown transport ${String(transport)}`);
+    const cut = lab.meter.destroyWhere(
+      (who) => who.client === client && (transport === undefined || who.bucket === transport),
+    );
+    return { client, transport: transport ?? null, socketsCut: cut };
+  });
+}

@@ -1,0 +1,47 @@
+/** Turns the ledger's counters into the `/api/stats` shape, with overhead beside the protocol floor. */
+
+import { floorOverhead } from '../../contract/floor.js';
+import {
+  type OverheadReport,
+  type StatsResponse,
+  TRANSPORTS,
+  type TransportCounters,
+  type TransportName,
+  type TransportStats,
+} from '../../contract/index.js';
+import type { Lab } from '../lab.js';
+
+export function overheadOf(
+  transport: TransportName,
+  counters: TransportCounters,
+  epoch: string,
+  head: number,
+): OverheadReport | null {
+  if (counters.messages === 0) return null;
+  const payloadPerMessage = counters.payloadBytes / counters.messages;
+  const wirePerMessage = (counters.bytesIn + counters.bytesOut) / counters.messages;
+  const answersWithMessages = counters.requests - counters.emptyResponses;
+  const floor = floorOverhead(transport, {
+    payloadBytes: Math.round(payloadPerMessage),
+    epoch,
+    seq: Math.max(1, head),
+    messagesPerResponse: answersWithMessages > 0 ? counters.messages / answersWithMessages : 1,
+  });
+  return {
+    payloadPerMessage,
+    wirePerMessage,
+    overheadPerMessage: wirePerMessage - payloadPerMessage,
+    floorOverheadPerMessage: floor.total,
+  };
+}
+
+export function statsReport(lab: Lab, client: string | null): StatsResponse {
+  lab.meter.settleAll();
+  const counters = lab.ledger.read(client);
+  const transports = {} as Record<TransportName, TransportStats>;
+  for (const name of TRANSPORTS) {
+    transports[name] = { ...counters[name], overhead: overheadOf(name, counters[name], lab.feed.epoch, lab.feed.head) };
+  }
+  const { requests, bytesIn, bytesOut } = counters.other;
+  return { now: Date.now(), client, transports, other: { requests, bytesIn, bytesOut } };
+}

@@ -1,0 +1,87 @@
+/**
+ * Builds the lab's Fastify app. Only server/main.ts listens and handles signals; tests and the
+ * scenario runner build their own app (or process) from here.
+ */
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { TRANSPORTS } from '../contract/index.js';
+import { Ledger } from './accounting/ledger.js';
+import { accounting } from './accounting/plugin.js';
+import { WireMeter } from './accounting/wire-meter.js';
+import { type LabOptions, MAX_BODY_BYTES, resolveOptions } from './config.js';
+import { Feed } from './feed/feed.js';
+import { feedRoutes } from './feed/routes.js';
+import { Ticker } from './feed/ticker.js';
+import { type Lab, StreamRegistry } from './lab.js';
+import { transports } from './transports/index.js';
+
+/** How long shutdown waits for streams to say goodbye (1012 frames, final long-poll answers). */
+const DRAIN_MS = 1_000;
+
+export async function buildApp(partial: Partial<LabOptions> = {}): Promise<FastifyInstance> {
+  const options = resolveOptions(partial);
+  const app = Fastify({
+    logger: options.logger,
+    bodyLimit: MAX_BODY_BYTES,
+    // Close keep-alive sockets on app.close(), or it waits for idle clients.
+    forceCloseConnections: true,
+    // Slowloris: a client has headersTimeoutMs for its headers and requestTimeoutMs for its whole
+    // request. Node checks these every connectionsCheckingInterval (30 s by default), hence `http`.
+    requestTimeout: options.requestTimeoutMs,
+    http: {
+      headersTimeout: options.headersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, options.headersTimeoutMs),
+    },
+  });
+
+  const ledger = new Ledger();
+  const feed = new Feed(options.retention);
+  const lab: Lab = {
+    options,
+    feed,
+    ticker: new Ticker(feed, options),
+    ledger,
+    meter: new WireMeter(ledger),
+    streams: new StreamRegistry(ledger),
+    closing: false,
+  };
+  app.decorate('lab', lab);
+  // Bodies are JSON or nothing: anything else is a 415, not a string quietly accepted.
+  app.removeContentTypeParser('text/plain');
+
+  // Shutdown: stop the ticker, then end every stream its own way — pending long polls get a
+  // 200 with no messages, SSE streams end, WebSockets close 1012 — and give them a moment to flush.
+  app.addHook('preClose', async () => {
+    lab.closing = true;
+    lab.ticker.stop();
+    lab.streams.closeAll();
+    const deadline = Date.now() + DRAIN_MS;
+    while (lab.streams.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  });
+
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: MAX_BODY_BYTES },
+    // The default preClose closes sockets with 1005; ours (above) already sent 1012.
+    preClose(done) {
+      for (const client of this.websocketServer.clients) client.terminate();
+      this.websocketServer.close(() => done());
+    },
+  });
+  await accounting(app, lab);
+  await feedRoutes(app, lab);
+  for (const name of TRANSPORTS) await transports[name].register(app, lab);
+
+  if (options.webRoot && existsSync(options.webRoot)) {
+    await app.register(fastifyStatic, { root: options.webRoot });
+  } else {
+    app.get('/', async (_request, reply) =>
+      reply
+        .type('text/plain')
+        .send('Transport Lab: the dashboard is not built. Run `npm start` (it builds web/ first).\n'),
+    );
+  }
+  return app;
+}

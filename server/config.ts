@@ -1,0 +1,88 @@
+/** The lab's options: one place for defaults, checked once when the app is built. */
+import { FEED_LIMITS, type FeedMode } from '../contract/index.js';
+
+export interface LabOptions {
+  /** Messages kept for resume. */
+  retention: number;
+  /** Ticker start-up settings. */
+  rate: number;
+  payloadBytes: number;
+  mode: FeedMode;
+  running: boolean;
+  /** SSE `:` comment interval. */
+  sseHeartbeatMs: number;
+  /** SSE `retry:` advice to EventSource. */
+  sseRetryMs: number;
+  /** WebSocket ping interval; a peer that has not answered the previous ping is terminated. */
+  wsPingMs: number;
+  /** Outgoing bytes a stream may have queued before it counts as a slow consumer and is cut. */
+  slowConsumerBytes: number;
+  /** Incoming WebSocket frames per second (token bucket, burst = 2 s worth) before close 4429. */
+  wsFramesPerSecond: number;
+  /** Open streams (WebSocket, SSE, held long polls) across the server. */
+  maxStreams: number;
+  /** Origins allowed besides the server's own (`http://host:port`). */
+  allowedOrigins: string[];
+  /** Slowloris bounds: time for a client's request headers, and for its whole request. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Log requests (off in tests and scenarios: logging skews the numbers). */
+  logger: boolean;
+  /** Serve the built dashboard from this folder, if it exists. */
+  webRoot: string | null;
+}
+
+export const DEFAULT_OPTIONS: LabOptions = {
+  retention: 10_000,
+  rate: 1,
+  payloadBytes: 128,
+  mode: 'steady',
+  running: false,
+  sseHeartbeatMs: 15_000,
+  sseRetryMs: 1_000,
+  wsPingMs: 25_000,
+  slowConsumerBytes: 1024 * 1024,
+  wsFramesPerSecond: 100,
+  maxStreams: 10_000,
+  allowedOrigins: [],
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  logger: false,
+  webRoot: null,
+};
+
+export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {
+  const options = { ...DEFAULT_OPTIONS, ...partial };
+  const positive = [
+    'retention',
+    'sseHeartbeatMs',
+    'sseRetryMs',
+    'wsPingMs',
+    'slowConsumerBytes',
+    'wsFramesPerSecond',
+    'maxStreams',
+    'headersTimeoutMs',
+    'requestTimeoutMs',
+  ] as const;
+  for (const key of positive) {
+    if (!Number.isInteger(options[key]) || options[key] <= 0) {
+      throw new Error(`Lab option ${key} must be a positive integer, got ${options[key]}`);
+    }
+  }
+  if (!(options.rate >= 0 && options.rate <= FEED_LIMITS.maxRate)) {
+    throw new Error(`Lab option rate must be within 0…${FEED_LIMITS.maxRate} messages/s, got ${options.rate}`);
+  }
+  if (
+    !Number.isInteger(options.payloadBytes) ||
+    options.payloadBytes < FEED_LIMITS.minPayloadBytes ||
+    options.payloadBytes > FEED_LIMITS.maxPayloadBytes
+  ) {
+    throw new Error(
+      `Lab option payloadBytes must be within ${FEED_LIMITS.minPayloadBytes}…${FEED_LIMITS.maxPayloadBytes}, got ${options.payloadBytes}`,
+    );
+  }
+  return options;
+}
+
+/** Body and WebSocket frame limit (DESIGN.md §6). */
+export const MAX_BODY_BYTES = 64 * 1024;

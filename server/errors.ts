@@ -1,0 +1,21 @@
+/** Errors the lab answers with, declared once, each with a stable code (Fastify's JSON error shape). */
+import createError from '@fastify/error';
+import { ERROR_CODES } from '../contract/index.js';
+
+export const BadCursorError = createError<[string]>(ERROR_CODES.badCursor, 'Bad cursor: %s', 400);
+export const FutureCursorError = createError<[number, number]>(
+  ERROR_CODES.futureCursor,
+  'Cursor since=%s is ahead of the feed head %s: this server never sent it',
+  400,
+);
+export const BadTimeoutError = createError<[string]>(ERROR_CODES.badTimeout, 'Bad timeout: %s', 400);
+export const ForeignOriginError = createError<[string]>(
+  ERROR_CODES.foreignOrigin,
+  'Origin %s is not this server: refused (CORS does not protect a WebSocket handshake)',
+  403,
+);
+export const TooManyConnectionsError = createError<[number]>(
+  ERROR_CODES.tooManyConnections,
+  'The server holds its limit of %s open connections: try again later',
+  503,
+);

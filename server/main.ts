@@ -1,0 +1,73 @@
+/**
+ * Starts the lab: `npm start` (PORT, HOST and the other options from the environment or flags,
+ * e.g. `--port 3001 --host 0.0.0.0 --rate 5`). Handles SIGINT/SIGTERM: pending long polls are
+ * answered, SSE streams ended, WebSockets closed 1012, and the process exits within 5 s.
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildApp } from './app.js';
+import type { LabOptions } from './config.js';
+
+const EXIT_DEADLINE_MS = 5_000;
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    rate: { type: 'string' },
+    'payload-bytes': { type: 'string' },
+    retention: { type: 'string' },
+    paused: { type: 'boolean' },
+    log: { type: 'boolean' },
+    'allow-origin': { type: 'string', multiple: true },
+  },
+});
+
+const env = process.env;
+const number = (flag: string | undefined, variable: string | undefined): number | undefined =>
+  (flag ?? variable) ? Number(flag ?? variable) : undefined;
+
+const options: Partial<LabOptions> = {
+  running: !(values.paused ?? env.PAUSED === '1'),
+  logger: values.log ?? env.LOG === '1',
+  webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)),
+  allowedOrigins: values['allow-origin'] ?? (env.ALLOW_ORIGINS ? env.ALLOW_ORIGINS.split(',') : []),
+};
+for (const [key, value] of [
+  ['rate', number(values.rate, env.RATE)],
+  ['payloadBytes', number(values['payload-bytes'], env.PAYLOAD_BYTES)],
+  ['retention', number(values.retention, env.RETENTION)],
+] as const) {
+  if (value !== undefined) options[key] = value;
+}
+const port = number(values.port, env.PORT) ?? 3000;
+const host = values.host ?? env.HOST ?? '127.0.0.1';
+
+const app = await buildApp(options);
+await app.listen({ port, host });
+const address = app.server.address();
+const shown =
+  typeof address === 'object' && address
+    ? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
+    : String(address);
+// One line a script can wait for (the scenario runner does).
+console.log(`Transport Lab listening on ${shown} (epoch ${app.lab.feed.epoch})`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => {
+      console.error(`Transport Lab: not closed within ${EXIT_DEADLINE_MS} ms, exiting anyway`);
+      process.exit(1);
+    }, EXIT_DEADLINE_MS).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}

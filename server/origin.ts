@@ -1,0 +1,22 @@
+/**
+ * Origin check for WebSocket upgrades and publishes. CORS does not protect a WebSocket handshake
+ * (RFC 6455 §10.2: the server should check Origin), so a page on another site could otherwise
+ * open a socket to a lab on a student's machine. No Origin (curl, Node clients) is allowed.
+ */
+import type { FastifyRequest } from 'fastify';
+import { ForeignOriginError } from './errors.js';
+
+export function isSameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+export function checkOrigin(request: FastifyRequest, allowed: readonly string[]): void {
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  if (isSameOrigin(origin, request.headers.host) || allowed.includes(origin)) return;
+  throw new ForeignOriginError(origin);
+}

@@ -1,0 +1,61 @@
+/**
+ * Long polling: `GET /api/long-poll` answers as soon as one message is newer than the cursor, or
+ * after `timeout` ms with no messages. A held poll is an open stream: it counts toward the
+ * connection bound, frees its waiter the moment the client goes away, and on shutdown is
+ * answered 200 with nothing, so the client simply polls again.
+ */
+import { LONG_POLL_TIMEOUT, POLL_LIMIT, ROUTES } from '../../contract/index.js';
+import { BadCursorError, BadTimeoutError, FutureCursorError, TooManyConnectionsError } from '../errors.js';
+import { attributionOf } from '../lab.js';
+import { parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
+import { pollAnswer } from './poll-answer.js';
+import { defineTransport } from './transport.js';
+
+export default defineTransport('long-poll', async (app, lab) => {
+  const { feed, ledger, streams } = lab;
+
+  app.get(ROUTES['long-poll'], { config: { transport: 'long-poll' } }, (request, reply) => {
+    const query = request.query as RawQuery;
+    parseClient(query);
+    const cursor = parseCursor(query);
+    const timeout = parseBoundedInt(query, 'timeout', LONG_POLL_TIMEOUT, (message) => new BadTimeoutError(message));
+    const limit = parseBoundedInt(query, 'limit', POLL_LIMIT, (message) => new BadCursorError(message));
+    const who = attributionOf(request);
+    reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
+
+    const resolution = feed.resolve(cursor, limit);
+    if (resolution.kind === 'future') throw new FutureCursorError(cursor?.since ?? 0, resolution.head);
+    if (resolution.entries.length > 0 || resolution.reset !== null || timeout === 0) {
+      return reply.send(pollAnswer(ledger, who, feed.epoch, feed.head, resolution.entries, resolution.reset));
+    }
+    if (lab.closing || streams.size >= lab.options.maxStreams)
+      throw new TooManyConnectionsError(lab.options.maxStreams);
+
+    // Nothing newer yet: hold the request. "Live only" waits for the next message after now.
+    const since = cursor?.since ?? feed.head;
+    let settled = false;
+    const finish = (body: string | null) => {
+      if (settled) return;
+      settled = true;
+      unsubscribe();
+      clearTimeout(timer);
+      release();
+      if (body !== null) reply.send(body);
+    };
+    const unsubscribe = feed.subscribe(() => {
+      finish(pollAnswer(ledger, who, feed.epoch, feed.head, feed.after(since, limit), null));
+    });
+    const timer = setTimeout(() => finish(pollAnswer(ledger, who, feed.epoch, feed.head, [], null)), timeout);
+    const release = streams.add({
+      who,
+      close: () => {
+        reply.header('connection', 'close');
+        finish(pollAnswer(ledger, who, feed.epoch, feed.head, [], null));
+      },
+    });
+    // The client went away (or was cut): free the waiter now, not at the timeout. A response
+    // closes either after it was answered (nothing to do) or because its connection died.
+    reply.raw.once('close', () => finish(null));
+    return reply;
+  });
+});

@@ -1,0 +1,27 @@
+/** Short polling: `GET /api/poll` answers at once with whatever is newer than the cursor (maybe nothing). */
+import { POLL_LIMIT, ROUTES } from '../../contract/index.js';
+import { BadCursorError, FutureCursorError } from '../errors.js';
+import { attributionOf } from '../lab.js';
+import { parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
+import { pollAnswer } from './poll-answer.js';
+import { defineTransport } from './transport.js';
+
+export default defineTransport('short-poll', async (app, lab) => {
+  app.get(ROUTES['short-poll'], { config: { transport: 'short-poll' } }, async (request, reply) => {
+    const query = request.query as RawQuery;
+    parseClient(query);
+    const cursor = parseCursor(query);
+    const limit = parseBoundedInt(query, 'limit', POLL_LIMIT, (message) => new BadCursorError(message));
+    const resolution = lab.feed.resolve(cursor, limit);
+    if (resolution.kind === 'future') throw new FutureCursorError(cursor?.since ?? 0, resolution.head);
+    reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
+    return pollAnswer(
+      lab.ledger,
+      attributionOf(request),
+      lab.feed.epoch,
+      lab.feed.head,
+      resolution.entries,
+      resolution.reset,
+    );
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * WebSocket: `GET /api/ws`. A `hello` frame first, then a `reset` if the cursor was not honoured,
+ * then the backlog and live messages, one text frame each holding the message JSON. Control frames
+ * are JSON with a `type`; the client may send `publish` (into the feed) and `echo` (sent back).
+ *
+ * Bad input never costs the connection unless it must: bad JSON or an unknown type gets an `error`
+ * frame; a bad cursor closes 4400, a flood 4429, a frame over 64 KiB 1009 (ws does that), a
+ * consumer that does not read 4001 (it resumes by cursor), a shutdown 1012.
+ */
+import type { WebSocket } from 'ws';
+import { CLOSE_CODES, ERROR_CODES, ROUTES, type WsServerControl } from '../../contract/index.js';
+import { TooManyConnectionsError } from '../errors.js';
+import type { FeedEntry } from '../feed/feed.js';
+import { attributionOf, countDelivered } from '../lab.js';
+import { checkOrigin } from '../origin.js';
+import { parseClient, parseCursor, type RawQuery } from '../query.js';
+import { defineTransport } from './transport.js';
+
+/** A close frame waits behind queued data; a peer that never reads it is dropped after this. */
+const CLOSE_GRACE_MS = 5_000;
+
+/** Token bucket for incoming frames: `rate` per second, bursts up to two seconds' worth. */
+function frameBudget(rate: number): () => boolean {
+  let tokens = rate * 2;
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    tokens = Math.min(rate * 2, tokens + ((now - last) / 1000) * rate);
+    last = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}
+
+export default defineTransport('websocket', async (app, lab) => {
+  const { feed, ledger, streams, options } = lab;
+
+  app.get(
+    ROUTES.websocket,
+    {
+      websocket: true,
+      config: { transport: 'websocket' },
+      // Refused before the upgrade, with a plain HTTP status: 403 for a foreign page, 503 when full.
+      preValidation: async (request) => {
+        checkOrigin(request, options.allowedOrigins);
+        if (lab.closing || streams.size >= options.maxStreams) throw new TooManyConnectionsError(options.maxStreams);
+      },
+    },
+    (socket: WebSocket, request) => {
+      const who = attributionOf(request);
+      let closing = false;
+      const control = (frame: WsServerControl): void => socket.send(JSON.stringify(frame));
+      const close = (code: number, reason: string): void => {
+        if (closing) return;
+        closing = true;
+        socket.close(code, reason);
+        setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+      };
+      const send = (text: string): void => {
+        if (closing) return;
+        socket.send(text);
+        if (socket.bufferedAmount > options.slowConsumerBytes) {
+          close(CLOSE_CODES.slowConsumer, 'slow consumer: reconnect and resume with your cursor');
+        }
+      };
+      const deliver = (entries: readonly FeedEntry[]): void => {
+        if (closing) return;
+        for (const entry of entries) send(entry.text);
+        countDelivered(ledger, who, entries);
+      };
+
+      // Attach the listener before anything else: frames that arrive first are lost otherwise.
+      const allowFrame = frameBudget(options.wsFramesPerSecond);
+      socket.on('message', (raw, isBinary) => {
+        if (closing) return;
+        if (!allowFrame()) return close(CLOSE_CODES.rate, `more than ${options.wsFramesPerSecond} frames/s`);
+        let frame: unknown;
+        try {
+          if (isBinary) throw new Error('binary frame');
+          frame = JSON.parse(raw.toString());
+        } catch {
+          return control({ type: 'error', code: ERROR_CODES.badFrame, message: 'frames must be JSON text' });
+        }
+        const type = (frame as { type?: unknown } | null)?.type;
+        if (type === 'echo') return control(frame as WsServerControl);
+        if (type === 'publish' && typeof frame === 'object' && frame !== null && 'data' in frame) {
+          feed.publish(frame.data);
+          return;
+        }
+        control({
+          type: 'error',
+          code: ERROR_CODES.unknownType,
+          message: `unknown frame type ${JSON.stringify(type)}: send {"type":"publish","data":…} or {"type":"echo",…}`,
+        });
+      });
+
+      // Heartbeat: ping, and terminate a peer that did not answer the previous ping.
+      let alive = true;
+      socket.on('pong', () => {
+        alive = true;
+      });
+      const heartbeat = setInterval(() => {
+        if (!alive) return socket.terminate();
+        alive = false;
+        socket.ping();
+      }, options.wsPingMs);
+
+      const release = streams.add({ who, close: () => close(CLOSE_CODES.serverRestart, 'server restart') });
+      let unsubscribe = () => {};
+      socket.once('close', () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        release();
+      });
+
+      let cursor: ReturnType<typeof parseCursor>;
+      try {
+        const query = request.query as RawQuery;
+        parseClient(query);
+        cursor = parseCursor(query);
+      } catch (error) {
+        return close(CLOSE_CODES.badRequest, (error as Error).message.slice(0, 123));
+      }
+      control({ type: 'hello', epoch: feed.epoch, head: feed.head, oldest: feed.oldest, client: who.client });
+      const resolution = feed.resolve(cursor);
+      if (resolution.kind === 'future') {
+        return close(CLOSE_CODES.badRequest, `cursor ${cursor?.since} is ahead of head ${resolution.head}`);
+      }
+      if (resolution.reset) {
+        ledger.add(who, 'resets', 1);
+        control({ type: 'reset', ...resolution.reset });
+      }
+      deliver(resolution.entries);
+      // Same turn as the backlog: no publish can fall between the two.
+      unsubscribe = feed.subscribe((entry) => deliver([entry]));
+    },
+  );
+});
