@@ -7,6 +7,7 @@
  * frame; a bad cursor closes 4400, a flood 4429, a frame over 64 KiB 1009 (ws does that), a
  * consumer that does not read 4001 (it resumes by cursor), a shutdown 1012.
  */
+import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { CLOSE_CODES, ERROR_CODES, ROUTES, type WsServerControl } from '../../contract/index.js';
 import { TooManyConnectionsError } from '../errors.js';
@@ -33,8 +34,58 @@ function frameBudget(rate: number): () => boolean {
   };
 }
 
+/** The last opening handshake of each client id, as it was on the wire (for the dashboard's inspector). */
+export interface Handshake {
+  at: number;
+  request: { line: string; headers: [string, string][] };
+  response: { line: string; headers: [string, string][] };
+}
+const MAX_HANDSHAKES = 256;
+
+function pairs(raw: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
+  return out;
+}
+
 export default defineTransport('websocket', async (app, lab) => {
   const { feed, ledger, streams, options } = lab;
+
+  // ws tells us the 101 response lines just before it writes them: keep both sides, per client.
+  const handshakes = new Map<string, Handshake>();
+  app.websocketServer.on('headers', (lines: string[], request: IncomingMessage) => {
+    const client = new URL(request.url ?? '/', 'http://x').searchParams.get('client');
+    if (client === null) return;
+    if (handshakes.size >= MAX_HANDSHAKES) handshakes.delete(handshakes.keys().next().value as string);
+    handshakes.set(client, {
+      at: Date.now(),
+      request: {
+        line: `${request.method} ${request.url} HTTP/${request.httpVersion}`,
+        headers: pairs(request.rawHeaders),
+      },
+      response: {
+        line: lines[0],
+        headers: lines.slice(1).map((line) => {
+          const colon = line.indexOf(':');
+          return [line.slice(0, colon), line.slice(colon + 1).trim()] as [string, string];
+        }),
+      },
+    });
+  });
+  app.get('/api/handshake', async (request, reply) => {
+    const client = parseClient(request.query as RawQuery);
+    const handshake = client === null ? undefined : handshakes.get(client);
+    if (!handshake) {
+      reply.code(404);
+      return {
+        statusCode: 404,
+        code: 'LAB_NO_HANDSHAKE',
+        error: 'Not Found',
+        message: `no WebSocket handshake seen for client ${client}`,
+      };
+    }
+    return handshake;
+  });
 
   app.get(
     ROUTES.websocket,
