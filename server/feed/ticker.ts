@@ -24,6 +24,8 @@ export class Ticker {
   private startedAt = 0;
   private published = 0;
   private counter = 0;
+  /** Bumped by every restart, so a tick in progress notices it was stopped or changed meanwhile. */
+  private generation = 0;
 
   constructor(
     private readonly feed: Feed,
@@ -62,6 +64,7 @@ export class Ticker {
 
   private restart(): void {
     this.stop();
+    this.generation += 1;
     this.startedAt = performance.now();
     this.published = 0;
     if (!this.state.running || this.state.rate <= 0) return;
@@ -84,7 +87,12 @@ export class Ticker {
     let due = Math.floor(elapsedS * rate) - this.published;
     if (mode === 'bursty') due -= due % BURST_SIZE;
     due = Math.min(due, MAX_CATCH_UP);
-    for (let i = 0; i < due; i++) this.feed.publish(this.makeData());
+    const generation = this.generation;
+    for (let i = 0; i < due; i++) {
+      this.feed.publish(this.makeData());
+      // A subscriber may stop or change the ticker from inside publish: honour it at once.
+      if (this.generation !== generation) return;
+    }
     this.published += due;
     if (due === MAX_CATCH_UP) {
       // We fell behind by more than a turn can fix: forget the backlog rather than flood.
