@@ -70,7 +70,7 @@ export type FeedSettings = Partial<Pick<FeedState, 'rate' | 'payloadBytes' | 'mo
 
 export const FEED_LIMITS = {
   maxRate: 10_000,
-  minPayloadBytes: 64,
+  minPayloadBytes: 100,
   maxPayloadBytes: 65_536,
 } as const;
 
