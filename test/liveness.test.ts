@@ -102,7 +102,7 @@ describe('the bound on open streams', () => {
     const sse = await fetch(`${lab.url}/api/sse`);
     expect(sse.status).toBe(200);
     const body = await sse.text(); // the server ends the stream right after saying why
-    expect(body).toMatch(/^retry: 10000\n\nevent: overload\ndata: \{"reason":"too many connections"\}\n\n$/);
+    expect(body).toBe('retry: 10000\nevent: overload\ndata: {"reason":"too many connections","retryMs":10000}\n\n');
 
     first.ws.close();
     second.ws.close();

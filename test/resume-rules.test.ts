@@ -105,7 +105,10 @@ describe('sse Last-Event-ID', () => {
     let text = '';
     while (!text.includes('\n\n', text.indexOf('id:'))) text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
-    expect(text).toMatch(/^retry: \d+\n\n/);
+    // retry: first, then the hello whose id is the stream's starting position.
+    expect(text).toMatch(
+      new RegExp(`^retry: \\d+\nid: ${epoch}:9\nevent: hello\ndata: \\{"epoch":"${epoch}","head":10,"oldest":6\\}\n\n`),
+    );
     expect(text).toContain(`id: ${epoch}:10\ndata: {"epoch":"${epoch}","seq":10,`);
   });
 });

@@ -39,7 +39,11 @@ export function createMetrics(lab: Lab): { registry: Registry; stop: () => void 
         const totals = lab.ledger.read();
         for (const transport of TRANSPORTS) {
           const value = totals[transport][field];
-          this.inc({ transport }, value - (seen.get(transport) ?? 0));
+          const gained = value - (seen.get(transport) ?? 0);
+          // The ledger only grows; should it ever not, a scrape must still answer (prom-client
+          // throws on a negative inc, which would fail every scrape until the ledger caught up).
+          if (gained < 0) continue;
+          this.inc({ transport }, gained);
           seen.set(transport, value);
         }
       },

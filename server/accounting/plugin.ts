@@ -21,10 +21,10 @@ export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> 
   app.addHook('onRequest', async (request, reply) => {
     const who = attributionOf(request);
     const socket = request.raw.socket;
-    lab.meter.begin(socket, who);
+    lab.meter.begin(socket, who, reply.raw);
     lab.ledger.add(who, 'requests', 1);
-    // Settle at the end of the response, so the next request on this keep-alive socket starts clean.
-    // (An upgraded WebSocket keeps its attribution until the socket closes.)
+    // Settle at the end of the response, so the counters are live between requests on a keep-alive
+    // socket. (An upgraded WebSocket keeps its attribution until the socket closes.)
     reply.raw.once('finish', () => lab.meter.settleSocket(socket));
   });
 

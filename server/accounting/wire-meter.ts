@@ -1,24 +1,61 @@
 /**
- * Bytes on the wire, counted at the TCP socket: `socket.bytesRead` / `bytesWritten` deltas, so
- * request lines, headers, chunked framing, SSE fields, heartbeats, WebSocket frame headers,
- * masks, pings, closes and the upgrade handshake are all in.
+ * Bytes on the wire, counted at the TCP socket, so request lines, headers, chunked framing, SSE
+ * fields, heartbeats, WebSocket frame headers, masks, pings, closes and the upgrade handshake are
+ * all in.
+ *
+ * In: `socket.bytesRead` (what the kernel handed us). Out: the bytes the kernel accepted from us —
+ * not `socket.bytesWritten`, which also counts what is still queued in the process. Queued bytes
+ * are not on the wire yet, and may never be: a consumer that is cut, or that resets the connection,
+ * takes the queue with it. (Node even shrinks `bytesWritten` when a reset discards the queue, which
+ * would make the counters go backwards.) So the server's count is what a TCP proxy in front of it
+ * can see, and it only ever grows.
  *
  * A keep-alive socket carries many requests, perhaps of different transports and clients (a
- * browser reuses one for everything), so bytes are attributed per request: a socket's bytes go
- * to the request it is serving, settled whenever that changes and whenever stats are read.
- * (HTTP pipelining would blur the line between two requests; no browser pipelines.)
+ * browser reuses one for everything), so bytes are attributed per request: what is read belongs to
+ * the request last begun on the socket; what is written belongs to the response that owns the socket
+ * (Node writes one response at a time, in order, even when requests are pipelined). Unsettled bytes
+ * are settled whenever either changes, at the end of each response, and whenever stats are read.
+ * (With pipelining, two requests that arrive in one TCP read cannot be told apart: their bytes go
+ * to the first. No browser pipelines.)
  */
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Attribution, Ledger } from './ledger.js';
 
 interface Metered {
   socket: Socket;
+  /** The request last begun on this socket: incoming bytes are its. */
   who: Attribution;
+  /** The request whose response owns the socket: outgoing bytes are its. */
+  writer: Attribution;
   readMark: number;
   writeMark: number;
+  /** Bytes the kernel had accepted when the socket was destroyed (what is queued then never leaves). */
+  finalSent: number | null;
+}
+
+/** Node internals the meter reads, when present (they are on every net.Socket since Node 0.x). */
+interface SocketInternals {
+  _bytesDispatched?: number;
+  _handle?: { writeQueueSize?: number } | null;
+  _destroy?: (error: Error | null, callback: (error?: Error | null) => void) => void;
 }
 
 const UNATTRIBUTED: Attribution = { bucket: 'other', client: null };
+
+/**
+ * Bytes the kernel has accepted from this socket: dispatched to libuv minus what libuv still holds.
+ * Without those internals: everything handed to the socket minus what waits in the stream's buffer
+ * (a slight undercount while a write is in flight, exact once the socket is idle).
+ */
+function sentBytes(socket: Socket): number {
+  const internals = socket as unknown as SocketInternals;
+  if (typeof internals._bytesDispatched === 'number') {
+    const queued = internals._handle?.writeQueueSize;
+    return internals._bytesDispatched - (typeof queued === 'number' ? queued : 0);
+  }
+  return (socket.bytesWritten ?? 0) - socket.writableLength;
+}
 
 export class WireMeter {
   private readonly sockets = new Map<Socket, Metered>();
@@ -27,8 +64,25 @@ export class WireMeter {
 
   /** Start metering a socket as soon as it is accepted. */
   track(socket: Socket): void {
-    const metered: Metered = { socket, who: UNATTRIBUTED, readMark: 0, writeMark: 0 };
+    const metered: Metered = {
+      socket,
+      who: UNATTRIBUTED,
+      writer: UNATTRIBUTED,
+      readMark: 0,
+      writeMark: 0,
+      finalSent: null,
+    };
     this.sockets.set(socket, metered);
+    // On destroy, libuv drops whatever it still holds: note what the kernel had by then, the moment
+    // before. (Every destroy path — ours, ws's terminate, a reset from the peer — goes through _destroy.)
+    const internals = socket as unknown as SocketInternals;
+    const destroy = internals._destroy;
+    if (typeof destroy === 'function') {
+      internals._destroy = function (this: Socket, error, callback) {
+        if (metered.finalSent === null) metered.finalSent = sentBytes(this);
+        return destroy.call(this, error, callback);
+      };
+    }
     socket.once('close', () => {
       this.settle(metered);
       this.sockets.delete(socket);
@@ -36,14 +90,25 @@ export class WireMeter {
   }
 
   /**
-   * A new request begins on this socket: from now on its bytes are this request's. What was read
-   * since the last settlement (this request's own line and headers) is this request's too.
+   * A new request begins on this socket. What was read since the last settlement (this request's
+   * own line and headers) is this request's; what its response writes is its too, from the moment
+   * the response owns the socket (at once, unless it waits behind a pipelined response).
    */
-  begin(socket: Socket, who: Attribution): void {
+  begin(socket: Socket, who: Attribution, response?: ServerResponse): void {
     const metered = this.sockets.get(socket);
     if (!metered) return;
+    this.settleWrites(metered);
     metered.who = who;
-    this.settle(metered);
+    this.settleReads(metered);
+    if (response === undefined || response.socket === socket) {
+      metered.writer = who;
+    } else {
+      // Node emits 'socket' when the previous response is done, just before flushing this one.
+      response.once('socket', () => {
+        this.settleWrites(metered);
+        metered.writer = who;
+      });
+    }
   }
 
   /** Move a socket's unsettled bytes to whoever it serves (at response end, and on stats reads). */
@@ -73,12 +138,24 @@ export class WireMeter {
   }
 
   private settle(metered: Metered): void {
-    // bytesWritten counts bytes handed to the socket, queued ones included: what will go out.
+    this.settleReads(metered);
+    this.settleWrites(metered);
+  }
+
+  private settleReads(metered: Metered): void {
     const read = metered.socket.bytesRead ?? metered.readMark;
-    const written = metered.socket.bytesWritten ?? metered.writeMark;
-    this.ledger.add(metered.who, 'bytesIn', read - metered.readMark);
-    this.ledger.add(metered.who, 'bytesOut', written - metered.writeMark);
-    metered.readMark = read;
-    metered.writeMark = written;
+    // Counters only grow: a reading below the mark is ignored, never subtracted.
+    if (read > metered.readMark) {
+      this.ledger.add(metered.who, 'bytesIn', read - metered.readMark);
+      metered.readMark = read;
+    }
+  }
+
+  private settleWrites(metered: Metered): void {
+    const sent = metered.finalSent ?? sentBytes(metered.socket);
+    if (sent > metered.writeMark) {
+      this.ledger.add(metered.writer, 'bytesOut', sent - metered.writeMark);
+      metered.writeMark = sent;
+    }
   }
 }

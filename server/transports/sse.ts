@@ -17,7 +17,7 @@ import { defineTransport } from './transport.js';
 /** How long an overloaded client should wait before trying again. */
 const OVERLOAD_RETRY_MS = 10_000;
 
-function writeHead(res: ServerResponse, retryMs: number): void {
+function writeHead(res: ServerResponse): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     // no-transform: compression middleware and proxies must not buffer the stream.
@@ -25,7 +25,6 @@ function writeHead(res: ServerResponse, retryMs: number): void {
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
-  res.write(`retry: ${retryMs}\n\n`);
 }
 
 export function sseEvent(entry: FeedEntry, epoch: string): string {
@@ -33,8 +32,21 @@ export function sseEvent(entry: FeedEntry, epoch: string): string {
   return `${sseIdLine(epoch, entry.seq)}data: ${entry.text}\n\n`;
 }
 
+/**
+ * A reset carries the id of the position it leaves the client at, so EventSource's own
+ * Last-Event-ID moves past it and a reconnect does not earn the same reset twice.
+ */
 export function sseReset(notice: ResetNotice): string {
-  return `event: reset\ndata: ${JSON.stringify(notice)}\n\n`;
+  return `${sseIdLine(notice.epoch, notice.from - 1)}event: reset\ndata: ${JSON.stringify(notice)}\n\n`;
+}
+
+/**
+ * The stream's first event: `retry:` advice, then a `hello` that tells the client where it
+ * stands (SSE has no handshake of its own). Its `id:` is the position the stream starts from, so
+ * even a stream that drops before its first message reconnects with a cursor, not live-only.
+ */
+export function sseHello(retryMs: number, epoch: string, position: number, head: number, oldest: number): string {
+  return `retry: ${retryMs}\n${sseIdLine(epoch, position)}event: hello\ndata: ${JSON.stringify({ epoch, head, oldest })}\n\n`;
 }
 
 export default defineTransport('sse', async (app, lab) => {
@@ -51,14 +63,16 @@ export default defineTransport('sse', async (app, lab) => {
     reply.hijack();
 
     if (lab.closing || streams.size >= options.maxStreams) {
-      writeHead(res, OVERLOAD_RETRY_MS);
+      writeHead(res);
+      const reason = lab.closing ? 'restart' : 'too many connections';
+      // EventSource hides `retry:` from scripts, so the wait is in the data too.
       res.end(
-        `event: overload\ndata: ${JSON.stringify({ reason: lab.closing ? 'restart' : 'too many connections' })}\n\n`,
+        `retry: ${OVERLOAD_RETRY_MS}\nevent: overload\ndata: ${JSON.stringify({ reason, retryMs: OVERLOAD_RETRY_MS })}\n\n`,
       );
       return;
     }
 
-    writeHead(res, options.sseRetryMs);
+    writeHead(res);
     const send = (text: string): void => {
       res.write(text);
       // A consumer that does not read is cut before its buffer grows without bound;
@@ -71,6 +85,9 @@ export default defineTransport('sse', async (app, lab) => {
     };
 
     const resolution = feed.resolve(cursor);
+    // Where this stream starts: the cursor when it is honoured, the head for live-only; a reset's own id says the rest.
+    const position = resolution.kind === 'ok' && !resolution.reset && cursor ? cursor.since : feed.head;
+    res.write(sseHello(options.sseRetryMs, feed.epoch, position, feed.head, feed.oldest));
     if (resolution.kind === 'future') {
       ledger.add(who, 'resets', 1);
       send(sseReset({ reason: 'future', epoch: feed.epoch, from: feed.head + 1 }));

@@ -108,6 +108,12 @@ export default defineTransport('websocket', async (app, lab) => {
         socket.close(code, reason);
         setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
       };
+      // A refused request: the stable code in an error frame a script can read, then 4400 with
+      // "<code>: <message>" as the reason (cut to the 123 bytes a close frame allows).
+      const refuse = (code: string, message: string): void => {
+        control({ type: 'error', code, message });
+        close(CLOSE_CODES.badRequest, Buffer.from(`${code}: ${message}`).subarray(0, 123).toString());
+      };
       const send = (text: string): void => {
         if (closing) return;
         socket.send(text);
@@ -171,12 +177,12 @@ export default defineTransport('websocket', async (app, lab) => {
         parseClient(query);
         cursor = parseCursor(query);
       } catch (error) {
-        return close(CLOSE_CODES.badRequest, (error as Error).message.slice(0, 123));
+        return refuse(ERROR_CODES.badCursor, (error as Error).message);
       }
       control({ type: 'hello', epoch: feed.epoch, head: feed.head, oldest: feed.oldest, client: who.client });
       const resolution = feed.resolve(cursor);
       if (resolution.kind === 'future') {
-        return close(CLOSE_CODES.badRequest, `cursor ${cursor?.since} is ahead of head ${resolution.head}`);
+        return refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.since} is ahead of head ${resolution.head}`);
       }
       if (resolution.reset) {
         ledger.add(who, 'resets', 1);

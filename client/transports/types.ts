@@ -1,0 +1,213 @@
+/**
+ * The one shape every client transport has (engine.io style: same shape, one file each), and
+ * the minimal structural types of what gets injected (centrifuge-js style): `fetch`, `WebSocket`
+ * and `EventSource` come from the caller, so this code runs in the browser and in Node alike.
+ *
+ * In Node pass `globalThis.fetch`, `WebSocket` from 'ws' and `EventSource` from 'eventsource';
+ * in the browser pass the globals. Nothing under client/ imports a Node module.
+ */
+import type { FeedMessage, ResetNotice, TransportName } from '../../contract/index.js';
+import type { BackoffOptions } from '../backoff.js';
+import type { Emitter } from '../emitter.js';
+
+/* ------------------------------------------------------------------ injected */
+
+/**
+ * Handler properties (`onmessage = …`) typed bivariantly, as DOM and ws both declare them with
+ * their own event classes; we read only the fields named in the event type we declare.
+ */
+type Handler<E> = { bivarianceHack(event: E): void }['bivarianceHack'] | null;
+
+export interface ResponseLike {
+  readonly status: number;
+  text(): Promise<string>;
+}
+
+export interface FetchInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  cache?: 'no-store';
+}
+
+/** `globalThis.fetch` (browser, Node ≥ 18) fits. */
+export type FetchLike = (url: string, init?: FetchInit) => Promise<ResponseLike>;
+
+export interface WebSocketMessageEventLike {
+  /** A string for text frames (browser, and ws ≥ 8 through `onmessage`). */
+  readonly data: unknown;
+}
+
+export interface WebSocketCloseEventLike {
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean?: boolean;
+}
+
+/** The browser's `WebSocket` and the 'ws' package's `WebSocket` fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  /** Bytes queued by `send` and not yet handed to the network. */
+  readonly bufferedAmount: number;
+  onopen: Handler<unknown>;
+  onmessage: Handler<WebSocketMessageEventLike>;
+  onclose: Handler<WebSocketCloseEventLike>;
+  /** ws passes an ErrorEvent with a `message`; browsers deliberately say nothing about why. */
+  onerror: Handler<unknown>;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export type WebSocketConstructorLike = new (url: string) => WebSocketLike;
+
+export interface EventSourceMessageEventLike {
+  readonly data: string;
+  readonly lastEventId: string;
+}
+
+/** The browser's `EventSource` and the 'eventsource' package's `EventSource` fit. */
+export interface EventSourceLike {
+  /** 0 CONNECTING, 1 OPEN, 2 CLOSED. */
+  readonly readyState: number;
+  onopen: Handler<unknown>;
+  onmessage: Handler<EventSourceMessageEventLike>;
+  onerror: Handler<unknown>;
+  addEventListener(type: string, listener: (event: EventSourceMessageEventLike) => void): void;
+  close(): void;
+}
+
+export type EventSourceConstructorLike = new (url: string) => EventSourceLike;
+
+/* ------------------------------------------------------------------ options */
+
+/** `(epoch, seq)`: the last message the client has. */
+export interface Cursor {
+  epoch: string;
+  seq: number;
+}
+
+export interface FeedClientOptions {
+  /** Where the server is, e.g. `http://127.0.0.1:3000` (the dashboard passes `location.origin`). */
+  baseUrl: string;
+  /** Sent as `client=` on every request so the server can report this client's own wire bytes. Must match CLIENT_PATTERN. */
+  clientId: string;
+  /** On a reconnect, send the cursor (true) or come back live-only and lose what was missed (false). */
+  resume: boolean;
+  /** Start from this cursor instead of live-only. */
+  cursor?: Cursor;
+  /** short-poll: pause between two polls, ms. Default 1000. */
+  pollIntervalMs?: number;
+  /** short-poll: `limit=` (server default 1000). A full answer is followed by another poll at once. */
+  pollLimit?: number;
+  /** long-poll: `timeout=` the server holds a poll for, ms. Default 25 000. */
+  longPollTimeoutMs?: number;
+  /** Local clock, ms since the Unix epoch, same domain as `ts`. Default `performance.timeOrigin + performance.now()`. */
+  now?: () => number;
+  /** Needed by short-poll and long-poll. */
+  fetch?: FetchLike;
+  /** Needed by websocket. */
+  WebSocket?: WebSocketConstructorLike;
+  /** Needed by sse. */
+  EventSource?: EventSourceConstructorLike;
+  /** Reconnect backoff (full jitter). Default base 250 ms, cap 10 s. */
+  reconnect?: Partial<BackoffOptions>;
+}
+
+/* ------------------------------------------------------------------ events */
+
+/**
+ * - `idle`: not started.
+ * - `connecting`: opening a connection or sending the first request after (re)start.
+ * - `open`: connected (WebSocket, SSE stream) or a poll is in flight and the last one worked.
+ * - `waiting`: nothing on the wire: between two short polls, or in backoff before a reconnect.
+ * - `closed`: stopped; nothing more will happen.
+ */
+export type ClientState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
+
+/** One line of the DevTools-like wire panel. */
+export interface WireEntry {
+  /** Local time, ms since the Unix epoch (the client's `now`). */
+  at: number;
+  /** up = client → server. */
+  direction: 'up' | 'down';
+  kind: 'request' | 'response' | 'event' | 'frame' | 'control';
+  summary: string;
+  /**
+   * Application-level bytes visible to the client, UTF-8: a response body, a frame's text,
+   * an SSE event's `data`. Headers and framing are not visible here; the server counts those.
+   */
+  bytes: number;
+}
+
+export interface FeedClientEvents {
+  /**
+   * A feed message. `raw` is the message JSON as it came off the wire (SSE, WebSocket) or,
+   * for the polls whose body is one JSON document, the message re-serialized (the server
+   * serializes with JSON.stringify too, so the text is the same). `receivedAt` is `now()` when
+   * the frame, event or whole poll body arrived.
+   */
+  message: [msg: FeedMessage, raw: string, receivedAt: number];
+  /** The cursor could not be honoured exactly; the messages that follow start at `notice.from`. */
+  reset: [notice: ResetNotice];
+  state: [state: ClientState];
+  /** Something failed; the client recovers by itself unless stopped. */
+  error: [error: FeedClientError];
+  wire: [entry: WireEntry];
+}
+
+export interface FeedClient extends Emitter<FeedClientEvents> {
+  readonly transport: TransportName;
+  readonly state: ClientState;
+  /** The last message (or reset point) the client has, `null` before the first answer. */
+  readonly cursor: Cursor | null;
+  /** Connect. Idempotent while running; throws once stopped (make a new client). */
+  start(): void;
+  /** Graceful: close, no reconnect. State becomes `closed`. */
+  stop(): void;
+  /** Drop the connection now and come back as a reconnect would: with the cursor if `resume`, live-only otherwise. */
+  cut(): void;
+}
+
+/* ------------------------------------------------------------------ errors */
+
+export type FeedClientErrorCode =
+  /** fetch rejected, the socket failed, the stream broke. */
+  | 'NETWORK'
+  /** The server answered an unexpected status (`status`, and its error `code` if any). */
+  | 'HTTP'
+  /** A body, event or frame that does not parse as the contract says. */
+  | 'PROTOCOL'
+  /** The server closed the WebSocket (`closeCode`). */
+  | 'CLOSED'
+  /** The server asked us to back off (SSE `overload`, WebSocket 4429). */
+  | 'OVERLOAD'
+  /** No answer within the expected time. */
+  | 'TIMEOUT'
+  /** The server reported an error in-band (WebSocket `error` frame); `serverCode` says which. */
+  | 'SERVER'
+  /** `publish`/`sendEcho` while the WebSocket is not open, or the client stopped meanwhile. */
+  | 'NOT_OPEN';
+
+export class FeedClientError extends Error {
+  override readonly name = 'FeedClientError';
+  readonly code: FeedClientErrorCode;
+  /** HTTP status, when there was one. */
+  readonly status?: number;
+  /** The server's stable error code (`LAB_…`), when it sent one. */
+  readonly serverCode?: string;
+  /** WebSocket close code, when there was one. */
+  readonly closeCode?: number;
+
+  constructor(
+    code: FeedClientErrorCode,
+    message: string,
+    details: { status?: number; serverCode?: string; closeCode?: number; cause?: unknown } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    if (details.status !== undefined) this.status = details.status;
+    if (details.serverCode !== undefined) this.serverCode = details.serverCode;
+    if (details.closeCode !== undefined) this.closeCode = details.closeCode;
+  }
+}
