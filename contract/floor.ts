@@ -61,7 +61,8 @@ function pollFloor(route: string, input: FloorInput): Floor {
     part('Host header', 'Host: 127.0.0.1\r\n'),
     part('end of request headers', '\r\n'),
     part('status line', 'HTTP/1.1 200 OK\r\n'),
-    part('Content-Length header', `Content-Length: ${body}\r\n`),
+    // An average of messages per answer may be fractional; a Content-Length never is.
+    part('Content-Length header', `Content-Length: ${Math.round(body)}\r\n`),
     part('end of response headers', '\r\n'),
     part('JSON envelope', envelope),
   ];

@@ -4,6 +4,8 @@
  */
 import http from 'node:http';
 import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import type { FetchLike } from 'eventsource';
 import type { FastifyInstance } from 'fastify';
 import type { FeedMessage, PollResponse, StatsResponse, TransportCounters } from '../../contract/index.js';
 import { until } from '../harness.js';
@@ -22,12 +24,53 @@ export function httpGet(url: string, agent: http.Agent, headers: http.OutgoingHt
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
       );
       response.on('error', reject);
     });
     request.on('error', reject);
   });
+}
+
+/**
+ * A `fetch` for the eventsource package over node:http, one socket per stream, closed the moment the
+ * EventSource is closed. (Node's built-in fetch keeps its connection pool to itself: after an
+ * aborted stream it may open a spare socket that idles for seconds, which a test cannot close.)
+ */
+export function nodeFetch(): FetchLike {
+  return (url, init) =>
+    new Promise((resolve, reject) => {
+      const signal = init.signal as AbortSignal | undefined;
+      const request = http.get(
+        String(url),
+        { agent: false, headers: init.headers as http.OutgoingHttpHeaders },
+        (response) => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(response.headers)) {
+            if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+          }
+          resolve({
+            body: Readable.toWeb(response) as ReadableStream<Uint8Array>,
+            url: String(url),
+            status: response.statusCode ?? 0,
+            redirected: false,
+            headers,
+          });
+        },
+      );
+      const abort = () => {
+        const error = new DOMException('aborted', 'AbortError');
+        request.destroy(error);
+        reject(error);
+      };
+      if (signal?.aborted) abort();
+      else signal?.addEventListener('abort', abort, { once: true });
+      request.on('error', reject);
+    });
 }
 
 export async function pollJson(url: string, agent: http.Agent): Promise<PollResponse> {
@@ -39,7 +82,8 @@ export async function pollJson(url: string, agent: http.Agent): Promise<PollResp
 /** The message JSON exactly as the server serialized it (same key order, same number formatting). */
 export const messageBytes = (message: FeedMessage): number => Buffer.byteLength(JSON.stringify(message));
 
-export const sumBytes = (messages: readonly FeedMessage[]): number => messages.reduce((sum, m) => sum + messageBytes(m), 0);
+export const sumBytes = (messages: readonly FeedMessage[]): number =>
+  messages.reduce((sum, m) => sum + messageBytes(m), 0);
 
 /** `GET /api/stats[?client=]`, straight to the server (never through a proxy). */
 export async function stats(url: string, client?: string): Promise<StatsResponse> {
@@ -62,18 +106,23 @@ export function countsOf(counters: TransportCounters): Counts {
  */
 export class ServerSockets {
   private readonly closedPorts = new Set<number>();
-  private readonly openPorts = new Set<number>();
+  private readonly openPorts = new Map<number, Socket>();
 
   constructor(app: FastifyInstance) {
     app.server.on('connection', (socket: Socket) => {
       const port = socket.remotePort;
       if (port === undefined) return;
-      this.openPorts.add(port);
+      this.openPorts.set(port, socket);
       socket.once('close', () => {
         this.openPorts.delete(port);
         this.closedPorts.add(port);
       });
     });
+  }
+
+  /** The server's socket for a remote port (to peek at what it has queued), while it is open. */
+  socket(port: number | null): Socket | undefined {
+    return port === null ? undefined : this.openPorts.get(port);
   }
 
   hasClosed(port: number): boolean {
@@ -89,4 +138,28 @@ export class ServerSockets {
       'the server to see every proxied socket close',
     );
   }
+}
+
+/** The first push of `GET /api/stats/stream?clients=…` (no `client=` of its own: it reads, it does not count). */
+export async function statsStreamFirst(
+  url: string,
+  clients: string[],
+): Promise<{ totals: StatsResponse; clients: Record<string, StatsResponse> }> {
+  const controller = new AbortController();
+  const res = await fetch(`${url}/api/stats/stream?clients=${clients.join(',')}`, { signal: controller.signal });
+  if (!res.body) throw new Error('stats stream has no body');
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (!text.includes('\n\n')) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error('stats stream ended before its first push');
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    controller.abort();
+  }
+  const line = text.slice(0, text.indexOf('\n\n'));
+  return JSON.parse(line.replace(/^data: /, '')) as { totals: StatsResponse; clients: Record<string, StatsResponse> };
 }
