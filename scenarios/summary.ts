@@ -47,6 +47,29 @@ export interface TransportSummary {
   timeline: number[];
   /** Mean time from a forced drop until the next message arrives, ms (reconnect scenarios). */
   recoveryMs?: number;
+  /**
+   * Added by the scenario runner (optional). Losses the clients could tell by themselves: seq
+   * holes plus the `missed` of reset notices. `lost` is the runner's ground truth (it knows every
+   * seq published); `lost − lostDetected` is loss no client could see (e.g. a restart's tail).
+   */
+  lostDetected?: number;
+  /** Client-side errors by FeedClientError code (NETWORK, CLOSED, TIMEOUT…), when there were any. */
+  clientErrors?: Record<string, number>;
+  /** Event ages below zero (recorded as 0): the clocks disagree. Present only when non-zero. */
+  negativeAges?: number;
+  /**
+   * The server's cost while this transport ran ALONE against it (fan-out runs one transport at a
+   * time per point), so its CPU is this transport's: per delivered message, µs.
+   */
+  serverCost?: { cpuMs: number; rssMaxBytes: number; cpuUsPerDelivered: number };
+}
+
+/** One client group, when a transport has several (e.g. resume on and resume off). */
+export interface GroupSummary extends TransportSummary {
+  name: string;
+  transport: TransportName;
+  /** Whether the group's clients reconnect with their cursor. */
+  resume: boolean;
 }
 
 /** One point of a sweep: a parameter value and the per-transport result at it. */
@@ -79,8 +102,22 @@ export interface Summary {
     requestsPerSec: number;
     latencyMs: { p50: number; p99: number };
     baseline?: { name: string; requestsPerSec: number; ratio: number };
+    /** Added by the runner (optional): requests in flight per connection, runs averaged, failed requests. */
+    pipelining?: number;
+    rounds?: number;
+    errors?: number;
   }[];
   server: { cpuMs: number; rssMaxBytes: number; cpuUsPerDelivered: number };
   phases: { name: string; startMs: number; endMs: number; cpuMs: number; rssMaxBytes: number }[];
   expectations: { text: string; pass: boolean; detail?: string }[];
+  /**
+   * Added by the scenario runner (optional): every client group, when some transport has more
+   * than one (`transports.<name>` then holds that transport's first group).
+   */
+  groups?: GroupSummary[];
+  /**
+   * The runner process itself (clients, proxies, autocannon share it): its CPU over the
+   * measurement and its event-loop delay. A busy runner adds to every latency measured.
+   */
+  runner?: { cpuMs: number; eventLoopDelayMs: { p50: number; p99: number; max: number } };
 }

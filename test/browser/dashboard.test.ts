@@ -17,7 +17,8 @@ import { buildApp } from '../../server/app.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WEB_ROOT = `${ROOT}web/dist`;
-const SHOTS = `${ROOT}test/browser/screenshots`;
+// Written on every run (git-ignored); docs/screenshots holds the ones the lab book shows.
+const SHOTS = `${ROOT}test-results/screenshots`;
 const CHROMIUM = '/usr/bin/chromium';
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
