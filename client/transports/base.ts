@@ -26,6 +26,7 @@ import type {
   FeedClientError,
   FeedClientEvents,
   FeedClientOptions,
+  LiveSettings,
   WireEntry,
 } from './types.js';
 
@@ -35,7 +36,8 @@ const EPOCH_RE = new RegExp(EPOCH_PATTERN);
 
 export abstract class BaseFeedClient extends Emitter<FeedClientEvents> implements FeedClient {
   abstract readonly transport: TransportName;
-  protected readonly options: Readonly<FeedClientOptions>;
+  /** The client's own copy: `configure()` is the one way to change it. */
+  protected options: Readonly<FeedClientOptions>;
   protected readonly now: () => number;
   /** Bumped whenever the current connection is abandoned; see the file comment. */
   protected session = 0;
@@ -54,7 +56,7 @@ export abstract class BaseFeedClient extends Emitter<FeedClientEvents> implement
   constructor(options: FeedClientOptions) {
     super();
     validateOptions(options);
-    this.options = options;
+    this.options = { ...options };
     this.now = options.now ?? defaultNow;
     this.currentCursor = options.cursor === undefined ? null : { ...options.cursor };
     this.backoff = new Backoff(options.reconnect);
@@ -81,6 +83,12 @@ export abstract class BaseFeedClient extends Emitter<FeedClientEvents> implement
     this.teardown();
     this.log('up', 'control', 'stop', 0);
     this.setState('closed');
+  }
+
+  configure(settings: LiveSettings): void {
+    const next = { ...this.options, ...settings };
+    validateOptions(next);
+    this.options = next;
   }
 
   cut(): void {

@@ -167,7 +167,12 @@ export interface FeedClient extends Emitter<FeedClientEvents> {
   stop(): void;
   /** Drop the connection now and come back as a reconnect would: with the cursor if `resume`, live-only otherwise. */
   cut(): void;
+  /** Change settings on a running client; each applies from the next request or reconnect. */
+  configure(settings: LiveSettings): void;
 }
+
+/** The options a running client may change (the dashboard's switches). */
+export type LiveSettings = Partial<Pick<FeedClientOptions, 'resume' | 'pollIntervalMs' | 'longPollTimeoutMs'>>;
 
 /* ------------------------------------------------------------------ errors */
 

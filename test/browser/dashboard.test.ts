@@ -233,9 +233,15 @@ describe('dashboard', () => {
       const [a, b] = [...document.querySelectorAll('.lane')].map((e) => e.getBoundingClientRect());
       return a !== undefined && b !== undefined && b.top >= a.bottom;
     });
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-    );
+    // chart.js resizes its canvases a frame or two later (ResizeObserver): give it that moment.
+    const measure = () => document.documentElement.scrollWidth - document.documentElement.clientWidth;
+    await page
+      .waitForFunction(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth, undefined, {
+        timeout: 5_000,
+        polling: 100,
+      })
+      .catch(() => {});
+    const overflow = await page.evaluate(measure);
     expect(overflow, 'horizontal overflow at 390 px').toBeLessThanOrEqual(0);
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: `${SHOTS}/dashboard-390x844.png` });

@@ -304,7 +304,7 @@ export class LaneView {
             POLL_INTERVALS,
             lane.options.pollIntervalMs ?? 1_000,
             (v) => {
-              lane.options.pollIntervalMs = v;
+              lane.configure({ pollIntervalMs: v });
             },
             'Pause between two polls; applies from the next poll',
           ),
@@ -318,7 +318,7 @@ export class LaneView {
             LONG_POLL_TIMEOUTS,
             lane.options.longPollTimeoutMs ?? LONG_POLL_TIMEOUT.default,
             (v) => {
-              lane.options.longPollTimeoutMs = v;
+              lane.configure({ longPollTimeoutMs: v });
             },
             'How long the server holds a poll with nothing to say (timeout=); applies from the next request. Short timeouts make empty answers.',
           ),

@@ -3,9 +3,8 @@
  * dashboard measures about it — delivery audit from seq, event ages (HDR histogram), the server's
  * per-client wire counters — and the student's actions: connect, disconnect, CUT, resume on/off.
  *
- * The client keeps a reference to the options object it was built with and reads `resume`,
- * `pollIntervalMs` and `longPollTimeoutMs` when it needs them, so the switches below change a
- * running client without reconnecting it.
+ * The switches (resume, poll interval, long-poll timeout) change a running client through
+ * `configure()`, without reconnecting it, and are kept here for the next client too.
  */
 import { DeliveryAudit } from '../../client/audit.js';
 import { Emitter } from '../../client/emitter.js';
@@ -17,6 +16,7 @@ import {
   createClient,
   type FeedClientError,
   type FeedClientOptions,
+  type LiveSettings,
   type WireEntry,
 } from '../../client/transports/index.js';
 import type { FeedMessage, ResetNotice, TransportCounters, TransportName } from '../../contract/index.js';
@@ -58,7 +58,7 @@ export function isChat(data: unknown): data is { kind: 'chat'; from: string; tex
 
 export class Lane<T extends TransportName = TransportName> extends Emitter<LaneEvents> {
   readonly wire = new WireLog();
-  /** Shared with the client on purpose: see the file comment. */
+  /** What the next client is built with; the running one is kept in step by `configure()`. */
   readonly options: FeedClientOptions;
   client: ClientClasses[T] | null = null;
 
@@ -102,7 +102,12 @@ export class Lane<T extends TransportName = TransportName> extends Emitter<LaneE
   }
 
   set resume(value: boolean) {
-    this.options.resume = value;
+    this.configure({ resume: value });
+  }
+
+  configure(settings: LiveSettings): void {
+    Object.assign(this.options, settings);
+    this.client?.configure(settings);
   }
 
   /** Connect: a new client, from the last cursor when resume is on, live-only otherwise. */
