@@ -167,3 +167,23 @@ export const ERROR_CODES = {
   unknownType: 'LAB_UNKNOWN_TYPE',
   tooManyConnections: 'LAB_TOO_MANY_CONNECTIONS',
 } as const;
+
+/** `GET /api/handshake?client=ID`: the real upgrade request and 101 response of that client's last WebSocket. */
+export interface Handshake {
+  at: number;
+  request: { line: string; headers: [string, string][] };
+  response: { line: string; headers: [string, string][] };
+}
+
+/** One event of `GET /api/stats/stream?clients=…`: everyone's counters and each named client's. */
+export interface StatsStreamEvent {
+  totals: StatsResponse;
+  clients: Record<string, StatsResponse>;
+}
+
+/** `POST /api/clients/<id>/cut[?transport=]`: how many sockets serving that client were dropped. */
+export interface CutAnswer {
+  client: string;
+  transport: TransportName | null;
+  socketsCut: number;
+}

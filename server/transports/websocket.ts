@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { CLOSE_CODES, ERROR_CODES, ROUTES, type WsServerControl } from '../../contract/index.js';
+import { CLOSE_CODES, ERROR_CODES, type Handshake, ROUTES, type WsServerControl } from '../../contract/index.js';
 import { TooManyConnectionsError } from '../errors.js';
 import type { FeedEntry } from '../feed/feed.js';
 import { attributionOf, countDelivered } from '../lab.js';
@@ -34,13 +34,7 @@ function frameBudget(rate: number): () => boolean {
   };
 }
 
-/** The last opening handshake of each client id, as it was on the wire (for the dashboard's inspector). */
-export interface Handshake {
-  at: number;
-  request: { line: string; headers: [string, string][] };
-  response: { line: string; headers: [string, string][] };
-}
-const MAX_HANDSHAKES = 256;
+/** The last opening handshake of each client id is kept, as it was on the wire (for the dashboard's inspector). */ const MAX_HANDSHAKES = 256;
 
 function pairs(raw: string[]): [string, string][] {
   const out: [string, string][] = [];

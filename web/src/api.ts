@@ -2,20 +2,9 @@
  * The dashboard's own calls to the lab server (not the lanes' traffic: those go through the
  * client library). All same-origin; errors carry the server's message so the page can show it.
  */
-import type { FeedSettings, FeedState, TransportName } from '../../contract/index.js';
+import type { CutAnswer, FeedSettings, FeedState, Handshake, TransportName } from '../../contract/index.js';
 
-/** `GET /api/handshake?client=ID`: the real upgrade request and 101 response of that client's last WebSocket. */
-export interface Handshake {
-  at: number;
-  request: { line: string; headers: [string, string][] };
-  response: { line: string; headers: [string, string][] };
-}
-
-export interface CutAnswer {
-  client: string;
-  transport: TransportName | null;
-  socketsCut: number;
-}
+export type { CutAnswer, Handshake } from '../../contract/index.js';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';

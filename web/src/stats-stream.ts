@@ -3,12 +3,9 @@
  * server counts its own traffic apart, in `other`). One stream, not four, because a browser
  * gives an origin only 6 HTTP/1.1 connections and this page already holds three.
  */
-import type { StatsResponse } from '../../contract/index.js';
+import type { StatsStreamEvent as StatsEvent } from '../../contract/index.js';
 
-export interface StatsEvent {
-  totals: StatsResponse;
-  clients: Record<string, StatsResponse>;
-}
+export type { StatsEvent };
 
 export interface StatsStream {
   close(): void;
