@@ -160,6 +160,8 @@ export function emptyCounters(): TransportCounters {
 /** Stable error codes the server answers with (Fastify's JSON error shape, `code` field). */
 export const ERROR_CODES = {
   badCursor: 'LAB_BAD_CURSOR',
+  /** A query parameter other than the cursor (client, limit, interval, transport). */
+  badQuery: 'LAB_BAD_QUERY',
   futureCursor: 'LAB_FUTURE_CURSOR',
   badTimeout: 'LAB_BAD_TIMEOUT',
   foreignOrigin: 'LAB_FOREIGN_ORIGIN',

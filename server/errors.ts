@@ -3,6 +3,7 @@ import createError from '@fastify/error';
 import { ERROR_CODES } from '../contract/index.js';
 
 export const BadCursorError = createError<[string]>(ERROR_CODES.badCursor, 'Bad cursor: %s', 400);
+export const BadQueryError = createError<[string]>(ERROR_CODES.badQuery, 'Bad request: %s', 400);
 export const FutureCursorError = createError<[number, number]>(
   ERROR_CODES.futureCursor,
   'Cursor since=%s is ahead of the feed head %s: this server never sent it',

@@ -3,7 +3,7 @@
  * than by schema coercion, so `1e3`, `0x10` or `-1` are refused instead of quietly read as numbers.
  */
 import { CLIENT_PATTERN, EPOCH_PATTERN, SINCE_PATTERN } from '../contract/index.js';
-import { BadCursorError } from './errors.js';
+import { BadCursorError, BadQueryError } from './errors.js';
 import type { Cursor } from './feed/feed.js';
 
 const SINCE = new RegExp(SINCE_PATTERN);
@@ -14,7 +14,7 @@ export type RawQuery = Record<string, string | string[] | undefined>;
 
 function single(query: RawQuery, name: string): string | undefined {
   const value = query[name];
-  if (Array.isArray(value)) throw new BadCursorError(`${name} is given more than once`);
+  if (Array.isArray(value)) throw new BadQueryError(`${name} is given more than once`);
   return value;
 }
 
@@ -51,7 +51,7 @@ export function parseEventId(id: string): Cursor {
 export function parseClient(query: RawQuery): string | null {
   const client = single(query, 'client');
   if (client === undefined) return null;
-  if (!CLIENT.test(client)) throw new BadCursorError(`client must match ${CLIENT_PATTERN}`);
+  if (!CLIENT.test(client)) throw new BadQueryError(`client must match ${CLIENT_PATTERN}`);
   return client;
 }
 

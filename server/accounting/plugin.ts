@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { CLIENT_PATTERN, isTransportName } from '../../contract/index.js';
-import { BadCursorError } from '../errors.js';
+import { BadQueryError } from '../errors.js';
 import { attributionOf, type Lab } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseBoundedInt, parseClient, type RawQuery } from '../query.js';
@@ -43,7 +43,7 @@ export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> 
       query,
       'interval',
       { min: 100, max: 10_000, default: 500 },
-      (m) => new BadCursorError(m),
+      (m) => new BadQueryError(m),
     );
     const res = reply.raw;
     reply.hijack();
@@ -76,9 +76,9 @@ export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> 
     checkOrigin(request, lab.options.allowedOrigins);
     const { client } = request.params as { client: string };
     const transport = (request.query as RawQuery).transport;
-    if (!CLIENT.test(client)) throw new BadCursorError(`client must match ${CLIENT_PATTERN}`);
+    if (!CLIENT.test(client)) throw new BadQueryError(`client must match ${CLIENT_PATTERN}`);
     if (transport !== undefined && !isTransportName(transport))
-      throw new BadCursorError(`unknown transport ${String(transport)}`);
+      throw new BadQueryError(`unknown transport ${String(transport)}`);
     const cut = lab.meter.destroyWhere(
       (who) => who.client === client && (transport === undefined || who.bucket === transport),
     );

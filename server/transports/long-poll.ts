@@ -5,7 +5,7 @@
  * answered 200 with nothing, so the client simply polls again.
  */
 import { LONG_POLL_TIMEOUT, POLL_LIMIT, ROUTES } from '../../contract/index.js';
-import { BadCursorError, BadTimeoutError, FutureCursorError, TooManyConnectionsError } from '../errors.js';
+import { BadQueryError, BadTimeoutError, FutureCursorError, TooManyConnectionsError } from '../errors.js';
 import { attributionOf } from '../lab.js';
 import { parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
 import { pollAnswer } from './poll-answer.js';
@@ -19,7 +19,7 @@ export default defineTransport('long-poll', async (app, lab) => {
     parseClient(query);
     const cursor = parseCursor(query);
     const timeout = parseBoundedInt(query, 'timeout', LONG_POLL_TIMEOUT, (message) => new BadTimeoutError(message));
-    const limit = parseBoundedInt(query, 'limit', POLL_LIMIT, (message) => new BadCursorError(message));
+    const limit = parseBoundedInt(query, 'limit', POLL_LIMIT, (message) => new BadQueryError(message));
     const who = attributionOf(request);
     reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
 
