@@ -53,6 +53,26 @@ export interface TransportSummary {
    * seq published); `lost − lostDetected` is loss no client could see (e.g. a restart's tail).
    */
   lostDetected?: number;
+  /**
+   * How long the counters (requests, bytes, empty responses) ran, ms: from the window's opening
+   * to the pause that ends it. Divide by this for rates (requests/s).
+   */
+  countedMs?: number;
+  /**
+   * Distinct messages the clients received while the counters ran. With it present,
+   * `payloadBytes` is those messages' bytes, and bytesPerMessage, payloadPerMessage and
+   * requestsPerMessage divide by it (not by `delivered`): cost and the messages it carried are
+   * then measured over the same time, a steady state. (`delivered` is the seqs published in the
+   * window, each audited to the end; a short poll's first answer carries older messages and its
+   * drain polls none, so dividing by it would skew the ratios by up to T/window.)
+   */
+  countedMessages?: number;
+  /**
+   * Event-loop delay of the thread that ran this group's simulated clients (one worker thread
+   * per group), over the window, ms. Many clients share that thread, so each event age includes
+   * up to this much queueing that a real client on its own machine would not see.
+   */
+  clientLoopDelayMs?: { p50: number; p99: number; max: number };
   /** Client-side errors by FeedClientError code (NETWORK, CLOSED, TIMEOUT…), when there were any. */
   clientErrors?: Record<string, number>;
   /** Event ages below zero (recorded as 0): the clocks disagree. Present only when non-zero. */
@@ -106,6 +126,14 @@ export interface Summary {
     pipelining?: number;
     rounds?: number;
     errors?: number;
+    /**
+     * The serving process's CPU per answered request, µs (/proc utime+stime over the runs), and
+     * the baseline's. Independent of whether autocannon or the server was the bottleneck.
+     */
+    serverCpuUsPerRequest?: number;
+    baselineCpuUsPerRequest?: number;
+    /** The serving process's CPU over the runs, as a share of one core (1 = one core busy). */
+    serverCpuShare?: number;
   }[];
   server: { cpuMs: number; rssMaxBytes: number; cpuUsPerDelivered: number };
   phases: { name: string; startMs: number; endMs: number; cpuMs: number; rssMaxBytes: number }[];
@@ -116,8 +144,9 @@ export interface Summary {
    */
   groups?: GroupSummary[];
   /**
-   * The runner process itself (clients, proxies, autocannon share it): its CPU over the
-   * measurement and its event-loop delay. A busy runner adds to every latency measured.
+   * The runner process: its CPU over the measurements (every thread: the clients and proxies run
+   * in worker threads, one per group), and its main thread's event-loop delay in the worst
+   * window (control, faults, server API; each group's own is its `clientLoopDelayMs`).
    */
   runner?: { cpuMs: number; eventLoopDelayMs: { p50: number; p99: number; max: number } };
 }

@@ -1,0 +1,66 @@
+/**
+ * A worker thread that hosts one client group and its counting proxy (clients.ts,
+ * tcp-proxy.ts). Each group gets an event loop of its own, so one transport's client-side work
+ * (say, ten long polls parsing answers and asking again) never delays another transport's
+ * deliveries in the measurement: the transports share the machine as separate programs would,
+ * through the OS scheduler, not through one JavaScript queue.
+ *
+ * The runner drives it by messages: `{id, method, args}` → `{id, result}` or `{id, error}`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Cursor } from '../client/transports/index.js';
+import { ClientGroup, type FetchChoice } from './clients.js';
+import type { GroupSpec } from './define.js';
+import type { EpochRange } from './feed-window.js';
+import { startProxy } from './tcp-proxy.js';
+
+export interface GroupWorkerData {
+  spec: GroupSpec;
+  upstreamPort: number;
+  startCursor: Cursor;
+  fetch: FetchChoice;
+}
+
+export interface GroupRequest {
+  id: number;
+  method: keyof ReturnType<typeof handlers>;
+  args: unknown[];
+}
+
+const port = parentPort;
+if (!port) throw new Error('group-worker.ts runs as a worker thread');
+const { spec, upstreamPort, startCursor, fetch } = workerData as GroupWorkerData;
+const proxy = await startProxy(upstreamPort);
+const group = new ClientGroup(spec, proxy, startCursor, fetch);
+
+function handlers() {
+  return {
+    start: () => group.start(),
+    stop: () => group.stop(),
+    markFault: (at: number) => group.markFault(at),
+    measuring: (on: boolean) => group.measuring(on),
+    destroyAll: () => proxy.destroyAll(),
+    setUpstream: (upstream: number) => proxy.setUpstream(upstream),
+    snapshot: () => group.snapshot(),
+    caughtUp: (epoch: string, head: number) => group.caughtUp(epoch, head),
+    openClients: () => group.openClients,
+    result: (ranges: EpochRange[], startedAt: number, countFrom: number, countTo: number) =>
+      group.result(ranges, startedAt, countFrom, countTo),
+    close: async () => {
+      group.stop();
+      await proxy.close();
+    },
+  };
+}
+
+const methods = handlers() as Record<string, (...args: unknown[]) => unknown>;
+port.on('message', async (request: GroupRequest) => {
+  try {
+    const method = methods[request.method];
+    if (!method) throw new Error(`no method ${request.method}`);
+    port.postMessage({ id: request.id, result: await method(...request.args) });
+  } catch (error) {
+    port.postMessage({ id: request.id, error: (error as Error).stack ?? String(error) });
+  }
+});
+port.postMessage({ ready: true });

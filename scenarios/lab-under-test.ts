@@ -1,0 +1,80 @@
+/**
+ * The server under test as the runner sees it: the current process (it changes on a restart),
+ * its control API, the meter that follows its CPU and memory, and the proxies (in the groups'
+ * workers) that must follow it to its new port.
+ */
+import { ProcMeter } from './proc-meter.js';
+import { ServerApi } from './server-api.js';
+import { type ChildServer, startLabServer } from './server-process.js';
+
+export type UpstreamListener = (port: number) => Promise<unknown>;
+
+export class LabUnderTest {
+  readonly meter = new ProcMeter();
+  private readonly followers = new Set<UpstreamListener>();
+  private retired: Promise<unknown>[] = [];
+  restarts = 0;
+  private stopped = false;
+
+  private constructor(
+    private current: ChildServer,
+    private readonly retention: number | null,
+  ) {
+    this.meter.follow(current.pid);
+  }
+
+  static async start(retention: number | null): Promise<LabUnderTest> {
+    const server = await startLabServer(retention === null ? {} : { retention });
+    return new LabUnderTest(server, retention);
+  }
+
+  get api(): ServerApi {
+    return new ServerApi(this.current.url);
+  }
+
+  get pid(): number {
+    return this.current.pid;
+  }
+
+  get epoch(): string {
+    return this.current.epoch;
+  }
+
+  /** Told the new port whenever the server moves (the groups' proxies). */
+  follow(listener: UpstreamListener): () => void {
+    this.followers.add(listener);
+    return () => this.followers.delete(listener);
+  }
+
+  get port(): number {
+    return this.current.port;
+  }
+
+  /** Start the next server (paused), ready to take over; the old one keeps serving meanwhile. */
+  async spawnNext(): Promise<ChildServer> {
+    return startLabServer(this.retention === null ? {} : { retention: this.retention });
+  }
+
+  /**
+   * Hand over to `next`: the meter and the proxies follow it at once, and the old process gets
+   * SIGTERM (its clients are closed the graceful way: long polls answered, SSE ended, WS 1012).
+   * Like a restart behind a load balancer: reconnects land on the new process, with a new epoch.
+   */
+  async handOver(next: ChildServer): Promise<void> {
+    const old = this.current;
+    this.meter.follow(next.pid);
+    this.current = next;
+    // Every proxy points at the new port before the old process lets its clients go.
+    await Promise.all([...this.followers].map((listener) => listener(next.port)));
+    this.retired.push(old.stop());
+    this.restarts += 1;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.followers.clear();
+    this.meter.stop();
+    await Promise.allSettled([...this.retired, this.current.stop()]);
+  }
+}

@@ -1,0 +1,23 @@
+/** The standard scenarios, one file each, registered here (the CLI's `--list` reads this). */
+import type { Scenario } from '../define.js';
+import busyFeed from './busy-feed.js';
+import fanOut from './fan-out.js';
+import payloadSweep from './payload-sweep.js';
+import pollIntervalSweep from './poll-interval-sweep.js';
+import quietFeed from './quiet-feed.js';
+import reconnect from './reconnect.js';
+import smoke from './smoke.js';
+
+export const SCENARIOS: readonly Scenario[] = [
+  smoke,
+  quietFeed,
+  busyFeed,
+  pollIntervalSweep,
+  payloadSweep,
+  fanOut,
+  reconnect,
+];
+
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}

@@ -1,0 +1,116 @@
+/**
+ * CPU time and memory of another process, read from Linux's /proc (DESIGN.md §4 "server cost"):
+ * `/proc/<pid>/stat` utime + stime (every thread: JS, GC, libuv) in clock ticks, and
+ * `/proc/<pid>/status` VmRSS (resident now) and VmHWM (the peak the kernel saw).
+ *
+ * Ticks are 10 ms at the usual CLK_TCK of 100, so a phase's CPU is good to about ±10 ms: read
+ * per-message figures over phases of seconds, not milliseconds.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface ProcSample {
+  cpuMs: number;
+  rssBytes: number;
+  hwmBytes: number;
+}
+
+let ticksPerSecond: number | undefined;
+
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** One reading, or null once the process is gone. */
+export function readProc(pid: number): ProcSample | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may hold spaces: count fields after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state), so utime (14) and stime (15) are at 11 and 12.
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { cpuMs: (ticks * 1000) / clockTicks(), rssBytes: kb('VmRSS'), hwmBytes: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+export interface PhaseCost {
+  cpuMs: number;
+  rssMaxBytes: number;
+}
+
+/**
+ * Follows the server across restarts (a new pid each time) and adds up its CPU per phase.
+ * RSS is sampled every `intervalMs`; the phase's maximum is reported.
+ */
+export class ProcMeter {
+  private pid: number | null = null;
+  /** CPU of earlier processes (before a restart), as last read. */
+  private retiredCpuMs = 0;
+  private lastCpuMs = 0;
+  private phaseStartCpuMs = 0;
+  private phaseRssMax = 0;
+  private runRssMax = 0;
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(intervalMs = 200) {
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Measure this process from now on (the first, or the one after a restart). */
+  follow(pid: number): void {
+    if (this.pid !== null) {
+      this.sample();
+      this.retiredCpuMs += this.lastCpuMs;
+    }
+    this.pid = pid;
+    this.lastCpuMs = 0;
+    this.sample();
+  }
+
+  /** Total CPU so far over every process followed. */
+  get cpuMs(): number {
+    this.sample();
+    return this.retiredCpuMs + this.lastCpuMs;
+  }
+
+  /** The highest RSS sampled since the meter started. */
+  get rssMaxBytes(): number {
+    return this.runRssMax;
+  }
+
+  startPhase(): void {
+    this.phaseStartCpuMs = this.cpuMs;
+    this.phaseRssMax = 0;
+    this.sample();
+  }
+
+  endPhase(): PhaseCost {
+    const cpuMs = this.cpuMs - this.phaseStartCpuMs;
+    return { cpuMs, rssMaxBytes: this.phaseRssMax };
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private sample(): void {
+    if (this.pid === null) return;
+    const s = readProc(this.pid);
+    if (s === null) return;
+    this.lastCpuMs = s.cpuMs;
+    this.phaseRssMax = Math.max(this.phaseRssMax, s.rssBytes);
+    this.runRssMax = Math.max(this.runRssMax, s.rssBytes, s.hwmBytes);
+  }
+}

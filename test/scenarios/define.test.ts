@@ -1,0 +1,142 @@
+/** A scenario with a mistake fails with a clear message before anything starts. */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { applyOverrides, defineScenario, type ScenarioDef, ScenarioError } from '../../scenarios/define.js';
+import { SCENARIOS } from '../../scenarios/library/index.js';
+import { ROOT } from '../../scenarios/server-process.js';
+
+const good: ScenarioDef = {
+  name: 'tiny',
+  description: 'a valid scenario',
+  feed: { rate: 5, payloadBytes: 256 },
+  clients: { sse: { count: 2 }, 'short-poll': { count: 2, pollIntervalMs: 500 } },
+  warmupMs: 500,
+  durationMs: 2_000,
+};
+
+function mistake(patch: Partial<ScenarioDef> | Record<string, unknown>): () => void {
+  return () => defineScenario({ ...good, ...patch } as ScenarioDef);
+}
+
+describe('defineScenario', () => {
+  it('accepts a valid scenario and fills in the defaults', () => {
+    const s = defineScenario(good);
+    expect(s.groups.map((g) => [g.name, g.transport, g.count, g.resume])).toEqual([
+      ['sse', 'sse', 2, true],
+      ['short-poll', 'short-poll', 2, true],
+    ]);
+    expect(s.groups[1]?.pollIntervalMs).toBe(500);
+    expect(s.feed).toEqual({ rate: 5, payloadBytes: 256, mode: 'steady', arrivals: 'ticker' });
+  });
+
+  it('refuses an unknown transport, naming it and the valid ones', () => {
+    expect(mistake({ clients: { smoke: { count: 1 } } })).toThrow(ScenarioError);
+    expect(mistake({ clients: { smoke: { count: 1 } } })).toThrow(
+      'scenario "tiny": clients: unknown transport "smoke"; expected one of short-poll, long-poll, sse, websocket',
+    );
+  });
+
+  it('refuses a negative or zero rate', () => {
+    expect(mistake({ feed: { rate: -1, payloadBytes: 256 } })).toThrow(
+      /feed\.rate: must be a number of messages\/s above 0.*got -1/,
+    );
+    expect(mistake({ feed: { rate: 0, payloadBytes: 256 } })).toThrow(/feed\.rate/);
+  });
+
+  it('refuses messages the feed cannot make, and says why', () => {
+    expect(mistake({ feed: { rate: 1, payloadBytes: 16 } })).toThrow(
+      /feed\.payloadBytes: must be an integer within 100…65536 \(the ticker's floor/,
+    );
+    expect(mistake({ feed: { rate: 1, payloadBytes: 16, arrivals: 'even' } })).toThrow(
+      /within 64…65536 \(the envelope/,
+    );
+    expect(mistake({ feed: { rate: 1, payloadBytes: 70_000 } })).toThrow(/feed\.payloadBytes/);
+  });
+
+  it('refuses bad client groups', () => {
+    expect(mistake({ clients: { sse: { count: 0 } } })).toThrow(
+      /clients\.sse\.count: must be an integer within 1…5000, got 0/,
+    );
+    expect(mistake({ clients: { sse: { count: 1, pollIntervalMs: 100 } } })).toThrow(
+      /only short-poll clients have a poll interval/,
+    );
+    expect(mistake({ clients: { 'long-poll': { count: 1, longPollTimeoutMs: 90_000 } } })).toThrow(
+      /longPollTimeoutMs: must be an integer within 0…60000/,
+    );
+    expect(mistake({ clients: { sse: [{ count: 1 }, { count: 1 }] } })).toThrow(/two groups are named "sse"/);
+    expect(mistake({ clients: {} })).toThrow(/clients: needs at least one transport/);
+    expect(mistake({ clients: { sse: { count: 3_000 }, websocket: { count: 3_000 } } })).toThrow(
+      /6000 clients at once is more than 5000/,
+    );
+  });
+
+  it('refuses bad times, names and faults', () => {
+    expect(mistake({ durationMs: -5 })).toThrow(/durationMs: must be a number of ms above 0/);
+    expect(mistake({ warmupMs: Number.NaN })).toThrow(/warmupMs/);
+    expect(mistake({ name: 'Not A Name' })).toThrow(/name: must be lower-case words joined by dashes/);
+    expect(mistake({ faults: [{ atMs: 5_000, kind: 'restart' }] })).toThrow(
+      /faults\[0\]\.atMs: 5000 ms is not within the measurement \(2000 ms\)/,
+    );
+    expect(mistake({ faults: [{ atMs: 100, kind: 'cut', via: 'proxy', groups: ['nope'] }] })).toThrow(
+      /no client group named "nope"/,
+    );
+    expect(mistake({ faults: [{ atMs: 100, kind: 'explode' }] })).toThrow(/kind: must be "cut" or "restart"/);
+  });
+
+  it('checks every sweep point up front, and names the bad one', () => {
+    const sweep = {
+      parameter: 'rate',
+      unit: 'msg/s',
+      values: [1, -3],
+      apply: (spec: Parameters<NonNullable<ScenarioDef['sweep']>['apply']>[0], v: number) => ({
+        ...spec,
+        feed: { ...spec.feed, rate: v },
+      }),
+    };
+    expect(mistake({ sweep })).toThrow(/sweep at rate = -3: feed\.rate: must be a number/);
+  });
+
+  it('checks CLI overrides the same way', () => {
+    const s = defineScenario(good);
+    expect(applyOverrides(s, { clients: 7, rate: 2, durationMs: 3_000 }).groups.every((g) => g.count === 7)).toBe(true);
+    expect(() => applyOverrides(s, { rate: -5 })).toThrow(/--rate: must be a number of messages\/s above 0/);
+    expect(() => applyOverrides(s, { clients: 0 })).toThrow(/--clients: must be an integer within 1…5000/);
+  });
+
+  it('loads every standard scenario', () => {
+    expect(SCENARIOS.map((s) => s.name)).toEqual([
+      'smoke',
+      'quiet-feed',
+      'busy-feed',
+      'poll-interval-sweep',
+      'payload-sweep',
+      'fan-out',
+      'reconnect',
+    ]);
+  });
+});
+
+describe('the CLI refuses mistakes before starting anything', () => {
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'scenarios/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+
+  it('an unknown scenario: exit 2 and the list', () => {
+    const run = cli('no-such-thing');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('no scenario named "no-such-thing"');
+    expect(run.stderr).toContain('smoke');
+  });
+
+  it('a bad override: exit 2 and what is wrong', () => {
+    const run = cli('smoke', '--rate=-5');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--rate: must be a number of messages/s above 0');
+    expect(run.stderr).not.toContain('starting the lab server');
+  });
+
+  it('--list names every scenario', () => {
+    const run = cli('--list');
+    expect(run.status).toBe(0);
+    for (const s of SCENARIOS) expect(run.stdout).toContain(s.name);
+  });
+});
