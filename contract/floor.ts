@@ -4,7 +4,7 @@
  * The lab shows it beside the measured overhead, so a student sees what is protocol and what
  * is habit (headers, heartbeats, chunking).
  */
-import type { TransportName } from './index.js';
+import type { TransportCounters, TransportName } from './index.js';
 
 export interface FloorPart {
   name: string;
@@ -96,4 +96,39 @@ export function floorOverhead(transport: TransportName, input: FloorInput): Floo
     case 'long-poll':
       return pollFloor('/api/long-poll', input);
   }
+}
+
+/** Measured bytes per delivered message, split into payload and overhead, beside the floor. */
+export interface MeasuredOverhead {
+  payloadPerMessage: number;
+  /** Bytes on the wire, in + out, per delivered message. */
+  wirePerMessage: number;
+  overheadPerMessage: number;
+  floor: Floor;
+}
+
+/**
+ * From a transport's counters (bytes at the TCP socket, messages, requests, empty answers) to
+ * its cost per delivered message. One function for the server's `/api/stats` and the dashboard
+ * (which subtracts a baseline first): null until a message was delivered.
+ */
+export function measuredOverhead(
+  transport: TransportName,
+  counters: Pick<
+    TransportCounters,
+    'messages' | 'payloadBytes' | 'bytesIn' | 'bytesOut' | 'requests' | 'emptyResponses'
+  >,
+  at: { epoch?: string; seq?: number } = {},
+): MeasuredOverhead | null {
+  if (counters.messages === 0) return null;
+  const payloadPerMessage = counters.payloadBytes / counters.messages;
+  const wirePerMessage = (counters.bytesIn + counters.bytesOut) / counters.messages;
+  const answersWithMessages = counters.requests - counters.emptyResponses;
+  const floor = floorOverhead(transport, {
+    payloadBytes: Math.round(payloadPerMessage),
+    epoch: at.epoch,
+    seq: Math.max(1, at.seq ?? 1),
+    messagesPerResponse: answersWithMessages > 0 ? counters.messages / answersWithMessages : 1,
+  });
+  return { payloadPerMessage, wirePerMessage, overheadPerMessage: wirePerMessage - payloadPerMessage, floor };
 }

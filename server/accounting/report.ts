@@ -1,6 +1,6 @@
 /** Turns the ledger's counters into the `/api/stats` shape, with overhead beside the protocol floor. */
 
-import { floorOverhead } from '../../contract/floor.js';
+import { measuredOverhead } from '../../contract/floor.js';
 import {
   type OverheadReport,
   type StatsResponse,
@@ -17,22 +17,10 @@ export function overheadOf(
   epoch: string,
   head: number,
 ): OverheadReport | null {
-  if (counters.messages === 0) return null;
-  const payloadPerMessage = counters.payloadBytes / counters.messages;
-  const wirePerMessage = (counters.bytesIn + counters.bytesOut) / counters.messages;
-  const answersWithMessages = counters.requests - counters.emptyResponses;
-  const floor = floorOverhead(transport, {
-    payloadBytes: Math.round(payloadPerMessage),
-    epoch,
-    seq: Math.max(1, head),
-    messagesPerResponse: answersWithMessages > 0 ? counters.messages / answersWithMessages : 1,
-  });
-  return {
-    payloadPerMessage,
-    wirePerMessage,
-    overheadPerMessage: wirePerMessage - payloadPerMessage,
-    floorOverheadPerMessage: floor.total,
-  };
+  const measured = measuredOverhead(transport, counters, { epoch, seq: head });
+  if (measured === null) return null;
+  const { floor, ...perMessage } = measured;
+  return { ...perMessage, floorOverheadPerMessage: floor.total };
 }
 
 export function statsReport(lab: Lab, client: string | null): StatsResponse {

@@ -1,10 +1,10 @@
 /**
  * What one lane's messages cost on the wire, from the server's per-client counters (bytes at the
  * TCP socket, requests, empty answers): payload + overhead per message beside the protocol floor
- * (contract/floor.ts). The same arithmetic as the server's `overhead` report, done here because
- * the dashboard's "reset numbers" subtracts a baseline first.
+ * (contract/floor.ts's measuredOverhead, as the server's `overhead` report uses it), computed here
+ * because the dashboard's "reset numbers" subtracts a baseline first.
  */
-import { type Floor, floorOverhead } from '../../contract/floor.js';
+import { type Floor, measuredOverhead } from '../../contract/floor.js';
 import { emptyCounters, type TransportCounters, type TransportName } from '../../contract/index.js';
 
 export interface LaneCost {
@@ -33,23 +33,12 @@ export function laneCost(
   counters: TransportCounters,
   at: { epoch?: string; seq?: number } = {},
 ): LaneCost | null {
-  if (counters.messages === 0) return null;
-  const payloadPerMessage = counters.payloadBytes / counters.messages;
-  const wirePerMessage = (counters.bytesIn + counters.bytesOut) / counters.messages;
-  const answersWithMessages = counters.requests - counters.emptyResponses;
-  const floor = floorOverhead(transport, {
-    payloadBytes: Math.round(payloadPerMessage),
-    epoch: at.epoch,
-    seq: Math.max(1, at.seq ?? 1),
-    messagesPerResponse: answersWithMessages > 0 ? counters.messages / answersWithMessages : 1,
-  });
+  const measured = measuredOverhead(transport, counters, at);
+  if (measured === null) return null;
   const polls = transport === 'short-poll' || transport === 'long-poll';
   return {
+    ...measured,
     messages: counters.messages,
-    payloadPerMessage,
-    wirePerMessage,
-    overheadPerMessage: wirePerMessage - payloadPerMessage,
-    floor,
     requestsPerMessage: counters.requests / counters.messages,
     emptyShare: polls && counters.requests > 0 ? counters.emptyResponses / counters.requests : null,
   };
