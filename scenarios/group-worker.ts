@@ -30,7 +30,7 @@ export interface GroupRequest {
 const port = parentPort;
 if (!port) throw new Error('group-worker.ts runs as a worker thread');
 const { spec, upstreamPort, startCursor, fetch } = workerData as GroupWorkerData;
-const proxy = await startProxy(upstreamPort);
+const proxy = await startProxy({ upstreamPort });
 const group = new ClientGroup(spec, proxy, startCursor, fetch);
 
 function handlers() {

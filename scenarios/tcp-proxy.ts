@@ -1,37 +1,76 @@
 /**
- * The runner's byte counter at the socket: a TCP proxy on 127.0.0.1, one per client group, so
- * the bytes each transport's clients put on the wire are counted outside the server
- * (DESIGN.md §4) and can be set beside the server's own accounting.
+ * A byte-counting TCP proxy on 127.0.0.1: the "socket-level counter outside the server" of
+ * DESIGN.md §4. The scenario runner puts one in front of each client group (group-worker.ts),
+ * the accounting tests one in front of each client under test (test/accounting/). Either way
+ * its count is set beside the server's own accounting, so it must count the same thing.
  *
- * Same counting rule as test/accounting/tcp-proxy.ts (bytes received from each side, FIN relayed
- * as FIN), but lean enough for thousands of connections (running totals, no per-connection
- * log), and with a switchable upstream: after a server restart the proxy points at the new
- * port, as a load balancer would.
+ * What it counts is what it *received*: bytes read from the client (client→server) and bytes read
+ * from the server (server→client). That is exactly what each end handed to its kernel, even when
+ * the other end has gone away, so it compares like for like with the server's
+ * `socket.bytesRead` / `bytesWritten`.
+ *
+ * Closing is therefore relayed as a half-close (FIN) in the direction it happened, never as a
+ * destroy, so bytes still in flight from the server are read (and counted) before the connection
+ * is done. The two exceptions are deliberate cuts: an upstream that refuses the connection (server
+ * down or restarting) drops the client, as a dead server would; `destroyAll()` is the abrupt fault,
+ * both sides of every connection destroyed at once.
+ *
+ * Totals are running sums and the open count a counter, so the proxy stays cheap with thousands of
+ * connections; each connection also keeps a small record (its counts, its upstream port and, with
+ * `capture`, the raw bytes) for tests that look at one connection. The upstream port can be
+ * switched (`setUpstream`): after a server restart the proxy points at the new port, as a load
+ * balancer would.
  */
 import { once } from 'node:events';
 import net, { type AddressInfo, type Socket } from 'node:net';
 
-export interface ProxyTotals {
-  /** Bytes the clients sent toward the server (the server's bytesIn). */
+export interface ByteCounts {
+  /** Bytes the client sent toward the server (the server's bytesIn). */
   clientToServer: number;
-  /** Bytes the server sent toward the clients (the server's bytesOut). */
+  /** Bytes the server sent toward the client (the server's bytesOut). */
   serverToClient: number;
+}
+
+export interface ProxyTotals extends ByteCounts {
   /** Connections accepted so far. */
   connections: number;
 }
 
+export interface ProxiedConnection extends ByteCounts {
+  /** The proxy's local port on its upstream socket = the server's `socket.remotePort` (null until connected). */
+  upstreamPort: number | null;
+  /** Both sockets of this connection are closed. */
+  closed: boolean;
+  /** Raw bytes, when the proxy was started with `capture: true` (empty otherwise). */
+  readonly captured: { clientToServer: Buffer[]; serverToClient: Buffer[] };
+}
+
+export interface ProxyOptions {
+  /** Upstream port; `setUpstream` changes it for new connections. */
+  upstreamPort: number;
+  /** Upstream host (default 127.0.0.1). */
+  host?: string;
+  /** Keep every relayed buffer (for tests that inspect the exact bytes). */
+  capture?: boolean;
+}
+
 export class TcpProxy {
+  /** Every connection accepted so far, in order, closed or not. */
+  readonly connections: ProxiedConnection[] = [];
   private readonly server: net.Server;
-  private readonly pairs = new Set<[Socket, Socket]>();
+  private readonly sockets = new Set<Socket>();
+  private readonly waiters = new Set<() => void>();
+  private readonly counted: ProxyTotals = { clientToServer: 0, serverToClient: 0, connections: 0 };
+  private openConnections = 0;
   private upstreamPort: number;
   private listeningPort = 0;
-  private counted: ProxyTotals = { clientToServer: 0, serverToClient: 0, connections: 0 };
 
-  constructor(upstreamPort: number) {
-    this.upstreamPort = upstreamPort;
+  constructor(private readonly options: ProxyOptions) {
+    this.upstreamPort = options.upstreamPort;
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (client) => this.relay(client));
   }
 
+  /** Listen on 127.0.0.1, an ephemeral port. */
   async listen(): Promise<this> {
     this.server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 });
     await once(this.server, 'listening');
@@ -47,13 +86,14 @@ export class TcpProxy {
     return `http://127.0.0.1:${this.listeningPort}`;
   }
 
+  /** Bytes over every connection so far, closed or not (a copy). */
   get totals(): ProxyTotals {
     return { ...this.counted };
   }
 
-  /** Connections open now. */
+  /** Connections not yet closed on both sides. */
   get open(): number {
-    return this.pairs.size;
+    return this.openConnections;
   }
 
   /** New connections go to this port from now on (open ones stay where they are). */
@@ -61,16 +101,32 @@ export class TcpProxy {
     this.upstreamPort = port;
   }
 
-  /** Cut every connection abruptly, both sides at once, nothing flushed. Returns how many. */
-  destroyAll(): number {
-    const n = this.pairs.size;
-    for (const [client, upstream] of [...this.pairs]) {
-      client.destroy();
-      upstream.destroy();
-    }
-    return n;
+  /** Resolves once every connection made so far has closed on both sides. */
+  async idle(timeoutMs = 10_000): Promise<void> {
+    if (this.open === 0) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`tcp proxy: ${this.open} connection(s) still open after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const check = () => {
+        if (this.open > 0) return;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve();
+      };
+      this.waiters.add(check);
+    });
   }
 
+  /** Cut every connection abruptly, both sides at once, nothing flushed. Returns how many. */
+  destroyAll(): number {
+    const open = this.open;
+    for (const socket of [...this.sockets]) socket.destroy();
+    return open;
+  }
+
+  /** Stop listening and destroy whatever is still open. */
   async close(): Promise<void> {
     this.destroyAll();
     if (!this.server.listening) return;
@@ -78,23 +134,47 @@ export class TcpProxy {
   }
 
   private relay(client: Socket): void {
-    const upstream = net.connect({ host: '127.0.0.1', port: this.upstreamPort, allowHalfOpen: true, noDelay: true });
-    const pair: [Socket, Socket] = [client, upstream];
-    this.pairs.add(pair);
+    const upstream = net.connect({
+      host: this.options.host ?? '127.0.0.1',
+      port: this.upstreamPort,
+      allowHalfOpen: true,
+      noDelay: true,
+    });
+    const connection: ProxiedConnection = {
+      clientToServer: 0,
+      serverToClient: 0,
+      upstreamPort: null,
+      closed: false,
+      captured: { clientToServer: [], serverToClient: [] },
+    };
+    this.connections.push(connection);
     this.counted.connections += 1;
+    this.openConnections += 1;
+    this.sockets.add(client);
+    this.sockets.add(upstream);
     const counted = this.counted;
+    const capture = this.options.capture === true;
+
+    upstream.once('connect', () => {
+      connection.upstreamPort = upstream.localPort ?? null;
+    });
 
     // Counted on receipt; forwarded with backpressure.
     client.on('data', (chunk: Buffer) => {
+      connection.clientToServer += chunk.length;
       counted.clientToServer += chunk.length;
-      if (upstream.writable && !upstream.write(chunk)) {
+      if (capture) connection.captured.clientToServer.push(chunk);
+      if (!upstream.destroyed && !upstream.writableEnded && !upstream.write(chunk)) {
         client.pause();
         upstream.once('drain', () => client.resume());
       }
     });
     upstream.on('data', (chunk: Buffer) => {
+      connection.serverToClient += chunk.length;
       counted.serverToClient += chunk.length;
-      if (client.writable && !client.write(chunk)) {
+      if (capture) connection.captured.serverToClient.push(chunk);
+      // The client may be gone; keep reading the server anyway, so its bytes are all counted.
+      if (!client.destroyed && !client.writableEnded && !client.write(chunk)) {
         upstream.pause();
         const resume = () => upstream.resume();
         client.once('drain', resume);
@@ -102,28 +182,37 @@ export class TcpProxy {
       }
     });
 
-    // A FIN is relayed as a FIN; a side that goes away ends the other.
-    const end = (other: Socket) => () => {
+    // A FIN is relayed as a FIN. A side that closes (even with an error) half-closes the other:
+    // the client still gets what was relayed, and the server's bytes in flight are still read.
+    const endOther = (other: Socket) => () => {
       if (!other.destroyed && !other.writableEnded) other.end();
     };
-    client.on('end', end(upstream));
-    upstream.on('end', end(client));
-    client.on('close', end(upstream));
-    upstream.on('close', end(client));
-    // Upstream refused (server down or restarting): the client sees its connection drop.
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
+    client.on('end', endOther(upstream));
+    upstream.on('end', endOther(client));
+    client.on('close', endOther(upstream));
+    upstream.on('close', endOther(client));
+    client.on('error', () => {});
+    // Upstream refused (server down or restarting): nothing was relayed, the client sees its
+    // connection drop. Any later upstream error is a close like any other (above).
+    upstream.on('error', () => {
+      if (connection.upstreamPort === null) client.destroy();
+    });
 
-    let closed = 0;
-    const onClose = () => {
-      closed += 1;
-      if (closed === 2) this.pairs.delete(pair);
+    let closedSides = 0;
+    const sideClosed = (socket: Socket) => () => {
+      this.sockets.delete(socket);
+      closedSides += 1;
+      if (closedSides < 2) return;
+      connection.closed = true;
+      this.openConnections -= 1;
+      for (const waiter of [...this.waiters]) waiter();
     };
-    client.once('close', onClose);
-    upstream.once('close', onClose);
+    client.once('close', sideClosed(client));
+    upstream.once('close', sideClosed(upstream));
   }
 }
 
-export async function startProxy(upstreamPort: number): Promise<TcpProxy> {
-  return new TcpProxy(upstreamPort).listen();
+/** Start a proxy on 127.0.0.1 (an ephemeral port) in front of `upstreamPort`. */
+export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
+  return new TcpProxy(options).listen();
 }

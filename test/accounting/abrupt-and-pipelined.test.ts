@@ -8,8 +8,8 @@ import { once } from 'node:events';
 import net, { type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { startProxy, type TcpProxy } from '../../scenarios/tcp-proxy.js';
 import { publish, type Running, startLab, until } from '../harness.js';
-import { startProxy, type TcpProxy } from './tcp-proxy.js';
 import { ServerSockets, stats } from './wire.js';
 
 let lab: Running;
@@ -71,7 +71,7 @@ const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
 
 describe('pipelined requests of two clients on one socket', () => {
   it('bills each response to its own request, though the second is answered while the first is held', async () => {
-    proxy = await startProxy(lab.port);
+    proxy = await startProxy({ upstreamPort: lab.port });
     const raw = await RawClient.connect(proxy.port);
     const { head } = (await (await fetch(`${lab.url}/api/feed`)).json()) as { head: number };
 
@@ -126,7 +126,7 @@ async function publishUntil(done: () => boolean | Promise<boolean>, bytes: numbe
 
 describe('a stream cut while the server still has bytes queued for it', () => {
   it('sse slow consumer: the server cuts it; it is billed only what left, to the byte', async () => {
-    proxy = await startProxy(lab.port);
+    proxy = await startProxy({ upstreamPort: lab.port });
     const raw = await RawClient.connect(proxy.port);
     raw.socket.pause(); // a consumer that does not read: everything backs up to the server
     const request = get('/api/sse?client=slow-sse');
@@ -148,7 +148,7 @@ describe('a stream cut while the server still has bytes queued for it', () => {
   });
 
   it('websocket cut by the lab’s fault button: billed only what left, to the byte', async () => {
-    proxy = await startProxy(lab.port);
+    proxy = await startProxy({ upstreamPort: lab.port });
     const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/api/ws?client=cut-ws`);
     ws.on('error', () => {});
     let frames = 0;
@@ -180,7 +180,7 @@ describe('a peer that resets the connection with bytes still queued for it', () 
   it('never makes a counter go backwards, and /metrics keeps answering', async () => {
     const big = await startLab({ retention: 64, slowConsumerBytes: 64 * 1024 * 1024 });
     const bigSockets = new ServerSockets(big.app);
-    const p = await startProxy(big.port);
+    const p = await startProxy({ upstreamPort: big.port });
     try {
       const raw = await RawClient.connect(p.port);
       raw.socket.pause();

@@ -11,8 +11,8 @@ import { EventSource } from 'eventsource';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type FeedMessage, type StatsResponse, TRANSPORTS, type TransportName } from '../../contract/index.js';
+import { startProxy, type TcpProxy } from '../../scenarios/tcp-proxy.js';
 import { publish, type Running, startLab, until } from '../harness.js';
-import { startProxy, type TcpProxy } from './tcp-proxy.js';
 import {
   type Counts,
   countsOf,
@@ -66,7 +66,7 @@ const emptyStats = () => ({
 
 describe('per-transport bytes equal a TCP proxy’s count, to the byte', () => {
   it('short-poll: polls with and without messages over a keep-alive socket', async () => {
-    proxy = await startProxy(lab.port);
+    proxy = await startProxy({ upstreamPort: lab.port });
     const client = 'exact-sp';
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const base = `${proxy.url}/api/poll?client=${client}`;
@@ -107,7 +107,7 @@ describe('per-transport bytes equal a TCP proxy’s count, to the byte', () => {
   });
 
   it('long-poll: an empty timeout answer, a held poll answered by a publish, a backlog', async () => {
-    proxy = await startProxy(lab.port);
+    proxy = await startProxy({ upstreamPort: lab.port });
     const client = 'exact-lp';
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const base = `${proxy.url}/api/long-poll?client=${client}`;
@@ -146,7 +146,7 @@ describe('per-transport bytes equal a TCP proxy’s count, to the byte', () => {
   });
 
   it('sse: response head, retry, messages, heartbeats and chunk framing', async () => {
-    proxy = await startProxy(lab.port, { capture: true });
+    proxy = await startProxy({ upstreamPort: lab.port, capture: true });
     const client = 'exact-sse';
     const es = new EventSource(`${proxy.url}/api/sse?client=${client}`, { fetch: nodeFetch() });
     const received: FeedMessage[] = [];
@@ -179,7 +179,7 @@ describe('per-transport bytes equal a TCP proxy’s count, to the byte', () => {
   });
 
   it('websocket: upgrade, messages, server and client pings, a masked echo frame, the close handshake', async () => {
-    proxy = await startProxy(lab.port);
+    proxy = await startProxy({ upstreamPort: lab.port });
     const client = 'exact-ws';
     const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/api/ws?client=${client}`);
     const frames: Record<string, unknown>[] = [];
@@ -224,7 +224,7 @@ describe('per-transport bytes equal a TCP proxy’s count, to the byte', () => {
 
 describe('two transports sharing one keep-alive socket', () => {
   it('attributes each request’s bytes to its own transport and client', async () => {
-    proxy = await startProxy(lab.port);
+    proxy = await startProxy({ upstreamPort: lab.port });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const zero = () => ({ requests: 0, emptyResponses: 0, messages: 0, payloadBytes: 0, bytesIn: 0, bytesOut: 0 });
     const expected = { a: zero(), b: zero() };
@@ -297,7 +297,7 @@ describe('stats traffic is never a transport’s', () => {
   it('keeps the four transports at zero while `other` grows, to the byte', async () => {
     const quiet = await startLab({});
     const quietSockets = new ServerSockets(quiet.app);
-    const p = await startProxy(quiet.port);
+    const p = await startProxy({ upstreamPort: quiet.port });
     try {
       // Through the proxy, all as client x; straight to the server, no client id.
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

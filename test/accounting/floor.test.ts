@@ -8,8 +8,8 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, * as wsModule from 'ws';
 import { chunkFramingBytes, floorOverhead, sseIdLine, wsFrameHeaderBytes } from '../../contract/floor.js';
+import { startProxy } from '../../scenarios/tcp-proxy.js';
 import { publish, type Running, startLab, until } from '../harness.js';
-import { startProxy } from './tcp-proxy.js';
 import { ServerSockets } from './wire.js';
 
 /** `ws` exports its frame builder (`import { Sender } from 'ws'`); @types/ws does not declare it. */
@@ -136,7 +136,7 @@ describe('the floor against the bytes the server really sends', () => {
   });
 
   it('SSE: each event is exactly its payload plus the floor', async () => {
-    const proxy = await startProxy(lab.port, { capture: true });
+    const proxy = await startProxy({ upstreamPort: lab.port, capture: true });
     try {
       const client = net.connect({ port: proxy.port, host: '127.0.0.1' });
       await once(client, 'connect');
@@ -185,7 +185,7 @@ describe('the floor against the bytes the server really sends', () => {
   });
 
   it('WebSocket: every frame header on the wire is the one the floor computes, masked from the client', async () => {
-    const proxy = await startProxy(lab.port, { capture: true });
+    const proxy = await startProxy({ upstreamPort: lab.port, capture: true });
     try {
       const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/api/ws?client=floor-ws`);
       let frames = 0;
@@ -253,7 +253,7 @@ describe('the floor against the bytes the server really sends', () => {
       ['short-poll', '/api/poll'],
       ['long-poll', '/api/long-poll'],
     ] as const) {
-      const proxy = await startProxy(lab.port, { capture: true });
+      const proxy = await startProxy({ upstreamPort: lab.port, capture: true });
       try {
         const client = net.connect({ port: proxy.port, host: '127.0.0.1' });
         await once(client, 'connect');

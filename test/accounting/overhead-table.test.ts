@@ -14,8 +14,8 @@ import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FeedMessage, TransportName, TransportStats } from '../../contract/index.js';
+import { startProxy, type TcpProxy } from '../../scenarios/tcp-proxy.js';
 import { publish, type Running, startLab, until } from '../harness.js';
-import { startProxy, type TcpProxy } from './tcp-proxy.js';
 import { nodeFetch, pollJson, ServerSockets, stats } from './wire.js';
 
 const MESSAGES = 10;
@@ -114,7 +114,7 @@ async function measure(
   transport: TransportName,
   run: (base: string) => Promise<void>,
 ): Promise<TransportStats> {
-  const proxy: TcpProxy = await startProxy(lab.port);
+  const proxy: TcpProxy = await startProxy({ upstreamPort: lab.port });
   try {
     await run(proxy.url);
     await sockets.allClosed(proxy);

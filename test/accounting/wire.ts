@@ -8,8 +8,8 @@ import { Readable } from 'node:stream';
 import type { FetchLike } from 'eventsource';
 import type { FastifyInstance } from 'fastify';
 import type { FeedMessage, PollResponse, StatsResponse, TransportCounters } from '../../contract/index.js';
+import type { TcpProxy } from '../../scenarios/tcp-proxy.js';
 import { until } from '../harness.js';
-import type { TcpProxy } from './tcp-proxy.js';
 
 export interface HttpAnswer {
   status: number;

@@ -30,7 +30,7 @@ describe('scenarios/tcp-proxy', () => {
   it('counts the bytes of each direction and follows the upstream to a new port', async () => {
     const a = await echo('a');
     const b = await echo('b');
-    const proxy = await startProxy(portOf(a));
+    const proxy = await startProxy({ upstreamPort: portOf(a) });
     cleanup.push(
       () => proxy.close(),
       () => a.close(),
@@ -54,7 +54,7 @@ describe('scenarios/tcp-proxy', () => {
 
   it('destroyAll cuts every connection at once, both sides', async () => {
     const a = await echo('a');
-    const proxy = await startProxy(portOf(a));
+    const proxy = await startProxy({ upstreamPort: portOf(a) });
     cleanup.push(
       () => proxy.close(),
       () => a.close(),
@@ -70,7 +70,7 @@ describe('scenarios/tcp-proxy', () => {
     const a = await echo('a');
     const port = portOf(a);
     await new Promise((resolve) => a.close(resolve));
-    const proxy = await startProxy(port);
+    const proxy = await startProxy({ upstreamPort: port });
     cleanup.push(() => proxy.close());
     const socket = net.connect(proxy.port, '127.0.0.1');
     socket.on('error', () => {});
