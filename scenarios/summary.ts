@@ -35,13 +35,20 @@ export interface TransportSummary {
   bytesOut: number;
   /** The same, as the server's own accounting saw it (for cross-checking). */
   server: { bytesIn: number; bytesOut: number; requests: number; emptyResponses: number; messages: number };
+  /** Payload (message JSON) bytes of the `countedMessages` when present, else of the delivered ones. */
   payloadBytes: number;
-  /** (bytesIn + bytesOut) / delivered. */
+  /**
+   * (bytesIn + bytesOut) / countedMessages when present (scenarios/measure.ts), else / delivered;
+   * 0 when nothing was counted. The bytes and the messages are counted over the same span, but
+   * a burst on either side of its edges moves the divisor, so with few large bursts (fan-out)
+   * this can even come out below payloadPerMessage.
+   */
   bytesPerMessage: number;
-  /** payloadBytes / delivered. */
+  /** payloadBytes / countedMessages when present, else / delivered; 0 when nothing was counted. */
   payloadPerMessage: number;
   /** The protocol floor of framing overhead for one message of that size (contract/floor.ts). */
   floorOverheadPerMessage: number;
+  /** requests / countedMessages when present, else / delivered; 0 when nothing was counted. */
   requestsPerMessage: number;
   /** Deliveries per second over the run, one bucket a second, for the timeline chart. */
   timeline: number[];
@@ -79,7 +86,9 @@ export interface TransportSummary {
   negativeAges?: number;
   /**
    * The server's cost while this transport ran ALONE against it (fan-out runs one transport at a
-   * time per point), so its CPU is this transport's: per delivered message, µs.
+   * time per point), so its CPU is this transport's. `cpuUsPerDelivered` = cpuMs × 1000 /
+   * countedMessages (scenarios/run.ts), µs per message received while the counters ran; 0 when
+   * none was. /proc counts CPU in 10 ms ticks, so a short, light run is coarse.
    */
   serverCost?: { cpuMs: number; rssMaxBytes: number; cpuUsPerDelivered: number };
 }
@@ -120,6 +129,7 @@ export interface Summary {
     connections: number;
     durationS: number;
     requestsPerSec: number;
+    /** autocannon's, in whole milliseconds (its histogram holds integers): 0 means under 1 ms. */
     latencyMs: { p50: number; p99: number };
     baseline?: { name: string; requestsPerSec: number; ratio: number };
     /** Added by the runner (optional): requests in flight per connection, runs averaged, failed requests. */
@@ -135,6 +145,10 @@ export interface Summary {
     /** The serving process's CPU over the runs, as a share of one core (1 = one core busy). */
     serverCpuShare?: number;
   }[];
+  /**
+   * The lab server over the measurement windows: CPU, peak RSS, and CPU µs per message received
+   * while the counters ran (cpuMs × 1000 / the sum of every group's `countedMessages`).
+   */
   server: { cpuMs: number; rssMaxBytes: number; cpuUsPerDelivered: number };
   phases: { name: string; startMs: number; endMs: number; cpuMs: number; rssMaxBytes: number }[];
   expectations: { text: string; pass: boolean; detail?: string }[];

@@ -5,8 +5,8 @@
  */
 import type { ChartConfiguration, ChartDataset, ScaleOptions as ChartScaleOptions } from 'chart.js';
 import type { TransportName } from '../../contract/index.js';
-import type { Summary, SweepPoint, TransportSummary } from '../summary.js';
-import { formatValue, presentTransports } from './table.js';
+import type { GroupSummary, Summary, SweepPoint, TransportSummary } from '../summary.js';
+import { formatCount, formatValue, groupsInOrder, presentTransports } from './table.js';
 
 /**
  * One colour per transport, everywhere (Okabe–Ito, readable by the colour-blind):
@@ -132,6 +132,8 @@ function valueAxis(
     scale.max = logBound(Math.max(...known) * 1.1, 'up');
   } else {
     scale.beginAtZero = true;
+    // Room above the highest value, so no marker sits on the frame (ignored where max is set).
+    scale.grace = '5%';
   }
   if (options.max !== undefined) scale.max = options.max;
   return scale as ScaleOptions;
@@ -146,7 +148,22 @@ function categoryAxis(title: string): ScaleOptions {
   } as ScaleOptions;
 }
 
-function baseOptions(title: string, subtitle: string) {
+/** Subtitle parts joined by ' · ', wrapped into lines that fit the chart's width. */
+function subtitleLines(parts: string[], max = SUBTITLE_CHARS): string[] {
+  const lines: string[] = [];
+  for (const part of parts.filter((p) => p !== '')) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 3 + part.length <= max) lines[lines.length - 1] = `${last} · ${part}`;
+    else lines.push(part);
+  }
+  return lines;
+}
+
+/** About this many characters of 12 px subtitle fit across a 1 100 px chart, with margins. */
+const SUBTITLE_CHARS = 150;
+
+function baseOptions(title: string, subtitle: string | string[]) {
+  const lines = Array.isArray(subtitle) ? subtitleLines(subtitle) : subtitleLines([subtitle]);
   return {
     animation: false as const,
     plugins: {
@@ -158,20 +175,35 @@ function baseOptions(title: string, subtitle: string) {
         padding: { top: 8, bottom: 2 },
       },
       subtitle: {
-        display: subtitle !== '',
-        text: subtitle,
+        display: lines.length > 0,
+        text: lines.length === 1 ? lines[0] : lines,
         color: '#4b5563',
         font: { size: 12 },
         padding: { bottom: 8 },
       },
-      legend: { display: true, position: 'top' as const, labels: { color: TEXT, font: { size: 12 } } },
+      legend: {
+        display: true,
+        position: 'top' as const,
+        labels: { color: TEXT, font: { size: 12 } } as Record<string, unknown>,
+      },
     },
   };
 }
 
 /** What the per-transport charts of a sweep show: the last point only (`transports`). */
 function subtitleOf(summary: Summary): string {
-  const base = `scenario ${summary.scenario} · ${summary.startedAt}`;
+  let base = `scenario ${summary.scenario} · ${summary.startedAt}`;
+  // With several groups per transport, `transports` holds each transport's first one.
+  const groups = summary.groups ?? [];
+  if (groups.length > 0) {
+    const firsts = presentTransports(summary.transports).map((t) => groups.find((g) => g.transport === t));
+    const resume = firsts.every((g) => g?.resume === true)
+      ? ' (resume on)'
+      : firsts.every((g) => g?.resume === false)
+        ? ' (resume off)'
+        : '';
+    base += ` · each transport's first client group${resume}; every group: groups-lost.png and the report's tables`;
+  }
   const last = summary.sweep?.points.at(-1);
   if (!summary.sweep || !last) return base;
   return `${base} · last sweep point: ${summary.sweep.parameter} = ${formatValue(last.value, 4)} ${summary.sweep.unit}`;
@@ -271,6 +303,23 @@ function bytesChart(summary: Summary): ChartSpec {
     ),
   ];
   const title = 'Wire bytes per delivered message: payload vs overhead';
+  // Less overhead than the protocol's floor (even fewer wire bytes than payload) is no saving:
+  // the counting window's edges moved the divisor. Said in the subtitle; a negative overhead
+  // cannot be stacked, so that bar shows the payload alone.
+  const belowFloor = transports.filter((_, i) => {
+    const w = wire[i];
+    const p = payload[i];
+    const f = floor[i];
+    return w !== null && p !== null && f !== null && w < f - 0.5;
+  });
+  const underPayload = transports.filter(
+    (_, i) => wire[i] !== null && payload[i] !== null && (wire[i] as number) < (payload[i] as number),
+  );
+  const parts = [subtitleOf(summary)];
+  if (belowFloor.length > 0)
+    parts.push(
+      `${belowFloor.join(', ')}: below the protocol floor — an edge effect of the counting window, not a saving${underPayload.length > 0 ? ` (${underPayload.join(', ')}: under the payload itself; the bar shows the payload, the label the measurement)` : ''}`,
+    );
   const config = {
     type: 'bar',
     data: {
@@ -278,7 +327,7 @@ function bytesChart(summary: Summary): ChartSpec {
       datasets,
     },
     options: {
-      ...baseOptions(title, subtitleOf(summary)),
+      ...baseOptions(title, parts),
       scales: {
         x: { ...categoryAxis('transport'), stacked: true } as ScaleOptions,
         y: {
@@ -303,6 +352,14 @@ function requestsChart(summary: Summary): ChartSpec {
     skipNull: true,
   }));
   const title = 'HTTP requests per delivered message';
+  // A stream's one request per connection came before the counting window: say why it is 0.
+  const none = transports.filter((t) => {
+    const s = summary.transports[t] as TransportSummary;
+    return s.requests === 0 && (s.countedMessages ?? s.delivered) > 0;
+  });
+  const parts = [subtitleOf(summary)];
+  if (none.length > 0)
+    parts.push(`${none.join(', ')}: 0 — their connections were opened before the counting window and held throughout`);
   const config = {
     type: 'bar',
     data: {
@@ -310,7 +367,7 @@ function requestsChart(summary: Summary): ChartSpec {
       datasets,
     },
     options: {
-      ...baseOptions(title, subtitleOf(summary)),
+      ...baseOptions(title, parts),
       scales: {
         x: categoryAxis('transport'),
         // Linear on purpose: the streams' near-zero bar is the lesson; the value is in the label.
@@ -321,34 +378,168 @@ function requestsChart(summary: Summary): ChartSpec {
   return { file: 'requests-per-message.png', title, config: config as ChartConfiguration };
 }
 
+/** A timeline's curves lie on one another when deliveries agree: the widest is drawn first, underneath. */
+const TIMELINE_WIDTH: Record<TransportName, number> = {
+  'short-poll': 1.75,
+  'long-poll': 3,
+  sse: 4.25,
+  websocket: 5.5,
+};
+const FAULT_COLOR = '#111827';
+const WINDOW_COLOR = '#6b7280';
+
+/**
+ * A linear axis from 0 that ends on a tick: a 1–2–2.5–5 step giving about eight intervals, and
+ * the first multiple of it at or above `max`. Vertical markers then reach the frame exactly.
+ */
+function niceScale(max: number): { top: number; step: number } {
+  const raw = (max > 0 ? max : 1) / 8;
+  const base = 10 ** Math.floor(Math.log10(raw));
+  const step = Number((([1, 2, 2.5, 5, 10].find((s) => s * base >= raw - 1e-9) ?? 10) * base).toPrecision(12));
+  return { top: Number((Math.ceil(max / step - 1e-9) * step).toPrecision(12)) || step, step };
+}
+
+/** The faults of a run as `params.faults` records them (atMs from the window's opening). */
+function faultsOf(summary: Summary): { atS: number; label: string }[] {
+  const faults = (summary.params as { faults?: unknown }).faults;
+  if (!Array.isArray(faults) || summary.sweep) return []; // a sweep's points run without faults
+  return faults.flatMap((f) => {
+    const { atMs, kind, via } = (f ?? {}) as { atMs?: unknown; kind?: unknown; via?: unknown };
+    if (typeof atMs !== 'number' || !Number.isFinite(atMs)) return [];
+    const what =
+      kind === 'cut'
+        ? via === 'proxy'
+          ? 'cut at the proxies'
+          : via === 'server'
+            ? 'cut by the server'
+            : 'cut'
+        : kind === 'restart'
+          ? 'server restart'
+          : String(kind);
+    return [{ atS: atMs / 1000, label: `${what} ${formatValue(atMs / 1000)} s` }];
+  });
+}
+
+/** A vertical line at each x, from 0 to `top`, as one dataset (gaps between them). */
+function verticals(xs: number[], top: number): { x: number; y: Value }[] {
+  return xs.flatMap((x) => [
+    { x, y: 0 },
+    { x, y: top },
+    { x, y: null },
+  ]);
+}
+
 function timelineChart(summary: Summary): ChartSpec {
-  const transports = presentTransports(summary.transports);
-  const datasets = transports.map((t) => ({
-    label: t,
-    data: (summary.transports[t]?.timeline ?? []).map((y, x) => ({ x, y })),
-    borderColor: TRANSPORT_COLORS[t],
-    backgroundColor: TRANSPORT_COLORS[t],
-    borderWidth: 2,
-    pointRadius: 0,
-    tension: 0,
-  }));
-  const title = 'Deliveries per second over the run';
+  // With several groups per transport (resume on and off), each group is a curve: the naive
+  // ones dashed, darker and wider, so they show as a dashed edge where the two agree.
+  const series: { label: string; transport: TransportName; naive: boolean; s: TransportSummary }[] =
+    summary.groups && summary.groups.length > 0
+      ? groupsInOrder(summary.groups).map((g) => ({
+          label: g.resume ? g.name : `${g.name} (resume off)`,
+          transport: g.transport,
+          naive: !g.resume,
+          s: g,
+        }))
+      : presentTransports(summary.transports).map((t) => ({
+          label: t,
+          transport: t,
+          naive: false,
+          s: summary.transports[t] as TransportSummary,
+        }));
+  const datasets: ChartDataset<'line', { x: number; y: Value }[]>[] = series.map(({ label, transport, naive, s }) => {
+    const timeline = (s.timeline ?? []).map((y) => finite(y));
+    const width = TIMELINE_WIDTH[transport] + (naive ? 1.5 : 0);
+    return {
+      label,
+      // One step per one-second bucket, [x, x + 1): the last point closes the last step.
+      // chart.js's 'before' keeps each value until the next point (its 'after' holds it before).
+      data: [
+        ...timeline.map((y, x) => ({ x, y })),
+        ...(timeline.length > 0 ? [{ x: timeline.length, y: timeline.at(-1) as Value }] : []),
+      ],
+      stepped: 'before' as const,
+      pointStyle: 'line' as const,
+      borderColor: naive ? darken(TRANSPORT_COLORS[transport], 0.4) : TRANSPORT_COLORS[transport],
+      backgroundColor: naive ? darken(TRANSPORT_COLORS[transport], 0.4) : TRANSPORT_COLORS[transport],
+      borderWidth: width,
+      ...(naive ? { borderDash: [7, 5] } : {}),
+      pointRadius: 0,
+      order: 0,
+    };
+  });
+  const values = series.flatMap(({ s }) =>
+    (s.timeline ?? []).map((y) => finite(y)).filter((y): y is number => y !== null),
+  );
+  const { top, step } = niceScale(Math.max(1, ...values) * 1.05);
+  const notes: string[] = ['one step per second of receive time'];
+  const faults = faultsOf(summary);
+  if (faults.length > 0) {
+    datasets.push({
+      label: `faults: ${faults.map((f) => f.label).join(' · ')}`,
+      data: verticals(
+        faults.map((f) => f.atS),
+        top,
+      ),
+      borderColor: FAULT_COLOR,
+      backgroundColor: FAULT_COLOR,
+      borderWidth: 1.5,
+      borderDash: [4, 4],
+      pointRadius: 0,
+      pointStyle: 'line',
+      spanGaps: false,
+      order: 1,
+    });
+  }
+  const counted = series.map(({ s }) => finite(s.countedMs)).filter((v): v is number => v !== null);
+  if (counted.length > 0) {
+    const closes = Math.max(...counted) / 1000;
+    datasets.push({
+      label: 'window closes (feed paused)',
+      data: verticals([closes], top),
+      borderColor: WINDOW_COLOR,
+      backgroundColor: WINDOW_COLOR,
+      borderWidth: 1.5,
+      borderDash: [2, 3],
+      pointRadius: 0,
+      pointStyle: 'line',
+      spanGaps: false,
+      order: 1,
+    });
+    notes.push('after the window closes: the drain (stragglers of its messages)');
+  }
+  const oneAtATime = (summary.params as { sweep?: { oneTransportAtATime?: unknown } }).sweep?.oneTransportAtATime;
+  if (summary.sweep && oneAtATime === true) notes.push('each transport ran alone, on its own clock');
+  const title = summary.groups
+    ? 'Deliveries per second over the run, per client group'
+    : 'Deliveries per second over the run';
+  const options = baseOptions(title, [subtitleOf(summary), ...notes]);
+  // Legend entries as short lines, drawn as the curves are (width, dashes).
+  options.plugins.legend.labels = { ...options.plugins.legend.labels, usePointStyle: true, pointStyleWidth: 36 };
   const config = {
     type: 'line',
     data: { datasets },
     options: {
-      ...baseOptions(title, subtitleOf(summary)),
+      ...options,
       scales: {
         x: {
           type: 'linear',
-          title: axisTitle('time since the measurement started (s)'),
+          min: 0,
+          title: axisTitle('time since the measurement window opened (s)'),
           grid: { color: GRID },
           ticks: { color: TEXT },
         },
-        y: valueAxis('deliveries per second, all clients', 'messages/s', [], { allowLog: false }),
+        y: (() => {
+          const y = valueAxis('deliveries per second, all clients', 'messages/s', [], { allowLog: false }) as Record<
+            string,
+            unknown
+          >;
+          // chart.js takes stepSize as a least step and may double it; a tick count is exact.
+          const count = Math.round(top / step) + 1;
+          return { ...y, min: 0, max: top, ticks: { ...(y.ticks as object), count } } as ScaleOptions;
+        })(),
       },
     },
-  } satisfies ChartConfiguration<'line'>;
+  };
   return { file: 'timeline.png', title, config: config as ChartConfiguration };
 }
 
@@ -360,10 +551,20 @@ interface SweepMetric {
   title: string;
   axis: string;
   unit: string;
-  predicted: PredictedKey;
+  /** The key of `SweepPoint.predicted[transport]` drawn dashed beside the measurement, if any. */
+  predicted?: PredictedKey;
   measure: (s: TransportSummary) => number | null | undefined;
   max?: number;
   allowLog?: boolean;
+  /** Drawn only when some point of some transport has the measurement. */
+  optional?: boolean;
+  /** A line of its own in the subtitle. */
+  note?: string;
+  /** Also draw each transport's client-thread loop delay p99, dotted, where it is a visible part of the value. */
+  withLoopDelay?: boolean;
+  /** Points too coarse to trust, drawn hollow, and why (in the subtitle when some are). */
+  coarse?: (s: TransportSummary) => boolean;
+  coarseNote?: string;
 }
 
 const SWEEP_METRICS: SweepMetric[] = [
@@ -382,6 +583,18 @@ const SWEEP_METRICS: SweepMetric[] = [
     unit: 'ms',
     predicted: 'p99',
     measure: (s) => s.latencyMs?.p99,
+    withLoopDelay: true,
+  },
+  {
+    file: 'sweep-server-cpu-per-message.png',
+    title: 'Server CPU per delivered message over the sweep',
+    axis: 'server CPU per delivered message',
+    unit: 'µs',
+    measure: (s) => s.serverCost?.cpuUsPerDelivered,
+    optional: true,
+    coarse: (s) => (s.serverCost?.cpuMs ?? Number.POSITIVE_INFINITY) < 100,
+    note: 'each transport ran alone against the server · CPU ÷ the messages its clients received while counting',
+    coarseNote: "hollow: under 100 ms of CPU, where /proc's 10 ms ticks make it ±10 % or worse",
   },
   {
     file: 'sweep-bytes-per-message.png',
@@ -418,14 +631,37 @@ function sweepTransports(points: SweepPoint[]): TransportName[] {
   return presentTransports(seen);
 }
 
+/** The loop delay is drawn when, somewhere, it is at least this share of the value and this many ms. */
+const LOOP_SHARE = 0.1;
+const LOOP_MIN_MS = 5;
+
 function sweepChart(summary: Summary, metric: SweepMetric): ChartSpec {
   const sweep = summary.sweep as NonNullable<Summary['sweep']>;
   const points = [...sweep.points].sort((a, b) => a.value - b.value);
   const datasets: ChartDataset<'line', { x: number; y: Value }[]>[] = [];
-  sweepTransports(points).forEach((t, i) => {
+  const transports = sweepTransports(points);
+  // The runner's own queueing (clientLoopDelayMs), where it is a visible part of the tail.
+  const loopShown =
+    metric.withLoopDelay === true &&
+    points.some((p) =>
+      Object.values(p.transports).some((s) => {
+        const loop = finite(s?.clientLoopDelayMs?.p99);
+        const value = s ? finite(metric.measure(s)) : null;
+        return loop !== null && value !== null && loop >= LOOP_MIN_MS && loop >= LOOP_SHARE * value;
+      }),
+    );
+  let predictedShown = false;
+  let hollowShown = false;
+  transports.forEach((t, i) => {
     const color = TRANSPORT_COLORS[t];
-    // chart.js draws the highest `order` first: a prediction (order 2i) is drawn over its own
-    // measured curve (2i + 1), in a darker shade, so its dashes show even where the two agree.
+    const hollow = points.map((p) => {
+      const s = p.transports[t];
+      return s != null && metric.coarse?.(s) === true;
+    });
+    hollowShown ||= hollow.some(Boolean);
+    // chart.js draws the highest `order` first (and lists the lowest first): a prediction (3i)
+    // is drawn over its own measured curve (3i + 1), in a darker shade, so its dashes show even
+    // where the two agree; the loop delay (3i + 2) goes underneath.
     datasets.push({
       label: t,
       data: points.map((p) => {
@@ -436,11 +672,16 @@ function sweepChart(summary: Summary, metric: SweepMetric): ChartSpec {
       backgroundColor: color,
       borderWidth: 2,
       ...SWEEP_MARKERS[t],
+      ...(hollow.some(Boolean)
+        ? { pointBackgroundColor: hollow.map((h) => (h ? '#ffffff' : color)), pointBorderWidth: 2 }
+        : {}),
       spanGaps: true,
-      order: 2 * i + 1,
+      order: 3 * i + 1,
     });
-    const predicted = points.map((p) => ({ x: p.value, y: finite(p.predicted?.[t]?.[metric.predicted]) }));
+    const key = metric.predicted;
+    const predicted = points.map((p) => ({ x: p.value, y: key ? finite(p.predicted?.[t]?.[key]) : null }));
     if (predicted.some((p) => p.y !== null)) {
+      predictedShown = true;
       datasets.push({
         label: `${t} (predicted)`,
         data: predicted,
@@ -450,8 +691,23 @@ function sweepChart(summary: Summary, metric: SweepMetric): ChartSpec {
         borderDash: [6, 5],
         pointRadius: 0,
         spanGaps: true,
-        order: 2 * i,
+        order: 3 * i,
       });
+    }
+    if (loopShown) {
+      const loop = points.map((p) => ({ x: p.value, y: finite(p.transports[t]?.clientLoopDelayMs?.p99) }));
+      if (loop.some((p) => p.y !== null))
+        datasets.push({
+          label: `${t}: client thread p99`,
+          data: loop,
+          borderColor: darken(color, 0.2),
+          backgroundColor: withAlpha(color, 0),
+          borderWidth: 1.5,
+          borderDash: [2, 3],
+          pointRadius: 0,
+          spanGaps: true,
+          order: 3 * i + 2,
+        });
     }
   });
   const xs = points.map((p) => p.value);
@@ -463,29 +719,213 @@ function sweepChart(summary: Summary, metric: SweepMetric): ChartSpec {
     ticks: { color: TEXT },
   } as ScaleOptions;
   const ys = datasets.flatMap((d) => d.data.map((p) => p.y));
+  const y = valueAxis(metric.axis, metric.unit, ys, { allowLog: metric.allowLog, max: metric.max });
+  const parts = [`scenario ${summary.scenario} · ${summary.startedAt}`];
+  if (predictedShown) parts.push("dashed: the scenario's prediction (a model, or the protocol floor)");
+  if (loopShown)
+    parts.push(
+      "dotted: the runner's client-thread event-loop delay p99 — queueing inside the simulation, part of the age",
+    );
+  if (metric.note) parts.push(metric.note);
+  if (hollowShown && metric.coarseNote) parts.push(metric.coarseNote);
+  // A value below zero (wire bytes under the payload): the counting window's edges, not a gain.
+  if (ys.some((v) => v !== null && v < 0))
+    parts.push('below 0: an edge effect of the counting window (see the tables)');
   const config = {
     type: 'line',
     data: { datasets },
     options: {
-      ...baseOptions(
-        metric.title,
-        `scenario ${summary.scenario} · ${summary.startedAt} · dashed: the model's prediction`,
-      ),
-      scales: { x, y: valueAxis(metric.axis, metric.unit, ys, { allowLog: metric.allowLog, max: metric.max }) },
+      ...baseOptions(metric.title, parts),
+      scales: { x, y },
     },
   };
   return { file: metric.file, title: metric.title, config: config as ChartConfiguration };
 }
 
-/** Every chart of a summary: the sweep curves when it is a sweep, then the per-transport charts. */
+// ---------------------------------------------------------------------------------------------
+// Client groups: resume on vs off.
+
+const RESUME_ON = '#4b5563';
+const RESUME_OFF = '#E69F00';
+
+/** Messages lost per transport, resuming vs naive groups; the part no client could tell, lighter. */
+function groupLossChart(summary: Summary): ChartSpec | null {
+  const groups = summary.groups ?? [];
+  if (!groups.some((g) => g.resume) || !groups.some((g) => !g.resume)) return null;
+  const transports = presentTransports(Object.fromEntries(groups.map((g) => [g.transport, true])));
+  const split = groups.some((g) => g.lostDetected != null);
+  /** Sum over a transport's groups with that resume setting; null when it has none. */
+  const total = (t: TransportName, resume: boolean, pick: (g: GroupSummary) => number | null | undefined) => {
+    const matching = groups.filter((g) => g.transport === t && g.resume === resume);
+    if (matching.length === 0) return null;
+    return matching.reduce((sum, g) => sum + (finite(pick(g)) ?? 0), 0);
+  };
+  const lost = (t: TransportName, resume: boolean) => total(t, resume, (g) => g.lost);
+  const seen = (t: TransportName, resume: boolean) =>
+    total(t, resume, (g) => Math.min(g.lost, g.lostDetected ?? g.lost));
+  const datasets: ChartDataset<'bar', Value[]>[] = [];
+  for (const resume of [true, false]) {
+    const color = resume ? RESUME_ON : RESUME_OFF;
+    const name = resume ? 'resume on' : 'resume off (naive)';
+    datasets.push({
+      label: split ? `${name}: lost, the clients could tell` : `${name}: lost`,
+      data: transports.map((t) => (split ? seen(t, resume) : lost(t, resume))),
+      backgroundColor: color,
+      borderColor: color,
+      borderWidth: 1,
+      stack: resume ? 'on' : 'off',
+    });
+    if (split)
+      datasets.push({
+        label: `${name}: lost, no client could tell`,
+        data: transports.map((t) => {
+          const l = lost(t, resume);
+          const s = seen(t, resume);
+          return l === null || s === null ? null : l - s;
+        }),
+        backgroundColor: withAlpha(color, 0.3),
+        borderColor: color,
+        borderWidth: 1.5,
+        stack: resume ? 'on' : 'off',
+      });
+  }
+  const label = (v: Value) => (v === null ? '–' : formatValue(v));
+  const title = 'Messages lost per client group: resume on vs off';
+  const parts = [`scenario ${summary.scenario} · ${summary.startedAt}`];
+  if (split)
+    parts.push('lighter: loss no client could tell (no seq hole, no reset notice) — e.g. the tail of a restart');
+  const config = {
+    type: 'bar',
+    data: {
+      labels: transports.map((t) => [t, `on ${label(lost(t, true))} · off ${label(lost(t, false))} lost`]),
+      datasets,
+    },
+    options: {
+      ...baseOptions(title, parts),
+      scales: {
+        x: { ...categoryAxis('transport'), stacked: true } as ScaleOptions,
+        // Linear on purpose: a resuming group's zero is the lesson.
+        y: {
+          ...valueAxis('messages lost, all clients of the group', 'messages', [], { allowLog: false }),
+          stacked: true,
+        } as ScaleOptions,
+      },
+    },
+  } satisfies ChartConfiguration<'bar'>;
+  return { file: 'groups-lost.png', title, config: config as ChartConfiguration };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP capacity: the lab vs bare Fastify vs bare node:http.
+
+const POLLS_COLOR = '#4b5563';
+const CPU_COLOR = '#E69F00';
+
+/** `/api/poll (bare Fastify, same body)` → `bare Fastify`. */
+function capacityName(route: string): string {
+  const inner = /\(([^)]*)\)/.exec(route)?.[1];
+  return (inner ?? route).replace(/,\s*same body$/, '');
+}
+
+/** `3 alternated rounds of 3 s each`, `one round of 1 s`, `3 s`. */
+function roundsText(rounds: number | undefined, durationS: number): string {
+  if (rounds == null) return `${formatValue(durationS)} s`;
+  if (rounds === 1) return `one round of ${formatValue(durationS)} s`;
+  return `${formatValue(rounds)} alternated rounds of ${formatValue(durationS)} s each`;
+}
+
+function capacityChart(summary: Summary): ChartSpec | null {
+  const capacity = summary.capacity ?? [];
+  if (capacity.length === 0) return null;
+  const rows: { name: string; rps: Value; cpu: Value }[] = capacity.map((c) => ({
+    name: capacityName(c.route),
+    rps: finite(c.requestsPerSec),
+    cpu: finite(c.serverCpuUsPerRequest),
+  }));
+  const seen = new Set<string>();
+  for (const c of capacity) {
+    if (!c.baseline || seen.has(c.baseline.name)) continue;
+    seen.add(c.baseline.name);
+    rows.push({
+      name: c.baseline.name.replace(/,\s*same body$/, ''),
+      rps: finite(c.baseline.requestsPerSec),
+      cpu: finite(c.baselineCpuUsPerRequest),
+    });
+  }
+  const withCpu = rows.some((r) => r.cpu !== null);
+  const datasets: ChartDataset<'bar', Value[]>[] = [
+    {
+      label: 'polls answered per second (left axis)',
+      data: rows.map((r) => r.rps),
+      backgroundColor: POLLS_COLOR,
+      borderColor: POLLS_COLOR,
+      yAxisID: 'y',
+    },
+  ];
+  if (withCpu)
+    datasets.push({
+      label: 'server CPU per poll (right axis)',
+      data: rows.map((r) => r.cpu),
+      backgroundColor: CPU_COLOR,
+      borderColor: CPU_COLOR,
+      yAxisID: 'y1',
+    });
+  const first = capacity[0];
+  const title = withCpu
+    ? 'Polls per second and CPU µs per poll: lab vs bare Fastify vs bare node:http'
+    : 'Polls per second: lab vs bare Fastify vs bare node:http';
+  const parts = [
+    `scenario ${summary.scenario} · ${summary.startedAt}`,
+    `autocannon, ${formatValue(first.connections)} connections, ${roundsText(first.rounds, first.durationS)}, same one-message body`,
+    withCpu ? 'polls/s may be the load generator’s ceiling on a small machine; CPU per poll (/proc) is not' : '',
+  ];
+  const scales: Record<string, ScaleOptions> = {
+    x: categoryAxis('server answering GET /api/poll'),
+    y: valueAxis('polls answered per second', 'polls/s', [], { allowLog: false }),
+  };
+  if (withCpu) {
+    const y1 = valueAxis('server CPU per poll', 'µs', [], { allowLog: false }) as Record<string, unknown>;
+    scales.y1 = { ...y1, position: 'right', grid: { drawOnChartArea: false } } as ScaleOptions;
+  }
+  const config = {
+    type: 'bar',
+    data: {
+      labels: rows.map((r) => [
+        r.name,
+        withCpu
+          ? `${r.rps === null ? '–' : formatCount(r.rps)} polls/s · ${r.cpu === null ? '–' : formatValue(r.cpu)} µs/poll`
+          : `${r.rps === null ? '–' : formatCount(r.rps)} polls/s`,
+      ]),
+      datasets,
+    },
+    options: { ...baseOptions(title, parts), scales },
+  };
+  return { file: 'capacity.png', title, config: config as ChartConfiguration };
+}
+
+/**
+ * Every chart of a summary: the sweep curves when it is a sweep, then the per-transport charts,
+ * then the client groups' losses and the HTTP capacity when the summary has them.
+ */
 export function chartConfigs(summary: Summary): ChartSpec[] {
   const charts: ChartSpec[] = [];
   // A sweep's curves are its result; the per-transport charts then show its last point only.
-  if (summary.sweep && summary.sweep.points.length > 0) {
-    for (const metric of SWEEP_METRICS) charts.push(sweepChart(summary, metric));
+  const sweep = summary.sweep;
+  if (sweep && sweep.points.length > 0) {
+    for (const metric of SWEEP_METRICS) {
+      const measured = sweep.points.some((p) =>
+        Object.values(p.transports).some((s) => s != null && finite(metric.measure(s)) !== null),
+      );
+      if (metric.optional && !measured) continue;
+      charts.push(sweepChart(summary, metric));
+    }
   }
   if (presentTransports(summary.transports).length > 0) {
     charts.push(latencyChart(summary), bytesChart(summary), requestsChart(summary), timelineChart(summary));
   }
+  const groups = groupLossChart(summary);
+  if (groups) charts.push(groups);
+  const capacity = capacityChart(summary);
+  if (capacity) charts.push(capacity);
   return charts;
 }

@@ -11,7 +11,15 @@ import { dirname, join } from 'node:path';
 import { isTransportName } from '../../contract/index.js';
 import type { Summary } from '../summary.js';
 import { type ChartSpec, logTickLabel, TRANSPORT_COLORS } from './charts.js';
-import { formatBytes, formatCount, formatValue, serverLine, summaryTables, type TableModel } from './table.js';
+import {
+  formatBytes,
+  formatCount,
+  formatValue,
+  runnerLine,
+  serverLine,
+  summaryTables,
+  type TableModel,
+} from './table.js';
 
 /** Reads chart.js's UMD bundle (it registers every controller, scale and plugin itself). */
 export async function loadChartJsBundle(): Promise<string> {
@@ -55,7 +63,8 @@ function tableHtml(model: TableModel): string {
       return `<tr>${cells.join('')}</tr>`;
     })
     .join('\n');
-  return `<h3>${escapeHtml(model.title)}</h3>\n<div class="scroll"><table><thead><tr>${head}</tr></thead>\n<tbody>\n${rows}\n</tbody></table></div>`;
+  const note = model.note ? `\n<p class="note">${escapeHtml(model.note)}</p>` : '';
+  return `<h3>${escapeHtml(model.title)}</h3>${note}\n<div class="scroll"><table><thead><tr>${head}</tr></thead>\n<tbody>\n${rows}\n</tbody></table></div>`;
 }
 
 function expectationsHtml(summary: Summary): string {
@@ -101,6 +110,7 @@ body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", "Liberation Sans", 
 h1 { margin: 0 0 4px; font-size: 26px; }
 h2 { margin-top: 36px; border-bottom: 1px solid #e5e7eb; padding-bottom: 4px; }
 h3 { margin: 22px 0 6px; font-size: 16px; }
+.note { margin: 0 0 6px; color: #6b7280; font-size: 13px; max-width: 1000px; }
 .meta, .dim { color: #6b7280; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
@@ -131,7 +141,7 @@ function loaderScript(): string {
     Object.keys(scales).forEach(function (key) {
       var scale = scales[key];
       if (scale && scale.type === 'logarithmic') {
-        scale.ticks = Object.assign({}, scale.ticks, { callback: logTickLabel, autoSkip: false });
+        scale.ticks = Object.assign({}, scale.ticks, { callback: logTickLabel, autoSkip: false, maxRotation: 0 });
       }
     });
     new Chart(document.getElementById('chart-' + i), config);
@@ -174,7 +184,7 @@ ${expectationsHtml(summary)}
 
 <h2>Results</h2>
 ${summaryTables(summary).map(tableHtml).join('\n')}
-<p>${escapeHtml(serverLine(summary))}</p>
+<p>${escapeHtml(serverLine(summary))}</p>${summary.runner ? `\n<p>${escapeHtml(runnerLine(summary))}</p>` : ''}
 ${phasesHtml(summary)}
 
 <h2>Charts</h2>

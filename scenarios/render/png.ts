@@ -70,7 +70,8 @@ function labelLogTicks(config: ChartConfiguration): void {
   for (const scale of Object.values(scales)) {
     if (scale?.type === 'logarithmic' && scale.ticks?.callback === undefined) {
       // The callback keeps labels sparse itself; chart.js's auto-skip would drop some of the 1–2–5.
-      scale.ticks = { ...scale.ticks, callback: logTickLabel, autoSkip: false };
+      // Horizontal labels: the 1–2–5 ones have room, and chart.js would tilt them for the blank ticks.
+      scale.ticks = { ...scale.ticks, callback: logTickLabel, autoSkip: false, maxRotation: 0 };
     }
   }
 }

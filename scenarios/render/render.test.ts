@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
@@ -6,11 +6,13 @@ import type { ChartConfiguration } from 'chart.js';
 import { describe, expect, it } from 'vitest';
 import { TRANSPORTS } from '../../contract/index.js';
 import type { Summary } from '../summary.js';
+import { validateSummary } from '../validate.js';
 import { chartConfigs, logTickLabel, TRANSPORT_COLORS } from './charts.js';
-import { plainSummary, sweepSummary } from './fixture-summary.js';
+import { fanOutSummary, plainSummary, reconnectSummary, sweepSummary } from './fixture-summary.js';
 import { loadChartJsBundle, renderHtml } from './html.js';
 import { renderPng } from './png.js';
-import { renderTable } from './table.js';
+import { findRuns, rerender } from './rerender.js';
+import { renderTable, summaryTables, wrap } from './table.js';
 import { writeReport } from './write.js';
 
 const ESC = String.fromCharCode(27);
@@ -96,11 +98,12 @@ describe('renderTable', () => {
       '3.18',
       '9.84',
     ]);
-    // requests, empty (share of requests), requests/msg, bytes/msg, payload/msg, overhead/msg, floor.
+    // requests, empty (share of requests), msgs counted, req/msg, bytes/msg, payload/msg, overhead/msg, floor.
     expect(cells(rowOf(plain, 'Requests', 'short-poll'))).toEqual([
       'short-poll',
       '1,200',
       '162 (14%)',
+      '2,400',
       '0.5',
       '492',
       '256',
@@ -111,6 +114,7 @@ describe('renderTable', () => {
       'sse',
       '20',
       '0 (0%)',
+      '2,400',
       '0.00833',
       '288',
       '256',
@@ -121,6 +125,7 @@ describe('renderTable', () => {
       'websocket',
       '20',
       '0 (0%)',
+      '2,400',
       '0.00833',
       '264',
       '256',
@@ -191,45 +196,50 @@ describe('chartConfigs', () => {
   const sweep = chartConfigs(sweepSummary);
 
   it('draws the four per-transport charts, and the five sweep curves for a sweep', () => {
-    expect(plain.map((c) => c.file)).toEqual([
+    const perTransport = [
       'latency-percentiles.png',
       'bytes-per-message.png',
       'requests-per-message.png',
       'timeline.png',
-    ]);
+    ];
+    // The plain run has an HTTP capacity phase: its chart comes last.
+    expect(plain.map((c) => c.file)).toEqual([...perTransport, 'capacity.png']);
     expect(sweep.map((c) => c.file)).toEqual([
       'sweep-latency-p50.png',
       'sweep-latency-p99.png',
       'sweep-bytes-per-message.png',
       'sweep-overhead.png',
       'sweep-requests-per-message.png',
-      ...plain.map((c) => c.file),
+      ...perTransport,
     ]);
   });
 
   it('gives every chart a title, a legend, and axis titles with units', () => {
-    for (const chart of [...plain, ...sweep]) {
+    const all = [...plain, ...sweep, ...chartConfigs(reconnectSummary), ...chartConfigs(fanOutSummary)];
+    for (const chart of all) {
       const { options } = view(chart.config);
       expect(options.plugins.title).toMatchObject({ display: true, text: chart.title });
       expect(chart.title.length).toBeGreaterThan(10);
       expect(options.plugins.legend.display).toBe(true);
       expect(options.animation).toBe(false);
       const scales = Object.values(options.scales);
-      expect(scales.length).toBe(2);
+      // x and y; the capacity chart has a second value axis on the right.
+      expect(scales.length, chart.file).toBe(chart.file === 'capacity.png' ? 3 : 2);
       for (const scale of scales) {
         expect(scale.title?.display).toBe(true);
         expect(scale.title?.text ?? '').toMatch(/^\S.{3,}/);
         // Value axes carry their unit in parentheses; category axes name what they list.
         if (scale.type !== 'category')
           expect(scale.title?.text, chart.file).toMatch(
-            /\((ms|bytes|messages\/s|requests\/message|%|s)(, log scale)?\)$/,
+            /\((ms|µs|bytes|messages|messages\/s|polls\/s|requests\/message|%|s|clients)(, log scale)?\)$/,
           );
       }
     }
   });
 
   it('holds plain data only, so report.html can embed it', () => {
-    for (const chart of [...plain, ...sweep]) expect(JSON.parse(JSON.stringify(chart.config))).toEqual(chart.config);
+    const all = [...plain, ...sweep, ...chartConfigs(reconnectSummary), ...chartConfigs(fanOutSummary)];
+    for (const chart of all) expect(JSON.parse(JSON.stringify(chart.config))).toEqual(chart.config);
   });
 
   it('colours each transport the same everywhere', () => {
@@ -291,7 +301,9 @@ describe('chartConfigs', () => {
     const charts = chartConfigs(partial);
     expect(view(charts[0].config).data.datasets.map((d) => d.label)).toEqual(['short-poll', 'sse', 'websocket']);
     expect(view(charts[1].config).data.labels?.[1]).toEqual(['sse', '– B/msg']);
-    expect(chartConfigs({ ...partial, transports: {} })).toEqual([]);
+    // Without transports only what does not need them is left: the capacity chart.
+    expect(chartConfigs({ ...partial, transports: {} }).map((c) => c.file)).toEqual(['capacity.png']);
+    expect(chartConfigs({ ...partial, transports: {}, capacity: undefined })).toEqual([]);
   });
 
   it('labels log axes at 1, 2 and 5 of each decade only', () => {
@@ -352,8 +364,9 @@ describe('renderPng', () => {
     expect(dark).toBeGreaterThan(100);
   });
 
-  it('renders every chart of both fixtures', async () => {
-    for (const chart of [...chartConfigs(plainSummary), ...chartConfigs(sweepSummary)]) {
+  it('renders every chart of every fixture', async () => {
+    const fixtures = [plainSummary, sweepSummary, reconnectSummary, fanOutSummary];
+    for (const chart of fixtures.flatMap((f) => chartConfigs(f))) {
       const { data } = await pixels(await renderPng(chart.config, { width: 600, height: 340 }));
       let coloured = 0;
       for (let i = 0; i < data.length; i += 4)
@@ -453,5 +466,472 @@ describe('writeReport', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// What the summaries carry beyond the per-transport numbers: client groups, the server's cost
+// per transport over a fan-out sweep, the capacity phase's CPU, the counting window.
+
+/** The lines of one table: from its title to the blank line after it. */
+function section(text: string, title: string): string[] {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(title));
+  if (start < 0) throw new Error(`no table ${title}`);
+  const end = lines.indexOf('', start);
+  return lines.slice(start, end < 0 ? undefined : end);
+}
+
+/** The row of a table whose first cells are `first` (as split by `cells`). */
+function rowStarting(lines: string[], ...first: string[]): string[] {
+  const row = lines.map(cells).find((c) => first.every((f, i) => c[i] === f));
+  if (!row) throw new Error(`no row ${first.join(' ')}`);
+  return row;
+}
+
+const datasetsOf = (chart: { config: unknown }) => view(chart.config).data.datasets;
+const chartFile = (summary: Summary, file: string) => {
+  const chart = chartConfigs(summary).find((c) => c.file === file);
+  if (!chart) throw new Error(`no chart ${file}`);
+  return chart;
+};
+const subtitle = (chart: { config: unknown }) => {
+  const text = view(chart.config).options.plugins.subtitle.text as unknown;
+  return Array.isArray(text) ? text.join('\n') : String(text);
+};
+
+describe('the fixtures', () => {
+  it('are valid summaries, as the runner writes them', () => {
+    for (const summary of [plainSummary, sweepSummary, reconnectSummary, fanOutSummary])
+      expect(validateSummary(JSON.parse(JSON.stringify(summary))), summary.scenario).toEqual([]);
+  });
+});
+
+describe('tables beyond the per-transport ones', () => {
+  const reconnect = renderTable(reconnectSummary, { color: false });
+  const fanOut = renderTable(fanOutSummary, { color: false });
+  const plain = renderTable(plainSummary, { color: false });
+
+  it('lists every client group, resume on vs off, by transport', () => {
+    const table = section(reconnect, 'Client groups: resuming vs naive (resume off)');
+    expect(cells(table.find((l) => l.startsWith('transport')) as string)).toEqual([
+      'transport',
+      'group',
+      'resume',
+      'delivered/exp.',
+      'lost',
+      'detected',
+      'dup',
+      'resets',
+      'recovery ms',
+      'p50 ms',
+      'p99 ms',
+    ]);
+    // transport, group, resume, delivered/expected, lost, detected, dup, resets, recovery, p50, p99
+    expect(rowStarting(table, 'sse', 'sse')).toEqual([
+      'sse',
+      'sse',
+      'on',
+      '4,800/4,800',
+      '0',
+      '0',
+      '0',
+      '8',
+      '780',
+      '3.72',
+      '916',
+    ]);
+    expect(rowStarting(table, 'sse', 'naive-sse')).toEqual([
+      'sse',
+      'naive-sse',
+      'off',
+      '4,737/4,800',
+      '63',
+      '39',
+      '0',
+      '0',
+      '126',
+      '3.27',
+      '8.77',
+    ]);
+    // Both short-poll groups lose the old epoch's tail at the restart, and no client can tell.
+    expect(rowStarting(table, 'short-poll', 'naive-short-poll').slice(3, 6)).toEqual(['4,739/4,800', '61', '0']);
+    // Resuming before naive, transports in the contract's order.
+    const groups = table.slice(table.findIndex((l) => l.startsWith('─')) + 1).map((l) => cells(l)[1]);
+    expect(groups).toEqual([
+      'short-poll',
+      'naive-short-poll',
+      'long-poll',
+      'naive-long-poll',
+      'sse',
+      'naive-sse',
+      'websocket',
+      'naive-websocket',
+    ]);
+  });
+
+  it('says that the per-transport tables show the first group only', () => {
+    expect(section(reconnect, 'Delivery and latency')[1]).toBe(
+      "Each transport's first client group; every group is in the group table below.",
+    );
+  });
+
+  it('shows client errors and the client thread delay per group', () => {
+    const table = section(reconnect, 'Client side, per group');
+    expect(rowStarting(table, 'naive-websocket')).toEqual([
+      'naive-websocket',
+      'NETWORK 16, CLOSED 8',
+      '0.09',
+      '3.1',
+      '9.7',
+    ]);
+    expect(rowStarting(table, 'short-poll')).toEqual(['short-poll', '–', '0.09', '3.1', '9.7']);
+  });
+
+  it('shows the loss the clients could tell, and what none could see, per transport', () => {
+    const noFault = section(plain, 'Client side');
+    expect(cells(noFault[noFault.findIndex((l) => l.startsWith('transport'))])).toEqual([
+      'transport',
+      'lost',
+      'detected',
+      'unseen',
+      'loop p50 ms',
+      'loop p99 ms',
+      'loop max ms',
+    ]);
+    expect(rowStarting(noFault, 'long-poll')).toEqual(['long-poll', '0', '0', '0', '0.06', '2.1', '9.3']);
+    // A restart's tail: lost, and no client could tell.
+    const restart = structuredClone(plainSummary);
+    Object.assign(restart.transports['short-poll'] as object, { lost: 61, lostDetected: 0, recoveryMs: 531.9 });
+    const table = section(renderTable(restart, { color: false }), 'Client side');
+    expect(rowStarting(table, 'short-poll').slice(0, 5)).toEqual(['short-poll', '61', '0', '61', '532']);
+  });
+
+  it('divides the cost by the messages counted, and marks an overhead below the floor', () => {
+    const table = section(fanOut, 'Requests and wire bytes per message');
+    expect(table.join(' ')).toContain('÷ the messages the clients received while the counters ran (msgs counted)');
+    expect(rowStarting(table, 'websocket')).toEqual(['websocket', '0', '0', '20,000', '0', '251', '256', '-5 *', '4']);
+    expect(rowStarting(table, 'sse')[7]).toBe('15.8 *');
+    expect(rowStarting(table, 'long-poll')[7]).toBe('521');
+    expect(table.join(' ')).toContain('* Overhead below the floor is not a saving');
+    expect(section(plain, 'Requests and wire bytes per message').join(' ')).not.toContain('below the floor');
+  });
+
+  it('gives the server CPU per delivered message over a fan-out sweep, coarse values marked', () => {
+    const table = section(fanOut, 'Server cost over the sweep (clients per transport)');
+    expect(cells(table.find((l) => l.startsWith('clients per transport')) as string)).toEqual([
+      'clients per transport',
+      'transport',
+      'server CPU ms',
+      'CPU µs/msg',
+      'msgs counted',
+      'RSS max',
+    ]);
+    expect(rowStarting(table, '2,000')).toEqual(['2,000', 'short-poll', '710', '35.5', '20,000', '214 MiB']);
+    expect(rowStarting(table, 'long-poll', '1,520')).toEqual(['long-poll', '1,520', '76', '20,000', '256 MiB']);
+    // 40 ms of CPU is four /proc ticks: marked, and the note says why.
+    expect(rowStarting(table, 'sse', '≈40')).toEqual(['sse', '≈40', '≈40', '1,000', '104 MiB']);
+    expect(table.join(' ')).toContain('≈: under 100 ms of CPU');
+    // Not for a sweep without serverCost.
+    expect(renderTable(sweepSummary, { color: false })).not.toContain('Server cost over the sweep');
+  });
+
+  it('puts the client thread delay beside the p99 in the sweep table', () => {
+    const table = section(fanOut, 'Sweep over clients per transport (clients)');
+    expect(cells(table.find((l) => l.startsWith('clients per transport')) as string)).toEqual([
+      'clients per transport',
+      'transport',
+      'p50 ms',
+      'p50 predicted',
+      'p99 ms',
+      'loop p99 ms',
+      'bytes/msg',
+      'req/msg',
+    ]);
+    expect(rowStarting(table, 'long-poll', '142')).toEqual(['long-poll', '142', '–', '261', '257', '777', '1']);
+  });
+
+  it('gives polls/s and CPU per poll for the lab, bare Fastify and the bare node:http baseline', () => {
+    const table = section(plain, 'HTTP capacity (autocannon)');
+    expect(table[1]).toMatch(/^autocannon, 10 connections, pipelining 1, 3 alternated rounds of 3 s each\./);
+    const rows = table.slice(table.findIndex((l) => l.startsWith('─')) + 1).map((l) => l.split(/\s{2,}/));
+    expect(rows).toEqual([
+      ['/api/poll (lab)', '40,980', '0.552×', '<1', '1', '0', '24.2', '99%'],
+      ['/api/poll (bare Fastify, same body)', '66,057', '0.889×', '<1', '<1', '0', '14.3', '94%'],
+      ['bare node:http, same body (baseline)', '74,300', '1×', '–', '–', '–', '12.7', '–'],
+    ]);
+  });
+
+  it('prints a runner line, and keeps every table within about 110 columns', () => {
+    expect(plain).toContain(
+      'runner: 4,210 ms CPU (clients and proxies, every thread), main-thread loop delay p99 1.65 ms, max 13 ms',
+    );
+    for (const summary of [plainSummary, sweepSummary, reconnectSummary, fanOutSummary]) {
+      const text = renderTable(summary, { color: false });
+      for (const model of summaryTables(summary)) {
+        const lines = section(text, model.title);
+        expect(Math.max(...lines.map((l) => [...l].length)), `${summary.scenario}: ${model.title}`).toBeLessThanOrEqual(
+          110,
+        );
+      }
+    }
+  });
+
+  it('wraps notes at word boundaries', () => {
+    expect(wrap('aaa bbb ccc dddd', 8)).toEqual(['aaa bbb', 'ccc dddd']);
+    expect(wrap('  ', 8)).toEqual([]);
+    expect(wrap('averyveryverylongword x', 5)).toEqual(['averyveryverylongword', 'x']);
+  });
+});
+
+describe('charts beyond the per-transport ones', () => {
+  it('draws lost messages per transport, resume on vs off, the unseen part lighter', () => {
+    const chart = chartFile(reconnectSummary, 'groups-lost.png');
+    expect(chart.title).toBe('Messages lost per client group: resume on vs off');
+    const { data, options } = view(chart.config);
+    expect(data.labels).toEqual([
+      ['short-poll', 'on 61 · off 61 lost'],
+      ['long-poll', 'on 0 · off 42 lost'],
+      ['sse', 'on 0 · off 63 lost'],
+      ['websocket', 'on 0 · off 66 lost'],
+    ]);
+    expect(data.datasets.map((d) => [d.label, d.stack, d.data])).toEqual([
+      ['resume on: lost, the clients could tell', 'on', [0, 0, 0, 0]],
+      ['resume on: lost, no client could tell', 'on', [61, 0, 0, 0]],
+      ['resume off (naive): lost, the clients could tell', 'off', [0, 42, 39, 46]],
+      ['resume off (naive): lost, no client could tell', 'off', [61, 0, 24, 20]],
+    ]);
+    // Linear, from zero: the resuming groups' zeros are the lesson.
+    expect(options.scales.y).toMatchObject({
+      type: 'linear',
+      title: { text: 'messages lost, all clients of the group (messages)' },
+    });
+    expect(subtitle(chart)).toContain('lighter: loss no client could tell');
+  });
+
+  it('draws no group chart without both resume settings', () => {
+    expect(chartConfigs(plainSummary).some((c) => c.file === 'groups-lost.png')).toBe(false);
+    const allResume = structuredClone(reconnectSummary);
+    allResume.groups = allResume.groups?.filter((g) => g.resume);
+    expect(chartConfigs(allResume).some((c) => c.file === 'groups-lost.png')).toBe(false);
+  });
+
+  it('draws the server CPU per delivered message over the clients, log x, coarse points hollow', () => {
+    const charts = chartConfigs(fanOutSummary).map((c) => c.file);
+    expect(charts.slice(0, 6)).toEqual([
+      'sweep-latency-p50.png',
+      'sweep-latency-p99.png',
+      'sweep-server-cpu-per-message.png',
+      'sweep-bytes-per-message.png',
+      'sweep-overhead.png',
+      'sweep-requests-per-message.png',
+    ]);
+    expect(chartConfigs(sweepSummary).some((c) => c.file === 'sweep-server-cpu-per-message.png')).toBe(false);
+    const chart = chartFile(fanOutSummary, 'sweep-server-cpu-per-message.png');
+    const { options } = view(chart.config);
+    expect(options.scales.x).toMatchObject({
+      type: 'logarithmic',
+      title: { text: 'clients per transport (clients, log scale)' },
+    });
+    expect(options.scales.y.title?.text).toBe('server CPU per delivered message (µs)');
+    const sets = datasetsOf(chart);
+    expect(sets.map((d) => d.label)).toEqual(['short-poll', 'long-poll', 'sse', 'websocket']);
+    const longPoll = sets[1].data as { x: number; y: number }[];
+    expect(longPoll.map((p) => p.x)).toEqual([100, 500, 1000, 2000]);
+    expect(longPoll.map((p) => p.y)).toEqual([310, 92, 72, 76]);
+    // sse at 100 clients: 40 ms of CPU, four /proc ticks.
+    const sse = sets[2] as TestDataset & { pointBackgroundColor?: string[] };
+    expect(sse.pointBackgroundColor).toEqual([
+      '#ffffff',
+      TRANSPORT_COLORS.sse,
+      TRANSPORT_COLORS.sse,
+      TRANSPORT_COLORS.sse,
+    ]);
+    expect(subtitle(chart)).toContain("hollow: under 100 ms of CPU, where /proc's 10 ms ticks");
+    expect(subtitle(chart)).not.toContain('dashed');
+  });
+
+  it('draws the client thread delay dotted on the p99 curve where it is a visible part of it', () => {
+    const p99 = chartFile(fanOutSummary, 'sweep-latency-p99.png');
+    const loop = datasetsOf(p99).find((d) => d.label === 'long-poll: client thread p99') as TestDataset;
+    expect(loop.borderDash).toEqual([2, 3]);
+    expect((loop.data as { y: number }[]).map((p) => p.y)).toEqual([15.2, 19.85, 58.68, 257]);
+    expect(subtitle(p99)).toContain("dotted: the runner's client-thread event-loop delay p99");
+    // The legend reads measured, predicted, thread delay for each transport.
+    const labels = datasetsOf(p99).map((d) => d.label);
+    const order = (datasets: TestDataset[]) =>
+      [...datasets]
+        .map((d, i) => ({ d, i }))
+        .sort(
+          (a, b) => ((a.d as { order?: number }).order ?? 0) - ((b.d as { order?: number }).order ?? 0) || a.i - b.i,
+        )
+        .map(({ d }) => d.label);
+    expect(order(datasetsOf(p99)).slice(0, 3)).toEqual([
+      'short-poll (predicted)',
+      'short-poll',
+      'short-poll: client thread p99',
+    ]);
+    expect(labels).toHaveLength(4 * 2 + 1);
+    // Nothing of the kind where the sweep has no loop delay recorded.
+    expect(datasetsOf(chartFile(sweepSummary, 'sweep-latency-p99.png')).some((d) => d.label?.includes('thread'))).toBe(
+      false,
+    );
+  });
+
+  it('draws polls/s and CPU per poll of the lab, bare Fastify and bare node:http on two axes', () => {
+    const chart = chartFile(plainSummary, 'capacity.png');
+    expect(chart.title).toBe('Polls per second and CPU µs per poll: lab vs bare Fastify vs bare node:http');
+    const { data, options } = view(chart.config);
+    expect(data.labels).toEqual([
+      ['lab', '40,980 polls/s · 24.2 µs/poll'],
+      ['bare Fastify', '66,057 polls/s · 14.3 µs/poll'],
+      ['bare node:http', '74,300 polls/s · 12.7 µs/poll'],
+    ]);
+    expect(data.datasets.map((d) => [d.label, (d as { yAxisID?: string }).yAxisID, d.data])).toEqual([
+      ['polls answered per second (left axis)', 'y', [40_980, 66_057, 74_300]],
+      ['server CPU per poll (right axis)', 'y1', [24.16, 14.26, 12.7]],
+    ]);
+    expect(options.scales.y.title?.text).toBe('polls answered per second (polls/s)');
+    expect(options.scales.y1).toMatchObject({ position: 'right', title: { text: 'server CPU per poll (µs)' } });
+    expect(subtitle(chart)).toContain('3 alternated rounds of 3 s each');
+  });
+
+  it('draws the timeline in one-second steps, with the faults and the window’s end', () => {
+    const chart = chartFile(reconnectSummary, 'timeline.png');
+    expect(chart.title).toBe('Deliveries per second over the run, per client group');
+    const sets = datasetsOf(chart);
+    expect(sets.map((d) => d.label)).toEqual([
+      'short-poll',
+      'naive-short-poll (resume off)',
+      'long-poll',
+      'naive-long-poll (resume off)',
+      'sse',
+      'naive-sse (resume off)',
+      'websocket',
+      'naive-websocket (resume off)',
+      'faults: cut at the proxies 6 s · cut by the server 14 s · server restart 22 s',
+      'window closes (feed paused)',
+    ]);
+    const sse = sets[4] as TestDataset & { stepped?: string };
+    // chart.js's 'before' holds a value until the next point: the bucket [6, 7) is drawn from 6 to 7.
+    expect(sse.stepped).toBe('before');
+    const points = sse.data as { x: number; y: number }[];
+    expect(points.slice(6, 8)).toEqual([
+      { x: 6, y: 8 },
+      { x: 7, y: 312 },
+    ]);
+    // A last point closes the last bucket.
+    expect(points.at(-1)).toEqual({ x: 31, y: 16 });
+    expect(sets[5].borderDash).toEqual([7, 5]);
+    const { y } = view(chart.config).options.scales;
+    // 312 × 1.05 → 50 a step, up to 350; the markers reach the top.
+    expect([y.min, y.max]).toEqual([0, 350]);
+    expect((sets[8].data as { x: number; y: number | null }[]).slice(0, 3)).toEqual([
+      { x: 6, y: 0 },
+      { x: 6, y: 350 },
+      { x: 6, y: null },
+    ]);
+    expect((sets[9].data as { x: number }[])[0].x).toBe(30);
+    // Per transport only, without groups; the plain run has no faults.
+    const plain = datasetsOf(chartFile(plainSummary, 'timeline.png')).map((d) => d.label);
+    expect(plain).toEqual(['short-poll', 'long-poll', 'sse', 'websocket', 'window closes (feed paused)']);
+  });
+
+  it('says so when the wire bytes fall below the protocol floor, and why a stream makes 0 requests', () => {
+    const bytes = chartFile(fanOutSummary, 'bytes-per-message.png');
+    expect(subtitle(bytes)).toContain(
+      'sse, websocket: below the protocol floor — an edge effect of the counting window, not a saving (websocket: under the payload itself',
+    );
+    expect(subtitle(chartFile(plainSummary, 'bytes-per-message.png'))).not.toContain('floor');
+    const requests = chartFile(fanOutSummary, 'requests-per-message.png');
+    expect(subtitle(requests)).toContain(
+      'sse, websocket: 0 — their connections were opened before the counting window',
+    );
+    expect(subtitle(requests)).toContain('last sweep point: clients per transport = 2,000 clients');
+  });
+
+  it('says which group the per-transport charts show when there are several', () => {
+    expect(subtitle(chartFile(reconnectSummary, 'latency-percentiles.png'))).toContain(
+      "each transport's first client group (resume on)",
+    );
+  });
+});
+
+describe('writeReport and rerender', () => {
+  it('can leave summary.json alone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'render-'));
+    try {
+      const paths = await writeReport(dir, fanOutSummary, { summary: false });
+      expect(paths.some((p) => p.endsWith('summary.json'))).toBe(false);
+      expect((await readdir(dir)).sort()).toEqual(
+        [...chartConfigs(fanOutSummary).map((c) => c.file), 'report.html'].sort(),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('re-renders every run under a folder, keeps summary.json byte for byte, drops charts no longer drawn', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'rerender-'));
+    try {
+      const a = join(root, 'reconnect', '2025-11-25T14-00-00Z');
+      const b = join(root, 'fan-out', '2025-11-25T15-00-00Z');
+      await mkdir(a, { recursive: true });
+      await mkdir(b, { recursive: true });
+      // Not as writeReport would format it: a rewrite would show.
+      const text = JSON.stringify(reconnectSummary);
+      await writeFile(join(a, 'summary.json'), text);
+      await writeFile(join(b, 'summary.json'), `${JSON.stringify(fanOutSummary, null, 1)}\n`);
+      await writeFile(join(a, 'an-old-chart.png'), 'stale');
+      await writeFile(join(a, 'notes.txt'), 'kept');
+      await writeFile(join(root, 'fan-out', 'latest.json'), '{}');
+
+      expect(await findRuns(root)).toEqual([b, a]);
+      const done = await rerender(a);
+      expect(done.removed).toEqual([join(a, 'an-old-chart.png')]);
+      expect(await readFile(join(a, 'summary.json'), 'utf8')).toBe(text);
+      expect((await readdir(a)).sort()).toEqual(
+        [...chartConfigs(reconnectSummary).map((c) => c.file), 'notes.txt', 'report.html', 'summary.json'].sort(),
+      );
+      expect(await readFile(join(a, 'report.html'), 'utf8')).toContain('Client groups: resuming vs naive');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a summary.json that is not one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rerender-'));
+    try {
+      await writeFile(join(dir, 'summary.json'), JSON.stringify({ scenario: 'x' }));
+      await expect(rerender(dir)).rejects.toThrow(/summary\.startedAt: missing/);
+      expect(await readdir(dir)).toEqual(['summary.json']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('report.html with groups, a fan-out sweep and capacity', async () => {
+  const bundle = await loadChartJsBundle();
+
+  it('shows the new tables with their notes, and still references nothing outside the page', () => {
+    for (const summary of [reconnectSummary, fanOutSummary, plainSummary]) {
+      const html = renderHtml(summary, chartConfigs(summary), bundle);
+      const own = html.replace(bundle, '');
+      expect(own).not.toMatch(/https?:\/\//i);
+      expect(html).not.toMatch(/\b(?:src|href|action|srcset)\s*=/i);
+      expect(own).not.toMatch(/<link\b|@import|url\(/i);
+    }
+    const reconnect = renderHtml(reconnectSummary, chartConfigs(reconnectSummary), bundle);
+    expect(reconnect).toContain('<h3>Client groups: resuming vs naive (resume off)</h3>\n<p class="note">resume off:');
+    expect(reconnect).toContain(
+      `<td class="left"><span class="swatch" style="background:${TRANSPORT_COLORS.sse}"></span>sse</td><td class="left">naive-sse</td><td class="left dim">off</td><td class="right bad">4,737/4,800</td>`,
+    );
+    expect(reconnect).toContain('runner: 7,715 ms CPU');
+    const fanOut = renderHtml(fanOutSummary, chartConfigs(fanOutSummary), bundle);
+    expect(fanOut).toContain('<h3>Server cost over the sweep (clients per transport)</h3>');
+    expect(fanOut).toContain('<td class="right">1,520</td><td class="right">76</td>');
+    const plain = renderHtml(plainSummary, chartConfigs(plainSummary), bundle);
+    expect(plain).toContain('<td class="left dim">bare node:http, same body (baseline)</td>');
   });
 });
