@@ -2,16 +2,11 @@
  * The shape of `results/<scenario>/<timestamp>/summary.json` (DESIGN.md §5): the source of truth.
  * Every table, chart and report is drawn from it and nothing else.
  */
+import type { LatencySummaryMs } from '../client/latency.js';
 import type { TransportName } from '../contract/index.js';
 
-export interface LatencySummary {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  mean: number;
+/** The client's latency summary (ms), plus the histogram it came from. */
+export interface LatencySummary extends LatencySummaryMs {
   /** The HDR histogram (hdr-histogram-js), compressed base64, in microseconds. */
   histogram: string;
 }

@@ -10,7 +10,13 @@ import http from 'node:http';
 import { EventSource } from 'eventsource';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type FeedMessage, type StatsResponse, TRANSPORTS, type TransportName } from '../../contract/index.js';
+import {
+  emptyCounters,
+  type FeedMessage,
+  type StatsResponse,
+  TRANSPORTS,
+  type TransportName,
+} from '../../contract/index.js';
 import { startProxy, type TcpProxy } from '../../scenarios/tcp-proxy.js';
 import { publish, type Running, startLab, until } from '../harness.js';
 import {
@@ -49,20 +55,9 @@ function expectBytesMatch(report: StatsResponse, transport: TransportName, p: Tc
   });
   for (const other of TRANSPORTS) {
     if (other === transport) continue;
-    expect(countsOf(report.transports[other]), `${other} untouched`).toEqual(countsOf(emptyStats()));
+    expect(countsOf(report.transports[other]), `${other} untouched`).toEqual(countsOf(emptyCounters()));
   }
 }
-
-const emptyStats = () => ({
-  connections: 0,
-  requests: 0,
-  emptyResponses: 0,
-  messages: 0,
-  payloadBytes: 0,
-  resets: 0,
-  bytesIn: 0,
-  bytesOut: 0,
-});
 
 describe('per-transport bytes equal a TCP proxy’s count, to the byte', () => {
   it('short-poll: polls with and without messages over a keep-alive socket', async () => {
@@ -288,8 +283,8 @@ describe('two transports sharing one keep-alive socket', () => {
     expect(expected.a).toMatchObject({ requests: 5, emptyResponses: 2, messages: 4 });
     expect(expected.b).toMatchObject({ requests: 4, emptyResponses: 1, messages: 4 });
     // Neither client leaks into the other's transport.
-    expect(countsOf(a.transports['long-poll'])).toEqual(countsOf(emptyStats()));
-    expect(countsOf(b.transports['short-poll'])).toEqual(countsOf(emptyStats()));
+    expect(countsOf(a.transports['long-poll'])).toEqual(countsOf(emptyCounters()));
+    expect(countsOf(b.transports['short-poll'])).toEqual(countsOf(emptyCounters()));
   });
 });
 
@@ -329,8 +324,8 @@ describe('stats traffic is never a transport’s', () => {
       const { totals, clients } = await statsStreamFirst(quiet.url, ['x']);
       const x = clients.x;
       for (const name of TRANSPORTS) {
-        expect(countsOf(totals.transports[name]), `total ${name}`).toEqual(countsOf(emptyStats()));
-        expect(countsOf(x.transports[name]), `x ${name}`).toEqual(countsOf(emptyStats()));
+        expect(countsOf(totals.transports[name]), `total ${name}`).toEqual(countsOf(emptyCounters()));
+        expect(countsOf(x.transports[name]), `x ${name}`).toEqual(countsOf(emptyCounters()));
       }
       expect(x.other).toEqual({
         requests: proxied,
