@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { applyOverrides, type Overrides, type Scenario, ScenarioError } from './define.js';
 import { DEFAULT_RESULTS_DIR, writeResults } from './output.js';
 import { createProgress } from './progress.js';
-import { renderTable } from './render/table.js';
+import { renderTable } from './render/table/index.js';
 import { plannedMs, runScenario } from './run.js';
 
 const USAGE = `usage: npm run scenario -- <name> [options]

@@ -91,7 +91,7 @@ export interface SweepDef {
   values: number[];
   /** The run at one swept value, from the scenario's own. */
   apply: (spec: RunSpec, value: number) => RunSpec;
-  /** The model's prediction at this value, per transport (keys: see charts.ts PREDICTED_KEYS). */
+  /** The model's prediction at this value, per transport (keys: see render/charts/sweep-metrics.ts PREDICTED_KEYS). */
   predict?: (spec: RunSpec, value: number) => SweepPoint['predicted'];
   /** Run each transport's clients alone at each point (fan-out: socket budget, and CPU per transport). */
   oneTransportAtATime?: boolean;

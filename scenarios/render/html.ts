@@ -10,16 +10,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { isTransportName } from '../../contract/index.js';
 import type { Summary } from '../summary.js';
-import { type ChartSpec, logTickLabel, TRANSPORT_COLORS } from './charts.js';
-import {
-  formatBytes,
-  formatCount,
-  formatValue,
-  runnerLine,
-  serverLine,
-  summaryTables,
-  type TableModel,
-} from './table.js';
+import { logTickLabel } from './charts/axes.js';
+import { type ChartSpec, TRANSPORT_COLORS } from './charts/style.js';
+import { formatBytes, formatCount, formatValue } from './table/format.js';
+import { summaryTables } from './table/index.js';
+import { runnerLine, serverLine } from './table/lines.js';
+import type { TableModel } from './table/model.js';
 
 /** Reads chart.js's UMD bundle (it registers every controller, scale and plugin itself). */
 export async function loadChartJsBundle(): Promise<string> {

@@ -7,12 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { TRANSPORTS } from '../../contract/index.js';
 import type { Summary } from '../summary.js';
 import { validateSummary } from '../validate.js';
-import { chartConfigs, logTickLabel, TRANSPORT_COLORS } from './charts.js';
+import { logTickLabel } from './charts/axes.js';
+import { chartConfigs } from './charts/index.js';
+import { TRANSPORT_COLORS } from './charts/style.js';
 import { fanOutSummary, plainSummary, reconnectSummary, sweepSummary } from './fixture-summary.js';
 import { loadChartJsBundle, renderHtml } from './html.js';
 import { renderPng } from './png.js';
 import { findRuns, rerender } from './rerender.js';
-import { renderTable, summaryTables, wrap } from './table.js';
+import { renderTable, summaryTables } from './table/index.js';
+import { wrap } from './table/terminal.js';
 import { writeReport } from './write.js';
 
 const ESC = String.fromCharCode(27);

@@ -14,7 +14,7 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { assertSummary } from '../validate.js';
-import { chartConfigs } from './charts.js';
+import { chartConfigs } from './charts/index.js';
 import { writeReport } from './write.js';
 
 /** Every run folder (one holding summary.json) at or under `path`, sorted. */

@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Summary } from '../summary.js';
-import { chartConfigs } from './charts.js';
+import { chartConfigs } from './charts/index.js';
 import { loadChartJsBundle, renderHtml } from './html.js';
 import { renderPng } from './png.js';
 

@@ -3,9 +3,9 @@
  * name, route and a one-line "what to look at" for students.
  */
 import { ROUTES, type TransportName } from '../../contract/index.js';
-import { TRANSPORT_COLORS } from '../../scenarios/render/charts.js';
+import { TRANSPORT_COLORS, withAlpha } from '../../scenarios/render/charts/style.js';
 
-export { TRANSPORT_COLORS };
+export { TRANSPORT_COLORS, withAlpha };
 
 export const TRANSPORT_LABELS: Record<TransportName, string> = {
   'short-poll': 'Short polling',
@@ -37,9 +37,3 @@ export const TRANSPORT_HELP: Record<TransportName, string> = {
   websocket:
     'One upgraded TCP connection, frames both ways: a 2-byte header up to 125 B of payload, 4 up to 64 KiB. The only lane that can also send.',
 };
-
-/** `#rrggbb` → `rgba(r, g, b, alpha)`. */
-export function withAlpha(hex: string, alpha: number): string {
-  const n = Number.parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
-}

@@ -1,0 +1,41 @@
+/**
+ * chart.js configurations drawn from a `Summary` alone (DESIGN.md §5). Pure: the same configs
+ * are rendered to PNG in Node (png.ts) and drawn live by report.html, so they hold plain data
+ * only — no callbacks — and survive `JSON.stringify`.
+ */
+import type { Summary } from '../../summary.js';
+import { presentTransports } from '../table/order.js';
+import { capacityChart } from './capacity.js';
+import { groupLossChart } from './groups.js';
+import { bytesChart, latencyChart, requestsChart } from './per-transport.js';
+import { type ChartSpec, finite } from './style.js';
+import { sweepChart } from './sweep.js';
+import { SWEEP_METRICS } from './sweep-metrics.js';
+import { timelineChart } from './timeline.js';
+
+/**
+ * Every chart of a summary: the sweep curves when it is a sweep, then the per-transport charts,
+ * then the client groups' losses and the HTTP capacity when the summary has them.
+ */
+export function chartConfigs(summary: Summary): ChartSpec[] {
+  const charts: ChartSpec[] = [];
+  // A sweep's curves are its result; the per-transport charts then show its last point only.
+  const sweep = summary.sweep;
+  if (sweep && sweep.points.length > 0) {
+    for (const metric of SWEEP_METRICS) {
+      const measured = sweep.points.some((p) =>
+        Object.values(p.transports).some((s) => s != null && finite(metric.measure(s)) !== null),
+      );
+      if (metric.optional && !measured) continue;
+      charts.push(sweepChart(summary, metric));
+    }
+  }
+  if (presentTransports(summary.transports).length > 0) {
+    charts.push(latencyChart(summary), bytesChart(summary), requestsChart(summary), timelineChart(summary));
+  }
+  const groups = groupLossChart(summary);
+  if (groups) charts.push(groups);
+  const capacity = capacityChart(summary);
+  if (capacity) charts.push(capacity);
+  return charts;
+}
