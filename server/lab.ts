@@ -55,14 +55,19 @@ export interface Lab {
 
 const CLIENT = new RegExp(CLIENT_PATTERN);
 
-/** Who a request's traffic belongs to: its route's transport (else `other`) and its client id. */
+/**
+ * Who a request's traffic belongs to: its route's transport (else `other`) and its client id.
+ * Worked out once, when the accounting hook first asks, and kept on the request for its handler.
+ */
 export function attributionOf(request: FastifyRequest): Attribution {
+  if (request.labWho !== null) return request.labWho;
   const config = request.routeOptions.config as { transport?: TransportName } | undefined;
   const client = (request.query as Record<string, unknown> | undefined)?.client;
-  return {
+  request.labWho = {
     bucket: config?.transport ?? 'other',
     client: typeof client === 'string' && CLIENT.test(client) ? client : null,
   };
+  return request.labWho;
 }
 
 /** Count feed messages delivered to someone (messages and their payload bytes). */
@@ -79,6 +84,10 @@ export function countDelivered(ledger: Ledger, who: Attribution, entries: readon
 declare module 'fastify' {
   interface FastifyInstance {
     lab: Lab;
+  }
+  interface FastifyRequest {
+    /** Set by `attributionOf`; null until then. */
+    labWho: Attribution | null;
   }
   interface FastifyContextConfig {
     transport?: TransportName;

@@ -18,7 +18,10 @@ const CLIENT = new RegExp(CLIENT_PATTERN);
 export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> {
   app.server.on('connection', (socket) => lab.meter.track(socket));
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Declared up front so every request object has the same shape (Fastify's advice for decorations).
+  app.decorateRequest('labWho', null);
+  // A callback hook, not an async one: this runs on every request and awaits nothing.
+  app.addHook('onRequest', (request, reply, done) => {
     const who = attributionOf(request);
     const socket = request.raw.socket;
     lab.meter.begin(socket, who, reply.raw);
@@ -26,6 +29,7 @@ export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> 
     // Settle at the end of the response, so the counters are live between requests on a keep-alive
     // socket. (An upgraded WebSocket keeps its attribution until the socket closes.)
     reply.raw.once('finish', () => lab.meter.settleSocket(socket));
+    done();
   });
 
   app.get('/api/stats', async (request, reply) => {
