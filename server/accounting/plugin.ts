@@ -11,7 +11,7 @@ import { attributionOf, type Lab } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseBoundedInt, parseClient, type RawQuery } from '../query.js';
 import { createMetrics } from './metrics.js';
-import { statsReport } from './report.js';
+import { statsReports } from './report.js';
 
 const CLIENT = new RegExp(CLIENT_PATTERN);
 
@@ -34,7 +34,7 @@ export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> 
 
   app.get('/api/stats', async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    return statsReport(lab, parseClient(request.query as RawQuery));
+    return statsReports(lab, [parseClient(request.query as RawQuery)])[0];
   });
 
   // Live stats for the dashboard: one SSE stream, counted in `other`.
@@ -57,8 +57,9 @@ export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> 
       'x-accel-buffering': 'no',
     });
     const push = () => {
-      const perClient = Object.fromEntries(clients.map((id) => [id, statsReport(lab, id)]));
-      res.write(`data: ${JSON.stringify({ totals: statsReport(lab, null), clients: perClient })}\n\n`);
+      const [totals, ...reports] = statsReports(lab, [null, ...clients]);
+      const perClient = Object.fromEntries(clients.map((id, i) => [id, reports[i]]));
+      res.write(`data: ${JSON.stringify({ totals, clients: perClient })}\n\n`);
     };
     push();
     const timer = setInterval(push, interval);

@@ -23,8 +23,16 @@ export function overheadOf(
   return { ...perMessage, floorOverheadPerMessage: floor.total };
 }
 
-export function statsReport(lab: Lab, client: string | null): StatsResponse {
+/**
+ * `/api/stats` for everyone (client null) and for each client named. Open sockets are settled
+ * once first, so every report in one answer is live to the byte and consistent with the others.
+ */
+export function statsReports(lab: Lab, clients: readonly (string | null)[]): StatsResponse[] {
   lab.meter.settleAll();
+  return clients.map((client) => reportOf(lab, client));
+}
+
+function reportOf(lab: Lab, client: string | null): StatsResponse {
   const counters = lab.ledger.read(client);
   const transports = {} as Record<TransportName, TransportStats>;
   for (const name of TRANSPORTS) {
