@@ -14,6 +14,8 @@
  *   a short poll's first answer (carrying messages from before the window) or its drain polls
  *   to messages they did not carry: +20 % requests per message at a 5 s window and T = 1 s.
  */
+
+import type { ControlClient } from '../client/control.js';
 import { FEED_LIMITS } from '../contract/index.js';
 import type { FetchChoice, GroupSnapshot } from './clients.js';
 import type { FaultDef, GroupSpec, RunSpec } from './define.js';
@@ -25,8 +27,7 @@ import { summarizeGroup } from './measure.js';
 import type { Progress } from './progress.js';
 import { Publisher } from './publisher.js';
 import { RemoteGroup } from './remote-group.js';
-import { type ServerApi, zeroCounters } from './server-api.js';
-import { ServerCounters } from './server-counters.js';
+import { ServerCounters, zeroCounters } from './server-counters.js';
 import type { Summary, TransportSummary } from './summary.js';
 
 export interface PointResult {
@@ -81,14 +82,14 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
   const publisher =
     feed.arrivals === 'ticker' ? null : new Publisher(lab.api, feed.arrivals, feed.rate, feed.payloadBytes);
   // The ticker's settings even when the runner publishes: they are what GET /api/feed shows.
-  const configure = (api: ServerApi) =>
+  const configure = (api: ControlClient) =>
     api.setFeed({
       rate: feed.rate,
       payloadBytes: Math.max(FEED_LIMITS.minPayloadBytes, feed.payloadBytes),
       mode: feed.mode,
       running: false,
     });
-  const startFeed = async (api: ServerApi) => {
+  const startFeed = async (api: ControlClient) => {
     if (publisher) {
       publisher.follow(api, (await api.feed()).head);
       publisher.start();
@@ -97,7 +98,7 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
     }
   };
   /** Stops publishing; the answer is the final head. */
-  const pauseFeed = async (api: ServerApi) => {
+  const pauseFeed = async (api: ControlClient) => {
     if (publisher) {
       await publisher.stop();
       return api.feed();

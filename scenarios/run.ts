@@ -20,7 +20,7 @@ import type { GroupSummary, Summary, SweepPoint, TransportSummary } from './summ
 
 export interface RunOptions {
   progress: Progress;
-  /** The poll clients' fetch (default node-http, see http-fetch.ts). */
+  /** The poll clients' fetch (default node-http, see tools/http-fetch.ts). */
   fetch?: FetchChoice;
   /** Shown in params: what the CLI overrode. */
   overrides?: Record<string, unknown>;

@@ -1,14 +1,16 @@
 /**
- * The server under test, in its own process (`node --import tsx server/main.ts --port 0
- * --paused`), so its CPU time and memory are its own and never the runner's. Also used for the
- * bare node:http baseline of the capacity phase.
+ * Servers in their own processes, the one launcher for the scenario runner (the server under test,
+ * so its CPU time and memory are its own and never the runner's; the capacity phase's bare
+ * baselines) and the tests (test/shutdown-restart.test.ts). A child is ready when it prints the line
+ * `LISTENING` matches (server/main.ts prints it; so do the baselines).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-const LISTENING = /listening on (http:\/\/\S+) \(epoch (\w+)\)/;
+/** The line a server prints once it listens: `… listening on http://host:port (epoch <epoch>)`. */
+export const LISTENING = /listening on (http:\/\/\S+) \(epoch (\w+)\)/;
 const START_TIMEOUT_MS = 20_000;
 
 /** Children still running: killed if the runner exits first (a crash, Ctrl-C), never left behind. */
@@ -31,18 +33,25 @@ export interface ChildServer {
 
 export interface LabServerOptions {
   retention?: number;
-  /** Extra flags for server/main.ts. */
+  /** Extra flags for server/main.ts (the ticker starts paused unless `paused: false`). */
   args?: string[];
+  paused?: boolean;
 }
 
+/** `node --import tsx server/main.ts --port 0 --paused`, ready once it listens. */
 export function startLabServer(options: LabServerOptions = {}): Promise<ChildServer> {
-  const args = ['--import', 'tsx', 'server/main.ts', '--port', '0', '--paused'];
+  const args = ['--import', 'tsx', 'server/main.ts', '--port', '0'];
+  if (options.paused !== false) args.push('--paused');
   if (options.retention !== undefined) args.push('--retention', String(options.retention));
-  return startChild(args.concat(options.args ?? []), LISTENING, {});
+  return startChild(args.concat(options.args ?? []));
 }
 
-/** Starts a script that prints `listening on http://…` once ready. */
-export async function startChild(args: string[], ready: RegExp, env: Record<string, string>): Promise<ChildServer> {
+/** Starts `node <args>` in the repository's root; resolves once it prints a line `ready` matches. */
+export async function startChild(
+  args: string[],
+  ready: RegExp = LISTENING,
+  env: Record<string, string> = {},
+): Promise<ChildServer> {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
