@@ -178,9 +178,8 @@ export interface Handshake {
   response: { line: string; headers: [string, string][] };
 }
 
-/** One event of `GET /api/stats/stream?clients=…`: everyone's counters and each named client's. */
+/** One event of `GET /api/stats/stream?clients=…`: each named client's counters (everyone's are at `/api/stats`). */
 export interface StatsStreamEvent {
-  totals: StatsResponse;
   clients: Record<string, StatsResponse>;
 }
 

@@ -39,10 +39,10 @@ export interface PointResult {
   runnerCpuMs: number;
   /** The runner main thread's event-loop delay over the window, ms. */
   runnerLoopDelayMs: { p50: number; p99: number; max: number };
-  delivered: number;
   /** Distinct messages the clients received while the counters ran (the per-message divisor). */
   counted: number;
-  published: number;
+  /** The runner's own publishes (arrivals `even`/`poisson`), null when the server's ticker published. */
+  publishes: { published: number; failed: number } | null;
 }
 
 export interface PointOptions {
@@ -172,7 +172,6 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
     );
 
     const out = new Map<string, { spec: GroupSpec; summary: TransportSummary }>();
-    let delivered = 0;
     let counted = 0;
     groups.forEach((g, i) => {
       const summary = summarizeGroup({
@@ -185,7 +184,6 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
         feed: final,
         countedMs,
       });
-      delivered += summary.delivered;
       counted += summary.countedMessages ?? 0;
       out.set(g.spec.name, { spec: g.spec, summary });
     });
@@ -195,9 +193,8 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
       phases,
       runnerCpuMs: (cpu.user + cpu.system) / 1000,
       runnerLoopDelayMs: loopDelayMs(loopDelay),
-      delivered,
       counted,
-      published: window.published,
+      publishes: publisher ? { published: publisher.published, failed: publisher.failed } : null,
     };
   } finally {
     for (const stop of unfollow) stop();

@@ -8,7 +8,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { CLIENT_PATTERN, isClientId, isTransportName } from '../../contract/index.js';
+import { CLIENT_PATTERN, isClientId, isTransportName, type StatsStreamEvent } from '../../contract/index.js';
 import { BadQueryError } from '../errors.js';
 import type { LabPluginOptions } from '../lab.js';
 import { checkOrigin } from '../origin.js';
@@ -59,9 +59,9 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab }) =>
       'x-accel-buffering': 'no',
     });
     const push = () => {
-      const [totals, ...reports] = statsReports(lab, [null, ...clients]);
-      const perClient = Object.fromEntries(clients.map((id, i) => [id, reports[i]]));
-      res.write(`data: ${JSON.stringify({ totals, clients: perClient })}\n\n`);
+      const reports = statsReports(lab, clients);
+      const event: StatsStreamEvent = { clients: Object.fromEntries(clients.map((id, i) => [id, reports[i]])) };
+      res.write(`data: ${JSON.stringify(event)}\n\n`);
     };
     push();
     const timer = setInterval(push, interval);

@@ -5,7 +5,13 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { FeedMessage, PollResponse, StatsResponse, TransportCounters } from '../../contract/index.js';
+import type {
+  FeedMessage,
+  PollResponse,
+  StatsResponse,
+  StatsStreamEvent,
+  TransportCounters,
+} from '../../contract/index.js';
 import type { TcpProxy } from '../../scenarios/tcp-proxy.js';
 import { until } from '../harness.js';
 
@@ -102,10 +108,7 @@ export class ServerSockets {
 }
 
 /** The first push of `GET /api/stats/stream?clients=…` (no `client=` of its own: it reads, it does not count). */
-export async function statsStreamFirst(
-  url: string,
-  clients: string[],
-): Promise<{ totals: StatsResponse; clients: Record<string, StatsResponse> }> {
+export async function statsStreamFirst(url: string, clients: string[]): Promise<StatsStreamEvent> {
   const controller = new AbortController();
   const res = await fetch(`${url}/api/stats/stream?clients=${clients.join(',')}`, { signal: controller.signal });
   if (!res.body) throw new Error('stats stream has no body');
@@ -122,5 +125,5 @@ export async function statsStreamFirst(
     controller.abort();
   }
   const line = text.slice(0, text.indexOf('\n\n'));
-  return JSON.parse(line.replace(/^data: /, '')) as { totals: StatsResponse; clients: Record<string, StatsResponse> };
+  return JSON.parse(line.replace(/^data: /, '')) as StatsStreamEvent;
 }
