@@ -324,7 +324,7 @@ describe('stats traffic is never a transport’s', () => {
         bytesIn: p.totals.clientToServer,
         bytesOut: p.totals.serverToClient,
       });
-      expect(totals.other.requests).toBe(proxied + direct + 1); // + the stream we read this from
+      expect(totals.other.requests).toBe(proxied + direct + 2); // + the stream we read x from, + this /api/stats
       expect(totals.other.bytesIn).toBeGreaterThan(x.other.bytesIn);
     } finally {
       await p.close();
