@@ -47,8 +47,8 @@ export async function spawnLab(args: string[] = [], env: Record<string, string> 
   return {
     child,
     output: () => output,
-    url: listening[1],
-    epoch: listening[2],
+    url: listening[1] as string,
+    epoch: listening[2] as string,
     async stop(signal = 'SIGTERM') {
       const started = Date.now();
       child.kill(signal);
