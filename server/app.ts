@@ -11,6 +11,7 @@ import { accountingPlugin } from './accounting/plugin.js';
 import { type LabOptions, MAX_BODY_BYTES, resolveOptions } from './config.js';
 import { feedPlugin } from './feed/routes.js';
 import { createLab } from './lab.js';
+import { securityHeaders } from './security/headers.js';
 import { transports } from './transports/index.js';
 
 /** How long shutdown waits for streams to say goodbye (1012 frames, final long-poll answers). */
@@ -56,6 +57,7 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
       this.websocketServer.close(() => done());
     },
   });
+  await securityHeaders(app);
   // Accounting first: its onRequest hook (fastify-plugin, so it is not encapsulated) must reach
   // every route registered after it. The feed and each transport are encapsulated plugins.
   await app.register(accountingPlugin, { lab });

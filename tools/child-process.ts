@@ -12,6 +12,7 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The line a server prints once it listens: `… listening on http://host:port (epoch <epoch>)`. */
 export const LISTENING = /listening on (http:\/\/\S+) \(epoch (\w+)\)/;
 const START_TIMEOUT_MS = 20_000;
+const OUTPUT_KEPT = 64_000;
 
 /** Children still running: killed if the runner exits first (a crash, Ctrl-C), never left behind. */
 const live = new Set<ChildProcess>();
@@ -26,6 +27,8 @@ export interface ChildServer {
   readonly port: number;
   /** The feed's epoch at start (the baseline has none: ''). */
   readonly epoch: string;
+  /** The last OUTPUT_KEPT characters the child printed, stdout and stderr interleaved. */
+  output(): string;
   /** SIGTERM (default), wait for the exit; SIGKILL after `graceMs`. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<{ code: number | null; ms: number }>;
   readonly exited: boolean;
@@ -72,27 +75,27 @@ export async function startChild(
       child.kill('SIGKILL');
       reject(new Error(`${args.join(' ')} did not start within ${START_TIMEOUT_MS} ms: ${output.slice(-2000)}`));
     }, START_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      // Keep only what is needed to find the line and explain a failure.
-      output = (output + chunk.toString()).slice(-8_000);
-      const found = ready.exec(output);
+    let started = false;
+    // Both pipes are read for the child's whole life (a chatty child would block on a full pipe);
+    // the last OUTPUT_KEPT characters are kept, to find the line and to explain a failure.
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-OUTPUT_KEPT);
+    };
+    child.stdout?.on('data', (chunk: Buffer) => {
+      keep(chunk);
+      const found = started ? null : ready.exec(output);
       if (found) {
+        started = true;
         clearTimeout(timer);
-        child.stdout?.off('data', onData);
         resolve(found);
       }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-8_000);
     });
+    child.stderr?.on('data', keep);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`${args.join(' ')} exited ${code} before listening: ${output.slice(-2000)}`));
     });
   });
-  // Drain the pipes from now on, or a chatty child blocks on a full pipe.
-  child.stdout?.resume();
   const url = match[1] as string;
   return {
     child,
@@ -100,6 +103,7 @@ export async function startChild(
     url,
     port: Number(new URL(url).port),
     epoch: match[2] ?? '',
+    output: () => output,
     get exited() {
       return exitCode !== undefined;
     },
