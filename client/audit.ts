@@ -1,6 +1,6 @@
 /**
  * The delivery audit: fed every message's `(epoch, seq)` and every reset notice a client sees,
- * it tells "I have everything" from "I missed some" (DESIGN.md §2, §4). It judges the wire, not
+ * it tells "I have everything" from "I missed some" (docs/contract.md, the resume table). It judges the wire, not
  * the client: a message the server sends twice is counted as a duplicate here, never filtered.
  *
  * Per epoch there is one sequence space, `1, 2, 3 …` with no holes on the server side:

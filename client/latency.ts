@@ -1,5 +1,5 @@
 /**
- * Event-age histograms: a thin wrapper over hdr-histogram-js (DESIGN.md §4).
+ * Event-age histograms: a thin wrapper over hdr-histogram-js (docs/architecture.md, step 5).
  *
  * Values are recorded in MICROseconds (HDR histograms hold integers; 1 µs resolution keeps
  * sub-millisecond WebSocket ages apart) and reported in milliseconds.

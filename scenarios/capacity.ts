@@ -1,6 +1,6 @@
 /**
  * The HTTP capacity phase: how many short polls per second the lab sustains, beside a bare
- * `node:http` server answering the same body in the same run (DESIGN.md §5). autocannon
+ * `node:http` server answering the same body in the same run (scenarios/README.md, "Capacity"). autocannon
  * (programmatic API) drives both; it speaks neither SSE nor WebSocket, and would report a held
  * long poll as a slow request, so the polls it is.
  *

@@ -1,6 +1,6 @@
 /**
  * From what a client group saw (audits, histogram, request counts, proxy bytes) and what the
- * server says it did, the `transports.<name>` entry of summary.json (DESIGN.md §5).
+ * server says it did, the `transports.<name>` entry of summary.json (scenarios/summary.ts).
  *
  * Counters (requests, bytes) are differences between the window's opening and the pause that
  * ends it, and the per-message ratios divide them by the messages received in that same time.

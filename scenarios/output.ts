@@ -1,5 +1,5 @@
 /**
- * Where a run's results go (DESIGN.md §5): `results/<scenario>/<timestamp>/` holds summary.json,
+ * Where a run's results go (scenarios/README.md): `results/<scenario>/<timestamp>/` holds summary.json,
  * the PNG charts and report.html (written by render/write.ts), and `results/<scenario>/latest.json`
  * names the newest folder (a file, not a symlink: it survives git and every OS).
  */

@@ -1,5 +1,5 @@
 /**
- * CPU time and memory of another process, read from Linux's /proc (DESIGN.md §4 "server cost"):
+ * CPU time and memory of another process, read from Linux's /proc (Linux only: README.md, "Platform"):
  * `/proc/<pid>/stat` utime + stime (every thread: JS, GC, libuv) in clock ticks, and
  * `/proc/<pid>/status` VmRSS (resident now) and VmHWM (the peak the kernel saw).
  *

@@ -3,7 +3,7 @@
  * never counts as a transport's traffic):
  *
  * - `poisson`: exponentially distributed gaps, mean 1/λ — the arrivals behind the polling
- *   model's e^(−λT) share of empty polls (FACTS.md). The ticker is evenly spaced instead
+ *   model's e^(−λT) share of empty polls (LESSONS.md, the quiet-feed lab). The ticker is evenly spaced instead
  *   (then the empty share is 1 − λT for λT ≤ 1).
  * - `even`: evenly spaced, due times kept by count so timer lateness does not accumulate.
  *

@@ -1,5 +1,5 @@
 /**
- * Runs a scenario end to end and returns its summary (DESIGN.md §5):
+ * Runs a scenario end to end and returns its summary (scenarios/summary.ts):
  *
  *   start the lab in its own process → measure clock agreement → run each point (one, or one
  *   per sweep value; per transport when the sweep says so) → the HTTP capacity phase → stop the

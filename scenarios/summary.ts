@@ -1,5 +1,5 @@
 /**
- * The shape of `results/<scenario>/<timestamp>/summary.json` (DESIGN.md §5): the source of truth.
+ * The shape of `results/<scenario>/<timestamp>/summary.json` (scenarios/README.md says how it is measured): the source of truth.
  * Every table, chart and report is drawn from it and nothing else.
  */
 import type { LatencySummaryMs } from '../client/latency.js';

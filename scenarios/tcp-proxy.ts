@@ -1,6 +1,6 @@
 /**
  * A byte-counting TCP proxy on 127.0.0.1: the "socket-level counter outside the server" of
- * DESIGN.md §4. The scenario runner puts one in front of each client group (group-worker.ts),
+ * docs/accounting.md. The scenario runner puts one in front of each client group (group-worker.ts),
  * the accounting tests one in front of each client under test (test/accounting/). Either way
  * its count is set beside the server's own accounting, so it must count the same thing.
  *

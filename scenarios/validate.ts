@@ -1,5 +1,5 @@
 /**
- * A runtime check of summary.json against DESIGN.md §5 and scenarios/summary.ts: every field
+ * A runtime check of summary.json against scenarios/summary.ts: every field
  * present and of its type, numbers finite. It lists every problem with its path, so a broken
  * summary says all that is wrong at once. Used by the tests; usable on any results folder:
  *
@@ -186,7 +186,7 @@ export function validateSummary(value: unknown): string[] {
 export class SummaryError extends Error {
   override readonly name = 'SummaryError';
   constructor(readonly problems: string[]) {
-    super(`summary.json does not match DESIGN.md §5:\n  ${problems.join('\n  ')}`);
+    super(`summary.json does not match scenarios/summary.ts:\n  ${problems.join('\n  ')}`);
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The resume table of DESIGN.md §2, row by row, on every transport: a client can always tell
+ * The resume table of docs/contract.md, row by row, on every transport: a client can always tell
  * "I have everything" from "I missed some".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

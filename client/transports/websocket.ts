@@ -5,7 +5,7 @@
  * `type`. The client may send `publish` (into the feed) and `echo` (bounced back unchanged:
  * a round-trip probe on the very socket the feed uses).
  *
- * Close codes (DESIGN.md §3) and what we do:
+ * Close codes (docs/contract.md) and what we do:
  *   1000, 1008, 1009, 1012 (server restart), 4001 (slow consumer), 1006 (no close frame) →
  *     reconnect with backoff, with the cursor if `resume`;
  *   4429 (rate) → the same, but not before OVERLOAD_MIN_DELAY_MS;
@@ -222,7 +222,7 @@ export class WebSocketClient extends BaseFeedClient {
     this.log('down', 'control', `close ${code}${reason ? ` ${reason}` : ''}`, 0);
     const detail = `websocket closed ${code}${reason ? ` (${reason})` : ''}${this.lastSocketError ? `: ${this.lastSocketError}` : ''}`;
     if (code === CLOSE_CODES.badRequest) {
-      // DESIGN.md §2: the one 4400 a well-formed cursor earns is "since > head" (malformed
+      // docs/contract.md, the resume table: the one 4400 a well-formed cursor earns is "since > head" (malformed
       // input we never send). Trust what the server states, in its close reason or an error
       // frame; absent a statement, that is the reason.
       const said = `${reason} ${this.lastServerError ?? ''}`;

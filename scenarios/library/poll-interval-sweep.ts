@@ -1,6 +1,6 @@
 /**
  * poll-interval-sweep: the short-poll interval T from 250 ms to 2 s, the other transports
- * beside it. The model (FACTS.md, HPBN ch. 15): a message waits T/2 on average (p99 ≈ 0.99·T),
+ * beside it. The model (Grigorik, High Performance Browser Networking, ch. 15): a message waits T/2 on average (p99 ≈ 0.99·T),
  * N clients make N/T requests/s, a client makes 1/(λT) requests per message, and with Poisson
  * arrivals a share e^(−λT) of polls come back empty. Predictions are in each point's `predicted`.
  */

@@ -1,5 +1,5 @@
 /**
- * report.html: one offline, self-contained page per run (DESIGN.md §5). chart.js is inlined and
+ * report.html: one offline, self-contained page per run (scenarios/README.md). chart.js is inlined and
  * draws the very configs the PNGs were drawn from; a Content-Security-Policy forbids every
  * network load, so the page works from a USB stick and leaks nothing.
  *

@@ -1,5 +1,5 @@
 /**
- * Writes a run's results directory (DESIGN.md §5): summary.json, the source of truth, then the
+ * Writes a run's results directory (scenarios/README.md): summary.json, the source of truth, then the
  * PNG charts and report.html drawn from it.
  */
 import { mkdir, writeFile } from 'node:fs/promises';

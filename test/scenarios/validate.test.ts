@@ -1,8 +1,8 @@
 /** The summary.json validator: passes the renderers' fixtures, names every broken field. */
 import { describe, expect, it } from 'vitest';
-import { plainSummary, sweepSummary } from '../../scenarios/render/fixture-summary.js';
 import type { LatencySummary, Summary } from '../../scenarios/summary.js';
 import { assertSummary, SummaryError, validateSummary } from '../../scenarios/validate.js';
+import { plainSummary, sweepSummary } from '../fixtures/summaries.js';
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 

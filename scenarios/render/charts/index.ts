@@ -1,5 +1,5 @@
 /**
- * chart.js configurations drawn from a `Summary` alone (DESIGN.md §5). Pure: the same configs
+ * chart.js configurations drawn from a `Summary` alone (docs/architecture.md). Pure: the same configs
  * are rendered to PNG in Node (png.ts) and drawn live by report.html, so they hold plain data
  * only — no callbacks — and survive `JSON.stringify`.
  */

@@ -1,5 +1,5 @@
 /**
- * The terminal table of a scenario's results (DESIGN.md §5), drawn from a `Summary` alone.
+ * The terminal table of a scenario's results (scenarios/README.md), drawn from a `Summary` alone.
  *
  * The tables are first built as a small model (`summaryTables`) that the HTML report renders
  * too, so the terminal and report.html always show the same numbers. Pure: no I/O, no clock,

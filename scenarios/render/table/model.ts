@@ -1,5 +1,5 @@
 /**
- * The table model (DESIGN.md §5): what the terminal and report.html both render, so they always
+ * The table model (docs/architecture.md): what the terminal and report.html both render, so they always
  * show the same numbers. Plus the column and cell makers the table families share.
  */
 import type { TransportSummary } from '../../summary.js';

@@ -9,15 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { EventSource } from 'eventsource';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import {
-  type FeedMessage,
-  type FeedState,
-  type ResetNotice,
-  TRANSPORTS,
-  type TransportName,
-} from '../../contract/index.js';
-import { DeliveryAudit } from '../audit.js';
-import { ControlClient } from '../control.js';
+import { DeliveryAudit } from '../../client/audit.js';
+import { ControlClient } from '../../client/control.js';
 import {
   type ClientState,
   createClient,
@@ -26,7 +19,14 @@ import {
   type FeedClientOptions,
   type WebSocketClient,
   type WireEntry,
-} from './index.js';
+} from '../../client/transports/index.js';
+import {
+  type FeedMessage,
+  type FeedState,
+  type ResetNotice,
+  TRANSPORTS,
+  type TransportName,
+} from '../../contract/index.js';
 
 const SERVER_APP = fileURLToPath(new URL('../../server/app.ts', import.meta.url));
 const hasServer = existsSync(SERVER_APP);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LatencyHistogram } from './latency.js';
+import { LatencyHistogram } from '../../client/latency.js';
 
 describe('LatencyHistogram', () => {
   it('summarizes in milliseconds, to about three significant digits', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ClockError, estimateOffset } from './clock.js';
-import type { FetchLike } from './transports/types.js';
+import { ClockError, estimateOffset } from '../../client/clock.js';
+import type { FetchLike } from '../../client/transports/types.js';
 
 /**
  * A fake world: one local clock we advance by hand, a server clock `offset` ms ahead of it,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff, backoffCeiling, backoffDelay } from './backoff.js';
+import { Backoff, backoffCeiling, backoffDelay } from '../../client/backoff.js';
 
 describe('backoffCeiling', () => {
   it('doubles from base and stops at cap', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ResetNotice } from '../contract/index.js';
-import { DeliveryAudit, SeqRanges } from './audit.js';
+import { DeliveryAudit, SeqRanges } from '../../client/audit.js';
+import type { ResetNotice } from '../../contract/index.js';
 
 function feed(audit: DeliveryAudit, epoch: string, seqs: number[]): string[] {
   return seqs.map((seq) => audit.record({ epoch, seq }));
