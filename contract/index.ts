@@ -132,9 +132,17 @@ export interface TransportStats extends TransportCounters {
   overhead: OverheadReport | null;
 }
 
+/**
+ * How `bytesOut` is counted: `exact` reads what the kernel accepted (Node's socket internals);
+ * `approximate` what was handed to the socket minus what is still buffered (docs/accounting.md).
+ */
+export type WireAccounting = 'exact' | 'approximate';
+
 export interface StatsResponse {
   /** The clock the counters were read at, ms since the Unix epoch. */
   now: number;
+  /** Which way the bytes were counted. */
+  accounting: WireAccounting;
   client: string | null;
   transports: Record<TransportName, TransportStats>;
   /** Traffic of everything else (dashboard, stats stream, static files), kept apart. */

@@ -30,6 +30,11 @@ export interface LabOptions {
   logger: boolean;
   /** Serve the built dashboard from this folder, if it exists. */
   webRoot: string | null;
+  /**
+   * Count bytes out the approximate way even where Node's socket internals allow the exact one
+   * (docs/accounting.md, "Exact or approximate"): to check the fallback, never for measuring.
+   */
+  forceApproximateBytes: boolean;
 }
 
 export const DEFAULT_OPTIONS: LabOptions = {
@@ -49,6 +54,7 @@ export const DEFAULT_OPTIONS: LabOptions = {
   requestTimeoutMs: 30_000,
   logger: false,
   webRoot: null,
+  forceApproximateBytes: false,
 };
 
 export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {

@@ -24,7 +24,13 @@ export interface LabPluginOptions {
 
 export function createLab(options: LabOptions): Lab {
   const feed = new Feed(options.retention);
-  return { options, feed, ticker: new Ticker(feed, options), accounting: new Accounting(), closing: false };
+  return {
+    options,
+    feed,
+    ticker: new Ticker(feed, options),
+    accounting: new Accounting({ forceApproximateBytes: options.forceApproximateBytes }),
+    closing: false,
+  };
 }
 
 declare module 'fastify' {

@@ -21,6 +21,7 @@ const { values } = parseArgs({
     paused: { type: 'boolean' },
     log: { type: 'boolean' },
     'allow-origin': { type: 'string', multiple: true },
+    'approximate-bytes': { type: 'boolean' },
   },
 });
 
@@ -33,6 +34,7 @@ const options: Partial<LabOptions> = {
   logger: values.log ?? env.LOG === '1',
   webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)),
   allowedOrigins: values['allow-origin'] ?? (env.ALLOW_ORIGINS ? env.ALLOW_ORIGINS.split(',') : []),
+  forceApproximateBytes: values['approximate-bytes'] ?? false,
 };
 for (const [key, value] of [
   ['rate', number(values.rate, env.RATE)],
@@ -53,6 +55,12 @@ const shown =
     : String(address);
 const warning = exposureWarning(host, typeof address === 'object' && address ? address.port : port, app.lab.options);
 if (warning) console.error(warning);
+if (app.lab.accounting.meter.mode === 'approximate') {
+  console.error(
+    'WARNING: bytes out are counted approximately: this Node lacks the socket internals the exact count reads ' +
+      '(or --approximate-bytes was given). Writes in flight are undercounted; see docs/accounting.md.',
+  );
+}
 // One line a script can wait for (the scenario runner does).
 console.log(`Transport Lab listening on ${shown} (epoch ${app.lab.feed.epoch})`);
 

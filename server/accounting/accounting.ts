@@ -19,8 +19,12 @@ export class Accounting {
   /** The counters, per transport and per client id (read by /api/stats and /metrics). */
   readonly ledger = new Ledger();
   /** Bytes at the TCP socket, attributed per request. */
-  readonly meter = new WireMeter(this.ledger);
+  readonly meter: WireMeter;
   private readonly streams = new StreamRegistry(this.ledger);
+
+  constructor(options: { forceApproximateBytes?: boolean } = {}) {
+    this.meter = new WireMeter(this.ledger, { forceApproximate: options.forceApproximateBytes });
+  }
 
   /** Who a request's traffic belongs to (its transport and client id). */
   who(request: FastifyRequest): Attribution {

@@ -60,6 +60,14 @@ export function createMetrics(lab: Lab): { registry: Registry; stop: () => void 
     },
   });
   new Gauge({
+    name: 'lab_wire_accounting_exact',
+    help: '1 when bytes out are what the kernel accepted (exact), 0 when approximate (docs/accounting.md)',
+    registers: [registry],
+    collect() {
+      this.set(lab.accounting.meter.mode === 'exact' ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'lab_tcp_sockets',
     help: 'TCP sockets open to the server',
     registers: [registry],

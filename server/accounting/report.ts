@@ -39,5 +39,11 @@ function reportOf(lab: Lab, client: string | null): StatsResponse {
     transports[name] = { ...counters[name], overhead: overheadOf(name, counters[name], lab.feed.epoch, lab.feed.head) };
   }
   const { requests, bytesIn, bytesOut } = counters.other;
-  return { now: Date.now(), client, transports, other: { requests, bytesIn, bytesOut } };
+  return {
+    now: Date.now(),
+    accounting: lab.accounting.meter.mode,
+    client,
+    transports,
+    other: { requests, bytesIn, bytesOut },
+  };
 }

@@ -19,7 +19,8 @@
  * to the first. No browser pipelines.)
  */
 import type { ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import type { WireAccounting } from '../../contract/index.js';
 import type { Attribution, Ledger } from './ledger.js';
 
 interface Metered {
@@ -44,13 +45,22 @@ interface SocketInternals {
 const UNATTRIBUTED: Attribution = { bucket: 'other', client: null };
 
 /**
- * Bytes the kernel has accepted from this socket: dispatched to libuv minus what libuv still holds.
- * Without those internals: everything handed to the socket minus what waits in the stream's buffer
- * (a slight undercount while a write is in flight, exact once the socket is idle).
+ * Whether this Node has the internals the exact count needs. Probed once on a fresh socket: a
+ * connected one has `_handle` too, which `sentBytes` checks as it goes.
  */
-function sentBytes(socket: Socket): number {
+export function nodeHasSocketInternals(): boolean {
+  const probe = new Socket() as unknown as SocketInternals;
+  return typeof probe._bytesDispatched === 'number' && typeof probe._destroy === 'function';
+}
+
+/**
+ * Bytes the kernel has accepted from this socket: dispatched to libuv minus what libuv still holds.
+ * Approximate (without those internals): everything handed to the socket minus what waits in the
+ * stream's buffer (a slight undercount while a write is in flight, exact once the socket is idle).
+ */
+function sentBytes(socket: Socket, exact: boolean): number {
   const internals = socket as unknown as SocketInternals;
-  if (typeof internals._bytesDispatched === 'number') {
+  if (exact && typeof internals._bytesDispatched === 'number') {
     const queued = internals._handle?.writeQueueSize;
     return internals._bytesDispatched - (typeof queued === 'number' ? queued : 0);
   }
@@ -59,8 +69,18 @@ function sentBytes(socket: Socket): number {
 
 export class WireMeter {
   private readonly sockets = new Map<Socket, Metered>();
+  /**
+   * `exact` when Node's socket internals are there (docs/accounting.md, "Exact or approximate");
+   * `approximate` without them, or when forced (to check the fallback on a Node that has them).
+   */
+  readonly mode: WireAccounting;
 
-  constructor(private readonly ledger: Ledger) {}
+  constructor(
+    private readonly ledger: Ledger,
+    options: { forceApproximate?: boolean } = {},
+  ) {
+    this.mode = !options.forceApproximate && nodeHasSocketInternals() ? 'exact' : 'approximate';
+  }
 
   /** Start metering a socket as soon as it is accepted. */
   track(socket: Socket): void {
@@ -77,9 +97,10 @@ export class WireMeter {
     // before. (Every destroy path — ours, ws's terminate, a reset from the peer — goes through _destroy.)
     const internals = socket as unknown as SocketInternals;
     const destroy = internals._destroy;
-    if (typeof destroy === 'function') {
+    const exact = this.mode === 'exact';
+    if (exact && typeof destroy === 'function') {
       internals._destroy = function (this: Socket, error, callback) {
-        if (metered.finalSent === null) metered.finalSent = sentBytes(this);
+        if (metered.finalSent === null) metered.finalSent = sentBytes(this, exact);
         return destroy.call(this, error, callback);
       };
     }
@@ -152,7 +173,7 @@ export class WireMeter {
   }
 
   private settleWrites(metered: Metered): void {
-    const sent = metered.finalSent ?? sentBytes(metered.socket);
+    const sent = metered.finalSent ?? sentBytes(metered.socket, this.mode === 'exact');
     if (sent > metered.writeMark) {
       this.ledger.add(metered.writer, 'bytesOut', sent - metered.writeMark);
       metered.writeMark = sent;
