@@ -168,6 +168,8 @@ export const ERROR_CODES = {
   badFrame: 'LAB_BAD_FRAME',
   unknownType: 'LAB_UNKNOWN_TYPE',
   tooManyConnections: 'LAB_TOO_MANY_CONNECTIONS',
+  /** An unknown network profile or a parameter out of range (contract/networks.ts). */
+  badNetwork: 'LAB_BAD_NETWORK',
 } as const;
 
 /** `GET /api/handshake?client=ID`: the real upgrade request and 101 response of that client's last WebSocket. */

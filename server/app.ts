@@ -15,6 +15,7 @@ import { Feed } from './feed/feed.js';
 import { feedRoutes } from './feed/routes.js';
 import { Ticker } from './feed/ticker.js';
 import { type Lab, StreamRegistry } from './lab.js';
+import { networkRoutes } from './networks.js';
 import { transports } from './transports/index.js';
 
 /** How long shutdown waits for streams to say goodbye (1012 frames, final long-poll answers). */
@@ -72,6 +73,7 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
   });
   await accounting(app, lab);
   await feedRoutes(app, lab);
+  await networkRoutes(app, lab);
   for (const name of TRANSPORTS) await transports[name].register(app, lab);
 
   if (options.webRoot && existsSync(options.webRoot)) {
