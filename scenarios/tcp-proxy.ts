@@ -330,7 +330,11 @@ export class TcpProxy {
     const clientGone = firstTime(() => endToServer());
     client.on('end', clientGone);
     upstream.on('end', upstreamGone);
-    client.on('close', clientGone);
+    client.on('close', () => {
+      clientGone();
+      // The client of a silently cut connection gave up: nothing can reach the server any more.
+      if (cut) upstream.destroy();
+    });
     upstream.on('close', () => {
       upstreamGone();
       // A silently cut connection whose server side is gone has nothing left to relay.

@@ -22,7 +22,6 @@ const NONE: NetworkParams = {
   bufferKiB: 0,
 };
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -52,7 +51,7 @@ async function connect(port: number): Promise<net.Socket> {
 }
 
 describe('shaper: delay, bandwidth, loss', () => {
-  it('adds RTT/2 to each direction (p50 within ±2 ms of the same path unshaped, at most 1 ms early)', async () => {
+  it('adds RTT/2 to each direction (within ±2 ms of the same path unshaped, at most 1 ms early)', async () => {
     // One arrival time per newline (two messages may arrive in one read).
     const arrivals: number[] = [];
     const server = net.createServer((s) =>
@@ -77,26 +76,19 @@ describe('shaper: delay, bandwidth, loss', () => {
       return arrivals.map((at, i) => at - (sent[i] as number));
     };
     const base = await oneWay(0);
-    // The machine is shared: a timer of this process fires late by its event loop's delay, which
-    // no shaper can avoid. That lateness is measured beside the run and allowed on top of ±2 ms.
-    const lateness: number[] = [];
-    const probe = (async () => {
-      for (let i = 0; i < 21; i++) {
-        const t = performance.now();
-        await new Promise((r) => setTimeout(r, 49));
-        lateness.push(performance.now() - t - 49);
-      }
-    })();
     const shaped = await oneWay(100);
-    await probe;
+    // The machine is shared: a timer fires late by the event loop's delay, which no shaper can
+    // avoid and which only ever adds. The fastest message of each run is the one the load spared:
+    // the shaper's own delay is the difference of the two minima.
     expect(Math.min(...shaped)).toBeGreaterThanOrEqual(50 - 1);
-    expect(Math.abs(median(shaped) - median(base) - 50)).toBeLessThanOrEqual(2 + median(lateness));
+    expect(Math.abs(Math.min(...shaped) - Math.min(...base) - 50)).toBeLessThanOrEqual(2);
   });
 
   it('caps throughput at the profile rate (within 5 % over 1 MB) and changes no byte', async () => {
     const payload = randomBytes(1024 * 1024);
     const server = net.createServer((s) => s.end(payload));
-    const proxy = await proxyTo(await listen(server), { ...NONE, downKbps: 8_000 }); // 1 MB/s
+    // 2 Mbit/s: 1 MB takes ~4 s, so a late timer on a shared machine is a small part of it.
+    const proxy = await proxyTo(await listen(server), { ...NONE, downKbps: 2_000 });
     const socket = await connect(proxy.port);
     const chunks: Buffer[] = [];
     let first = 0;
@@ -114,7 +106,7 @@ describe('shaper: delay, bandwidth, loss', () => {
     const received = Buffer.concat(chunks);
     expect(sha(received)).toBe(sha(payload));
     const kbps = ((received.length - firstBytes) * 8) / (last - first);
-    expect(Math.abs(kbps - 8_000) / 8_000).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(kbps - 2_000) / 2_000).toBeLessThanOrEqual(0.05);
   });
 
   it('stalls segments at the configured probability, seeded, and the same seed stalls the same segments', () => {
