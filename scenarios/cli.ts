@@ -25,7 +25,7 @@ options:
                       satellite, lossy-wifi, buffering-proxy, idle-cut-proxy; parameters
                       after a ?, e.g. '3g?rttMs=300&lossPercent=1' (contract/networks.ts)
   --fetch <which>     the poll clients' fetch: node-http (default: undici's exact request
-                      bytes at a fifth of its CPU, see scenarios/http-fetch.ts) or global
+                      bytes at a fifth of its CPU, see tools/http-fetch.ts) or global
   --out <dir>         results folder (default: results/)
   --no-write          do not write results (print only)
   -h, --help          this text`;
@@ -130,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  // Exiting runs server-process.ts's exit hook, which stops the servers we started.
+  // Exiting runs tools/child-process.ts's exit hook, which stops the servers we started.
   process.once(signal, () => process.exit(130));
 }
 

@@ -12,6 +12,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { ERROR_CODES } from '../contract/index.js';
 import {
   NETWORK_LIMITS,
@@ -24,7 +25,7 @@ import {
 } from '../contract/networks.js';
 import { latenessPercentile } from '../scenarios/shaper.js';
 import { startProxy, type TcpProxy } from '../scenarios/tcp-proxy.js';
-import type { Lab } from './lab.js';
+import type { Lab, LabPluginOptions } from './lab.js';
 
 /** Distinct listeners one server starts at most (each is one more port on 127.0.0.1). */
 export const MAX_LISTENERS = 32;
@@ -117,6 +118,12 @@ export async function networkRoutes(app: FastifyInstance, lab: Lab): Promise<voi
     },
   );
 }
+
+/** Not encapsulated: its hooks reach every transport's routes. */
+export const networkPlugin = fp<LabPluginOptions>(async (app, { lab }) => networkRoutes(app, lab), {
+  name: 'lab-networks',
+  fastify: '5.x',
+});
 
 function describe(network: ResolvedNetwork, proxy: TcpProxy): NetworkListener {
   return {
