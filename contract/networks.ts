@@ -1,5 +1,5 @@
 /**
- * Named network conditions the lab can put between a client and the server (scenarios/shaper.ts
+ * Named network conditions the lab can put between a client and the server (tools/shaper.ts
  * does the shaping, in the byte stream of each TCP connection; docs in scenarios/README.md).
  *
  * A profile is a definition, not a measurement: each says where its numbers come from. The

@@ -22,12 +22,12 @@ import {
 } from '../client/transports/index.js';
 import type { FeedMessage, ResetNotice } from '../contract/index.js';
 import { createHttpFetch } from '../tools/http-fetch.js';
+import { addBooks, emptyBooks, type ShaperBooks } from '../tools/shaper.js';
+import type { ProxyTotals, TcpProxy } from '../tools/tcp-proxy.js';
 import { clientId, type GroupSpec } from './define.js';
 import { DeliveryLog } from './delivery-log.js';
 import type { EpochRange } from './feed-window.js';
 import { loopDelayMonitor, loopDelayMs } from './loop-delay.js';
-import { addBooks, emptyBooks, type ShaperBooks } from './shaper.js';
-import type { ProxyTotals, TcpProxy } from './tcp-proxy.js';
 
 export interface RequestCounts {
   /** HTTP requests: polls, SSE requests (EventSource reconnects included), WebSocket upgrades. */

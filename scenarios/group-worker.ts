@@ -9,10 +9,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Cursor } from '../client/transports/index.js';
+import { startProxy } from '../tools/tcp-proxy.js';
 import { ClientGroup, type FetchChoice } from './clients.js';
 import type { GroupSpec } from './define.js';
 import type { EpochRange } from './feed-window.js';
-import { startProxy } from './tcp-proxy.js';
 
 export interface GroupWorkerData {
   spec: GroupSpec;

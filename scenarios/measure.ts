@@ -8,10 +8,10 @@
  * after the drain.
  */
 import { floorOverhead } from '../contract/floor.js';
+import { latenessPercentile } from '../tools/shaper.js';
 import type { GroupResult, GroupSnapshot } from './clients.js';
 import type { GroupSpec } from './define.js';
 import type { Counters } from './server-counters.js';
-import { latenessPercentile } from './shaper.js';
 import type { NetworkReport, TransportSummary } from './summary.js';
 
 /** The shaper was the bottleneck when its own lateness p99 exceeds this (ms) for a one-way delay. */

@@ -6,7 +6,7 @@ import type { LatencySummaryMs } from '../client/latency.js';
 import type { TransportName } from '../contract/index.js';
 import type { ResolvedNetwork } from '../contract/networks.js';
 
-/** The network a group's clients were on, and what its shaper did and cost (scenarios/shaper.ts). */
+/** The network a group's clients were on, and what its shaper did and cost (tools/shaper.ts). */
 export interface NetworkReport extends ResolvedNetwork {
   shaper: {
     segments: number;

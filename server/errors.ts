@@ -24,6 +24,12 @@ export const TooManyConnectionsError = createError<[number]>(
   'The server holds its limit of %s open connections: try again later',
   503,
 );
+export const BadNetworkError = createError<[string]>(ERROR_CODES.badNetwork, '%s', 400);
+export const TooManyListenersError = createError<[number]>(
+  ERROR_CODES.tooManyConnections,
+  'this server already runs %s network listeners',
+  503,
+);
 export const BadFeedSettingsError = createError<[string]>(ERROR_CODES.badFeedSettings, '%s', 400);
 export const NoHandshakeError = createError<[string]>(
   ERROR_CODES.noHandshake,

@@ -1,7 +1,7 @@
 /**
  * Network profiles for the dashboard's lanes: `GET /api/networks` lists them (contract/networks.ts)
  * and `POST /api/networks/<name>/listener[?param=…]` starts — once per distinct profile — a shaping
- * proxy on 127.0.0.1 in front of this server (scenarios/tcp-proxy.ts with a network), answering
+ * proxy on 127.0.0.1 in front of this server (tools/tcp-proxy.ts with a network), answering
  * its port. A lane then points its real client at that port: every byte it sends and receives
  * crosses the profile, and the server still counts them at its own socket, exactly as before.
  *
@@ -13,7 +13,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { ERROR_CODES } from '../contract/index.js';
 import {
   NETWORK_LIMITS,
   NETWORK_PROFILES,
@@ -23,8 +22,9 @@ import {
   resolveNetwork,
   retransmitTimeoutMs,
 } from '../contract/networks.js';
-import { latenessPercentile } from '../scenarios/shaper.js';
-import { startProxy, type TcpProxy } from '../scenarios/tcp-proxy.js';
+import { latenessPercentile } from '../tools/shaper.js';
+import { startProxy, type TcpProxy } from '../tools/tcp-proxy.js';
+import { BadNetworkError, TooManyListenersError } from './errors.js';
 import type { Lab, LabPluginOptions } from './lab.js';
 
 /** Distinct listeners one server starts at most (each is one more port on 127.0.0.1). */
@@ -85,26 +85,18 @@ export async function networkRoutes(app: FastifyInstance, lab: Lab): Promise<voi
 
   app.post<{ Params: { name: string }; Querystring: Record<string, string> }>(
     '/api/networks/:name/listener',
-    async (request, reply) => {
+    async (request) => {
       let network: ResolvedNetwork;
       try {
         network = resolveNetwork(request.params.name, request.query ?? {});
       } catch (error) {
         if (!(error instanceof NetworkError)) throw error;
-        return reply
-          .code(400)
-          .send({ statusCode: 400, code: ERROR_CODES.badNetwork, error: 'Bad Request', message: error.message });
+        throw new BadNetworkError(error.message);
       }
       const key = JSON.stringify(network);
       let entry = listeners.get(key);
       if (!entry) {
-        if (listeners.size >= MAX_LISTENERS)
-          return reply.code(503).send({
-            statusCode: 503,
-            code: ERROR_CODES.tooManyConnections,
-            error: 'Service Unavailable',
-            message: `this server already runs ${MAX_LISTENERS} network listeners`,
-          });
+        if (listeners.size >= MAX_LISTENERS) throw new TooManyListenersError(MAX_LISTENERS);
         const upstreamPort = ownPort();
         if (upstreamPort === undefined) throw new Error('the server is not listening');
         const proxy = startProxy({ upstreamPort, network, seed: 1 });

@@ -1,7 +1,7 @@
 /**
  * network-profiles: the same busy feed (10 msg/s, Poisson) for every transport, on loopback,
  * broadband, lossy Wi-Fi, 4G and 3G (contract/networks.ts), each client group behind its own
- * shaping proxy (scenarios/shaper.ts). The sweep's value is the profile's RTT, so the models
+ * shaping proxy (tools/shaper.ts). The sweep's value is the profile's RTT, so the models
  * (contract/network-models.ts) are straight lines in it, drawn dashed beside the measurement:
  * SSE and WebSocket pay one way, long polling about one more round trip per busy message, short
  * polling T/2 + a round trip. At lossy-wifi the p99 shows the retransmission timeout instead.

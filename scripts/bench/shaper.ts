@@ -2,7 +2,7 @@
  * `npx tsx scripts/bench/shaper.ts [--connections 2000] [--network 3g] [--seconds 20]`
  *
  * Can the shaper carry the fan-out scenario's 2 000 connections under 3g without being what sets
- * the delay? This process runs only the shaping proxy (scenarios/tcp-proxy.ts with the profile);
+ * the delay? This process runs only the shaping proxy (tools/tcp-proxy.ts with the profile);
  * the server and the clients are another process (shaper-peer.ts). Measured here, over the
  * window: the event-loop delay of the shaper's thread (p50/p99/max), its CPU (this process:
  * nothing else runs in it), and how late its own deliveries were against their schedule.
@@ -15,8 +15,8 @@ import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { parseNetworkSpec } from '../../contract/networks.js';
-import { latenessPercentile } from '../../scenarios/shaper.js';
-import { startProxy } from '../../scenarios/tcp-proxy.js';
+import { latenessPercentile } from '../../tools/shaper.js';
+import { startProxy } from '../../tools/tcp-proxy.js';
 
 const { values } = parseArgs({
   options: {

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import net, { type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startProxy, type TcpProxy } from '../../scenarios/tcp-proxy.js';
+import { startProxy, type TcpProxy } from '../../tools/tcp-proxy.js';
 import { publish, type Running, startLab, until } from '../harness.js';
 import { ServerSockets, stats } from './wire.js';
 

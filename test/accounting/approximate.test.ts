@@ -5,9 +5,9 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProxy } from '../../scenarios/tcp-proxy.js';
 import { nodeHasSocketInternals } from '../../server/accounting/wire-meter.js';
 import { startLabServer } from '../../tools/child-process.js';
+import { startProxy } from '../../tools/tcp-proxy.js';
 import { publish, type Running, startLab, until } from '../harness.js';
 import { pollJson, ServerSockets, stats } from './wire.js';
 

@@ -18,8 +18,8 @@ import {
   type TransportName,
 } from '../../contract/index.js';
 import { resolveNetwork } from '../../contract/networks.js';
-import { startProxy, type TcpProxy } from '../../scenarios/tcp-proxy.js';
 import { createStreamingFetch } from '../../tools/http-fetch.js';
+import { startProxy, type TcpProxy } from '../../tools/tcp-proxy.js';
 import { publish, type Running, startLab, until } from '../harness.js';
 import { type Counts, countsOf, httpGet, pollJson, ServerSockets, stats, statsStreamFirst, sumBytes } from './wire.js';
 
@@ -52,7 +52,7 @@ function expectBytesMatch(report: StatsResponse, transport: TransportName, p: Tc
 }
 
 /**
- * Direct, and through a shaped network (scenarios/shaper.ts): delay, jitter and a bandwidth cap
+ * Direct, and through a shaped network (tools/shaper.ts): delay, jitter and a bandwidth cap
  * change when bytes arrive, never which bytes — so the counts are the same either way.
  * (20 ms RTT: the server's 50 ms WebSocket ping must still be answered in time.)
  */

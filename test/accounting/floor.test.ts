@@ -8,7 +8,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, * as wsModule from 'ws';
 import { chunkFramingBytes, floorOverhead, sseIdLine, wsFrameHeaderBytes } from '../../contract/floor.js';
-import { startProxy } from '../../scenarios/tcp-proxy.js';
+import { startProxy } from '../../tools/tcp-proxy.js';
 import { publish, type Running, startLab, until } from '../harness.js';
 import { ServerSockets } from './wire.js';
 

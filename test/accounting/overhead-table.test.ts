@@ -14,8 +14,8 @@ import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FeedMessage, TransportName, TransportStats } from '../../contract/index.js';
-import { startProxy, type TcpProxy } from '../../scenarios/tcp-proxy.js';
 import { createStreamingFetch } from '../../tools/http-fetch.js';
+import { startProxy, type TcpProxy } from '../../tools/tcp-proxy.js';
 import { publish, type Running, startLab, until } from '../harness.js';
 import { pollJson, ServerSockets, stats } from './wire.js';
 

@@ -12,7 +12,7 @@ import type {
   StatsStreamEvent,
   TransportCounters,
 } from '../../contract/index.js';
-import type { TcpProxy } from '../../scenarios/tcp-proxy.js';
+import type { TcpProxy } from '../../tools/tcp-proxy.js';
 import { until } from '../harness.js';
 
 export interface HttpAnswer {

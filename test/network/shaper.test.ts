@@ -1,5 +1,5 @@
 /**
- * The shaper (scenarios/shaper.ts, through scenarios/tcp-proxy.ts) against a clock: what each
+ * The shaper (tools/shaper.ts, through tools/tcp-proxy.ts) against a clock: what each
  * profile parameter does to a real TCP connection on 127.0.0.1, and that it never changes a byte.
  * Times are taken in this process on both sides of the proxy (one clock, performance.now()).
  */
@@ -9,8 +9,8 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type NetworkParams, resolveNetwork, SEGMENT_BYTES } from '../../contract/networks.js';
-import { emptyBooks, ShapedDirection, seededRandom } from '../../scenarios/shaper.js';
-import { startProxy, type TcpProxy } from '../../scenarios/tcp-proxy.js';
+import { emptyBooks, ShapedDirection, seededRandom } from '../../tools/shaper.js';
+import { startProxy, type TcpProxy } from '../../tools/tcp-proxy.js';
 
 const NONE: NetworkParams = {
   rttMs: 0,

@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy, type TcpProxy } from '../../scenarios/tcp-proxy.js';
+import { startProxy, type TcpProxy } from '../../tools/tcp-proxy.js';
 
 /** A server that answers every chunk with `<name>:<chunk>`. */
 async function echo(name: string): Promise<net.Server> {
@@ -21,7 +21,7 @@ async function ask(proxy: TcpProxy, text: string): Promise<{ socket: net.Socket;
   return { socket, answer: chunk.toString() };
 }
 
-describe('scenarios/tcp-proxy', () => {
+describe('tools/tcp-proxy', () => {
   const cleanup: (() => unknown)[] = [];
   afterEach(async () => {
     for (const fn of cleanup.splice(0)) await fn();
