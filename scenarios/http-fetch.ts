@@ -15,8 +15,8 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import type { FetchInit, FetchLike, ResponseLike } from '../client/transports/types.js';
 
-export function createHttpFetch(): FetchLike {
-  const agent = new http.Agent({ keepAlive: true });
+/** `agent`: pass one to close its idle keep-alive sockets later (`agent.destroy()`). */
+export function createHttpFetch(agent: http.Agent = new http.Agent({ keepAlive: true })): FetchLike {
   return (input: string, init: FetchInit = {}) =>
     new Promise<ResponseLike>((resolve, reject) => {
       const url = new URL(input);
