@@ -168,6 +168,12 @@ export const ERROR_CODES = {
   badFrame: 'LAB_BAD_FRAME',
   unknownType: 'LAB_UNKNOWN_TYPE',
   tooManyConnections: 'LAB_TOO_MANY_CONNECTIONS',
+  /** More polls from one client (client id, else address) than `pollRequestsPerSecond` allows: 429 + Retry-After. */
+  tooManyRequests: 'LAB_TOO_MANY_REQUESTS',
+  /** A Host header naming another site while the lab is reached on loopback (DNS rebinding): 403. */
+  foreignHost: 'LAB_FOREIGN_HOST',
+  /** A WebSocket upgrade with a bad Sec-WebSocket-Version or Sec-WebSocket-Key: 400 + Sec-WebSocket-Version: 13. */
+  badUpgrade: 'LAB_BAD_UPGRADE',
 } as const;
 
 /** `GET /api/handshake?client=ID`: the real upgrade request and 101 response of that client's last WebSocket. */

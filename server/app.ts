@@ -16,6 +16,8 @@ import { feedRoutes } from './feed/routes.js';
 import { Ticker } from './feed/ticker.js';
 import { type Lab, StreamRegistry } from './lab.js';
 import { securityHeaders } from './security/headers.js';
+import { hostGuard } from './security/host.js';
+import { pollLimit } from './security/poll-limit.js';
 import { transports } from './transports/index.js';
 
 /** How long shutdown waits for streams to say goodbye (1012 frames, final long-poll answers). */
@@ -73,6 +75,8 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
   });
   await securityHeaders(app);
   await accounting(app, lab);
+  await hostGuard(app, lab);
+  await pollLimit(app, lab);
   await feedRoutes(app, lab);
   for (const name of TRANSPORTS) await transports[name].register(app, lab);
 

@@ -159,8 +159,28 @@ export class Fleet {
   }
 }
 
-/** One request on a connection of its own, closed after the answer (the runner's own calls leave no socket open). */
+/**
+ * One request on a connection of its own, closed after the answer (the runner's own calls leave
+ * no socket open). Tried up to 5 times, 15 s each: an overloaded server may not accept at once,
+ * and a long run must not be lost to one slow answer.
+ */
 export async function control(url: string, method = 'GET', body?: unknown): Promise<unknown> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return await Promise.race([
+        controlOnce(url, method, body),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`${method} ${url}: no answer in 15 s`)), 15_000)),
+      ]);
+    } catch (error) {
+      last = error;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+  throw last;
+}
+
+function controlOnce(url: string, method: string, body?: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const request = http.request(url, {
       method,

@@ -16,6 +16,7 @@ import { attributionOf, countDelivered } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
 import { defineTransport } from './transport.js';
+import { checkUpgradeHeaders, guardFragments } from './ws-guard.js';
 
 /** A close frame waits behind queued data; a peer that never reads it is dropped after this. */
 const CLOSE_GRACE_MS = 5_000;
@@ -87,7 +88,8 @@ export default defineTransport('websocket', async (app, lab) => {
       websocket: true,
       config: { transport: 'websocket' },
       // Refused before the upgrade, with a plain HTTP status: 403 for a foreign page, 503 when full.
-      preValidation: async (request) => {
+      preValidation: async (request, reply) => {
+        checkUpgradeHeaders(request, reply);
         checkOrigin(request, options.allowedOrigins);
         if (lab.closing || streams.size >= options.maxStreams) throw new TooManyConnectionsError(options.maxStreams);
       },
@@ -146,6 +148,12 @@ export default defineTransport('websocket', async (app, lab) => {
         });
       });
 
+      const stopGuard = guardFragments(
+        socket,
+        { maxFragments: options.wsMaxFragments, timeoutMs: options.wsFragmentTimeoutMs },
+        close,
+      );
+
       // Heartbeat: ping, and terminate a peer that did not answer the previous ping.
       let alive = true;
       socket.on('pong', () => {
@@ -161,6 +169,7 @@ export default defineTransport('websocket', async (app, lab) => {
       let unsubscribe = () => {};
       socket.once('close', () => {
         clearInterval(heartbeat);
+        stopGuard();
         unsubscribe();
         release();
       });
