@@ -276,11 +276,11 @@ describe('a frozen peer', () => {
       bystander.ws.on('ping', () => {
         ticks += 1;
       });
-      await until(() => frozen.app.lab.streams.size === 2, 5_000, 'both connected');
+      await until(() => frozen.app.lab.accounting.openStreams === 2, 5_000, 'both connected');
       await until(() => ticks >= 1, 5_000, 'a first heartbeat');
       child.kill('SIGSTOP');
       const ticksAtStop = ticks;
-      await until(() => frozen.app.lab.streams.size === 1, 10_000, 'the frozen peer to be terminated');
+      await until(() => frozen.app.lab.accounting.openStreams === 1, 10_000, 'the frozen peer to be terminated');
       // Terminated at the second heartbeat after it stopped answering (the bystander's ticks
       // run on their own timer, so allow one tick of phase difference).
       expect(ticks - ticksAtStop).toBeLessThanOrEqual(3);

@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { DeliveryAudit } from '../../client/audit.js';
 import { createClient, type FeedClient, type FeedClientOptions } from '../../client/transports/index.js';
 import { TRANSPORTS, type TransportName } from '../../contract/index.js';
-import { createHttpFetch } from '../../scenarios/http-fetch.js';
+import { createHttpFetch } from '../../tools/http-fetch.js';
 
 /** How a mixed fleet is split: streams are most of a real audience, polls a share of it. */
 export const DEFAULT_MIX: Partial<Record<TransportName, number>> = {

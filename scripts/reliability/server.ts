@@ -1,6 +1,6 @@
 /** The lab server as a child process with the V8 inspector on a free local port (see inspector.ts). */
 import net, { type AddressInfo } from 'node:net';
-import { type ChildServer, startChild } from '../../scenarios/server-process.js';
+import { type ChildServer, startChild } from '../../tools/child-process.js';
 import { Inspector } from './inspector.js';
 
 const LISTENING = /listening on (http:\/\/\S+) \(epoch (\w+)\)/;

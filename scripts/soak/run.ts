@@ -14,7 +14,7 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createProgress } from '../../scenarios/progress.js';
-import { ROOT } from '../../scenarios/server-process.js';
+import { ROOT } from '../../tools/child-process.js';
 import { control, Fleet } from '../reliability/fleet.js';
 import { openFds, rssBytes, slope } from '../reliability/proc.js';
 import { COLORS, printFigures, type ReportFigure, writeReport } from '../reliability/report.js';
