@@ -21,6 +21,18 @@ export interface InspectedServer {
 
 /** `node --inspect=127.0.0.1:<free> --import tsx server/main.ts --port <port> --paused …args`. */
 export async function startInspectedLab(args: string[] = [], port = 0): Promise<InspectedServer> {
+  // A busy shared machine may not start a tsx process within startChild's 20 s: try three times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(args, port);
+    } catch (error) {
+      if (attempt === 3) throw error;
+      console.error(`lab did not start (attempt ${attempt}), trying again: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+}
+
+async function startOnce(args: string[], port: number): Promise<InspectedServer> {
   const inspectPort = await freePort();
   const server = await startChild(
     [
