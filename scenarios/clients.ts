@@ -236,7 +236,12 @@ export class ClientGroup {
       case 'sse':
         return { ...base, EventSource: countingEventSource(counts) };
       case 'websocket':
-        return { ...base, WebSocket: countingWebSocket(counts) };
+        return {
+          ...base,
+          WebSocket: countingWebSocket(counts),
+          subprotocols: spec.subprotocol === null ? [] : [spec.subprotocol],
+          compress: spec.compress,
+        };
     }
   }
 }

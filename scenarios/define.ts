@@ -14,6 +14,8 @@ import {
   LONG_POLL_TIMEOUT,
   TRANSPORTS,
   type TransportName,
+  WS_SUBPROTOCOLS,
+  type WsSubprotocol,
 } from '../contract/index.js';
 import type { Summary, SweepPoint } from './summary.js';
 
@@ -49,6 +51,10 @@ export interface ClientGroupDef {
   pollIntervalMs?: number;
   /** long-poll only: how long the server holds a poll, ms (default 25 000). */
   longPollTimeoutMs?: number;
+  /** websocket only: the subprotocol to offer (default: none, so JSON frames). */
+  subprotocol?: WsSubprotocol;
+  /** websocket only: ask for permessage-deflate (`compress=1`). Default false. */
+  compress?: boolean;
   /**
    * Start the clients spread evenly over this long, ms, so polls do not all fire in step.
    * Default: one poll interval for short-poll, else 1 ms per client (at most 2 s).
@@ -124,6 +130,9 @@ export interface GroupSpec {
   pollIntervalMs: number;
   longPollTimeoutMs: number;
   startSpreadMs: number;
+  /** websocket only (null/false elsewhere). */
+  subprotocol: WsSubprotocol | null;
+  compress: boolean;
 }
 
 export interface Scenario extends RunSpec {
@@ -329,10 +338,24 @@ function normalizeGroup(transport: TransportName, g: ClientGroupDef | undefined,
           LONG_POLL_TIMEOUT.max,
           fail,
         );
+  if (g.subprotocol !== undefined && (transport !== 'websocket' || !WS_SUBPROTOCOLS.includes(g.subprotocol)))
+    fail(`${field}.subprotocol`, `websocket clients only, one of ${WS_SUBPROTOCOLS.join(', ')}`);
+  if (g.compress !== undefined && (transport !== 'websocket' || typeof g.compress !== 'boolean'))
+    fail(`${field}.compress`, 'websocket clients only, true or false');
   const defaultSpread = transport === 'short-poll' ? pollIntervalMs : Math.min(2_000, count);
   const startSpreadMs =
     g.startSpreadMs === undefined ? defaultSpread : nonNegative(g.startSpreadMs, `${field}.startSpreadMs`, fail);
-  return { name, transport, count, resume: g.resume ?? true, pollIntervalMs, longPollTimeoutMs, startSpreadMs };
+  return {
+    name,
+    transport,
+    count,
+    resume: g.resume ?? true,
+    pollIntervalMs,
+    longPollTimeoutMs,
+    startSpreadMs,
+    subprotocol: g.subprotocol ?? null,
+    compress: g.compress ?? false,
+  };
 }
 
 function checkFault(fault: FaultDef, i: number, durationMs: number, groups: GroupSpec[], fail: Fail): FaultDef {
@@ -393,6 +416,8 @@ function groupsToClients(groups: GroupSpec[], fail: Fail): ScenarioDef['clients'
     const def: ClientGroupDef = { name: g.name, count: g.count, resume: g.resume, startSpreadMs: g.startSpreadMs };
     if (transport === 'short-poll') def.pollIntervalMs = g.pollIntervalMs;
     if (transport === 'long-poll') def.longPollTimeoutMs = g.longPollTimeoutMs;
+    if (g.subprotocol !== null) def.subprotocol = g.subprotocol;
+    if (g.compress) def.compress = true;
     const list = clients[transport] ?? [];
     list.push(def);
     clients[transport] = list;
