@@ -88,6 +88,13 @@ export class WebSocketClient extends BaseFeedClient {
     this.WebSocket = options.WebSocket;
   }
 
+  /** What the current socket's handshake settled: subprotocol and extensions ('' for none, or before open). */
+  get negotiated(): { protocol: string; extensions: string } {
+    const socket = this.socket;
+    if (socket === undefined || socket.readyState !== OPEN) return { protocol: '', extensions: '' };
+    return { protocol: socket.protocol, extensions: socket.extensions };
+  }
+
   /** Publish `data` into the feed through this socket. Throws (NOT_OPEN) unless the socket is open. */
   publish(data: unknown): void {
     const socket = this.openSocket();
