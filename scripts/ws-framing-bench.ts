@@ -113,6 +113,7 @@ async function measure(setting: Setting): Promise<Row> {
     await new Promise((r) => setTimeout(r, 500));
     const rssBefore = readProc(server.pid)?.rssBytes ?? 0;
     let received = 0;
+    let negotiated = '(none)';
     const sockets: WebSocket[] = [];
     for (let i = 0; i < CLIENTS; i++) {
       const query = `?client=bench-${i}${setting.compress ? '&compress=1' : ''}`;
@@ -120,10 +121,13 @@ async function measure(setting: Setting): Promise<Row> {
       ws.on('message', () => {
         received += 1;
       });
+      if (i === 0)
+        ws.on('upgrade', (response) => {
+          negotiated = String(response.headers['sec-websocket-extensions'] ?? '(none)');
+        });
       sockets.push(ws);
     }
     await waitFor(() => received >= CLIENTS, 60_000, 'every hello');
-    const negotiated = sockets[0]?.extensions || '(none)';
     const random = seeded(11);
     const publish = (n: number) =>
       fetch(`${server.url}/api/publish`, {
