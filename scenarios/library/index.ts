@@ -7,6 +7,7 @@ import pollIntervalSweep from './poll-interval-sweep.js';
 import quietFeed from './quiet-feed.js';
 import reconnect from './reconnect.js';
 import smoke from './smoke.js';
+import wsFraming from './ws-framing.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   smoke,
@@ -16,6 +17,7 @@ export const SCENARIOS: readonly Scenario[] = [
   payloadSweep,
   fanOut,
   reconnect,
+  wsFraming,
 ];
 
 export function findScenario(name: string): Scenario | undefined {
