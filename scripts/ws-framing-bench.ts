@@ -199,7 +199,11 @@ const summary = {
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', totalMemBytes: totalmem(), node: process.version },
   rows,
 };
-const dir = join(ROOT, 'results', 'ws-framing-bench', startedAt.replace(/[:.]/g, '-'));
+const folder = startedAt.replace(/[:.]/g, '-');
+const dir = join(ROOT, 'results', 'ws-framing-bench', folder);
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+// The latest run, as the scenarios record theirs (LESSONS.md quotes from it).
+const latest = { scenario: 'ws-framing-bench', timestamp: folder, startedAt, summary: `${folder}/summary.json` };
+writeFileSync(join(ROOT, 'results', 'ws-framing-bench', 'latest.json'), `${JSON.stringify(latest, null, 2)}\n`);
 console.log(`results: ${dir}/summary.json`);
