@@ -98,7 +98,7 @@ async function waitProp(name: string, pattern: RegExp): Promise<void> {
   );
 }
 
-describe('the browser WebSocket API panel', () => {
+describe('the browser WebSocket API panel', { timeout: 90_000 }, () => {
   it('shows the code it runs, then open, messages, protocol and readyState for lab.v1.msgpack', async () => {
     await page.fill('#api-protocols', 'lab.v1.msgpack');
     await page.fill('#api-url', `${wsOrigin}/api/ws?client=api-test`);
@@ -163,7 +163,7 @@ describe('the browser WebSocket API panel', () => {
   });
 });
 
-describe('the WebSocket lane’s offer switch and the inspector', () => {
+describe('the WebSocket lane’s offer switch and the inspector', { timeout: 90_000 }, () => {
   it('offering lab.v1.msgpack: the lane goes on receiving; the inspector shows offer and answer', async () => {
     const lane = '.lane[data-transport="websocket"]';
     await page.waitForFunction(
