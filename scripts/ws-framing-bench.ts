@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import type { StatsResponse } from '../contract/index.js';
 import { readProc } from '../scenarios/proc-meter.js';
-import { ROOT, startLabServer } from '../scenarios/server-process.js';
+import { ROOT, startLabServer } from '../tools/child-process.js';
 
 interface Setting {
   name: string;

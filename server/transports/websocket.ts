@@ -24,9 +24,8 @@ import {
   WS_COMPRESS_PARAM,
   type WsServerControl,
 } from '../../contract/index.js';
-import { BadQueryError, TooManyConnectionsError } from '../errors.js';
+import { BadQueryError, NoHandshakeError, TooManyConnectionsError } from '../errors.js';
 import type { FeedEntry } from '../feed/feed.js';
-import { attributionOf } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
 import { defineTransport } from './transport.js';
@@ -65,8 +64,8 @@ function pairs(raw: string[]): [string, string][] {
   return out;
 }
 
-export default defineTransport('websocket', async (app, lab) => {
-  const { feed, ledger, streams, options } = lab;
+export default defineTransport('websocket', async (app, { lab }) => {
+  const { feed, accounting, options } = lab;
 
   // ws tells us the 101 response lines just before it writes them: keep both sides, per client.
   const handshakes = new Map<string, Handshake>();
@@ -89,18 +88,10 @@ export default defineTransport('websocket', async (app, lab) => {
       },
     });
   });
-  app.get('/api/handshake', async (request, reply) => {
+  app.get('/api/handshake', async (request) => {
     const client = parseClient(request.query as RawQuery);
     const handshake = client === null ? undefined : handshakes.get(client);
-    if (!handshake) {
-      reply.code(404);
-      return {
-        statusCode: 404,
-        code: 'LAB_NO_HANDSHAKE',
-        error: 'Not Found',
-        message: `no WebSocket handshake seen for client ${client}`,
-      };
-    }
+    if (!handshake) throw new NoHandshakeError(String(client));
     return handshake;
   });
 
@@ -112,14 +103,15 @@ export default defineTransport('websocket', async (app, lab) => {
       // Refused before the upgrade, with a plain HTTP status: 403 for a foreign page, 503 when full.
       preValidation: async (request) => {
         checkOrigin(request, options.allowedOrigins);
-        if (lab.closing || streams.size >= options.maxStreams) throw new TooManyConnectionsError(options.maxStreams);
+        if (lab.closing || accounting.openStreams >= options.maxStreams)
+          throw new TooManyConnectionsError(options.maxStreams);
         // ws negotiates permessage-deflate from this header alone (server/app.ts enables it):
         // without compress=1 it must not see the offer. rawHeaders keep it for the inspector.
         if (!wantsCompression(request.query as RawQuery)) delete request.raw.headers['sec-websocket-extensions'];
       },
     },
     (socket: WebSocket, request) => {
-      const who = attributionOf(request);
+      const who = accounting.who(request);
       let closing = false;
       const codec = codecFor(socket.protocol);
       const control = (frame: WsServerControl): void => socket.send(codec.control(frame));
@@ -150,8 +142,7 @@ export default defineTransport('websocket', async (app, lab) => {
           send(encoded.payload);
           bytes += encoded.bytes;
         }
-        ledger.add(who, 'messages', entries.length);
-        ledger.add(who, 'payloadBytes', bytes);
+        accounting.delivered(who, entries, bytes);
       };
 
       // Attach the listener before anything else: frames that arrive first are lost otherwise.
@@ -184,12 +175,15 @@ export default defineTransport('websocket', async (app, lab) => {
         alive = true;
       });
       const heartbeat = setInterval(() => {
-        if (!alive) { console.log("DBG terminate no pong"); return socket.terminate(); }
+        if (!alive) {
+          console.log('DBG terminate no pong');
+          return socket.terminate();
+        }
         alive = false;
         socket.ping();
       }, options.wsPingMs);
 
-      const release = streams.add({ who, close: () => close(CLOSE_CODES.serverRestart, 'server restart') });
+      const release = accounting.openStream({ who, close: () => close(CLOSE_CODES.serverRestart, 'server restart') });
       let unsubscribe = () => {};
       socket.once('close', () => {
         clearInterval(heartbeat);
@@ -208,10 +202,10 @@ export default defineTransport('websocket', async (app, lab) => {
       control({ type: 'hello', epoch: feed.epoch, head: feed.head, oldest: feed.oldest, client: who.client });
       const resolution = feed.resolve(cursor);
       if (resolution.kind === 'future') {
-        return refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.since} is ahead of head ${resolution.head}`);
+        return refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.seq} is ahead of head ${resolution.head}`);
       }
       if (resolution.reset) {
-        ledger.add(who, 'resets', 1);
+        accounting.reset(who);
         control({ type: 'reset', ...resolution.reset });
       }
       deliver(resolution.entries);

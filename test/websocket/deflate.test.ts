@@ -12,9 +12,9 @@ import { decode } from '@msgpack/msgpack';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startProxy, type TcpProxy } from '../../scenarios/tcp-proxy.js';
+import { startLabServer } from '../../tools/child-process.js';
 import { countsOf, ServerSockets, stats } from '../accounting/wire.js';
 import { publish, type Running, startLab, until } from '../harness.js';
-import { spawnLab } from '../process.js';
 import { pythonProbe } from './python-client.js';
 
 let lab: Running;
@@ -162,9 +162,9 @@ function peakRss(pid: number): number {
 
 describe('a zip bomb', () => {
   it('is closed 1009 after inflating no more than the limit, and the server’s peak memory barely moves', async () => {
-    const server = await spawnLab();
+    const server = await startLabServer();
     try {
-      const pid = server.child.pid as number;
+      const pid = server.pid;
       const INFLATED = 48 * 1024 * 1024; // ~47 KB compressed: under the 64 KiB frame limit as sent
       const bomb = compressedFrame(INFLATED);
       expect(bomb.length).toBeLessThan(64 * 1024);
