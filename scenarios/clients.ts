@@ -5,7 +5,9 @@
  * own HTTP requests (at the injected fetch / EventSource / WebSocket), independent of the
  * server's accounting. It runs in a worker thread of its own (group-worker.ts).
  */
+import { NodeWebSocket as EngineNodeWebSocket, NodeXHR as EngineNodeXhr } from 'engine.io-client';
 import { EventSource as NodeEventSource } from 'eventsource';
+import { io } from 'socket.io-client';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { DeliveryAudit } from '../client/audit.js';
 import { defaultNow } from '../client/clock.js';
@@ -17,6 +19,8 @@ import {
   type FeedClientError,
   type FeedClientOptions,
   type FetchLike,
+  type SocketIoConnectLike,
+  type SocketIoSocketLike,
   type WebSocketConstructorLike,
 } from '../client/transports/index.js';
 import type { FeedMessage, ResetNotice } from '../contract/index.js';
@@ -28,7 +32,7 @@ import { loopDelayMonitor, loopDelayMs } from './loop-delay.js';
 import type { ProxyTotals, TcpProxy } from './tcp-proxy.js';
 
 export interface RequestCounts {
-  /** HTTP requests: polls, SSE requests (EventSource reconnects included), WebSocket upgrades. */
+  /** HTTP requests: polls, SSE requests (EventSource reconnects included), WebSocket upgrades, Engine.IO's polls and upgrade. */
   requests: number;
   /** Poll answers with no message. */
   emptyResponses: number;
@@ -237,6 +241,8 @@ export class ClientGroup {
         return { ...base, EventSource: countingEventSource(counts) };
       case 'websocket':
         return { ...base, WebSocket: countingWebSocket(counts) };
+      case 'socket.io':
+        return { ...base, io: countingSocketIo(counts), socketIoTransports: spec.socketIoTransports };
     }
   }
 }
@@ -280,4 +286,29 @@ function countingWebSocket(counts: RequestCounts): WebSocketConstructorLike {
       counts.requests += 1;
     }
   } as unknown as WebSocketConstructorLike;
+}
+
+/**
+ * socket.io-client with Engine.IO's own Node transports, subclassed to count each HTTP request:
+ * every long-polling GET and POST (the handshake's included), and each WebSocket upgrade.
+ */
+function countingSocketIo(counts: RequestCounts): SocketIoConnectLike {
+  class CountingXhr extends EngineNodeXhr {
+    override request(opts?: Record<string, unknown>) {
+      counts.requests += 1;
+      return super.request(opts);
+    }
+  }
+  class CountingWebSocket extends EngineNodeWebSocket {
+    override createSocket(uri: string, protocols: string | string[] | undefined, opts: Record<string, unknown>) {
+      counts.requests += 1;
+      return super.createSocket(uri, protocols, opts);
+    }
+  }
+  const byName = { polling: CountingXhr, websocket: CountingWebSocket };
+  return (url, options) =>
+    io(url, {
+      ...options,
+      transports: options.transports.map((name) => byName[name]),
+    }) as unknown as SocketIoSocketLike;
 }

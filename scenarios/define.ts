@@ -6,6 +6,8 @@
  * ScenarioError naming the scenario and the field: a mistake fails before any process starts.
  * It returns the scenario normalized (every default filled in), which is all the runner reads.
  */
+
+import type { SocketIoTransportName } from '../client/transports/types.js';
 import {
   CLIENT_PATTERN,
   FEED_LIMITS,
@@ -49,6 +51,8 @@ export interface ClientGroupDef {
   pollIntervalMs?: number;
   /** long-poll only: how long the server holds a poll, ms (default 25 000). */
   longPollTimeoutMs?: number;
+  /** socket.io only: Engine.IO's transports (default `['polling', 'websocket']`: poll, then upgrade). */
+  socketIoTransports?: SocketIoTransportName[];
   /**
    * Start the clients spread evenly over this long, ms, so polls do not all fire in step.
    * Default: one poll interval for short-poll, else 1 ms per client (at most 2 s).
@@ -124,6 +128,8 @@ export interface GroupSpec {
   pollIntervalMs: number;
   longPollTimeoutMs: number;
   startSpreadMs: number;
+  /** socket.io only, when the scenario says: Engine.IO's transports. */
+  socketIoTransports?: SocketIoTransportName[];
 }
 
 export interface Scenario extends RunSpec {
@@ -329,10 +335,31 @@ function normalizeGroup(transport: TransportName, g: ClientGroupDef | undefined,
           LONG_POLL_TIMEOUT.max,
           fail,
         );
+  if (g.socketIoTransports !== undefined) {
+    if (transport !== 'socket.io')
+      fail(`${field}.socketIoTransports`, 'only socket.io clients have Engine.IO transports');
+    const list = g.socketIoTransports as unknown[];
+    if (
+      !Array.isArray(list) ||
+      list.length === 0 ||
+      new Set(list).size !== list.length ||
+      !list.every((t) => t === 'polling' || t === 'websocket')
+    )
+      fail(`${field}.socketIoTransports`, `must list "polling" and/or "websocket" once each, got ${show(list)}`);
+  }
   const defaultSpread = transport === 'short-poll' ? pollIntervalMs : Math.min(2_000, count);
   const startSpreadMs =
     g.startSpreadMs === undefined ? defaultSpread : nonNegative(g.startSpreadMs, `${field}.startSpreadMs`, fail);
-  return { name, transport, count, resume: g.resume ?? true, pollIntervalMs, longPollTimeoutMs, startSpreadMs };
+  return {
+    name,
+    transport,
+    count,
+    resume: g.resume ?? true,
+    pollIntervalMs,
+    longPollTimeoutMs,
+    startSpreadMs,
+    ...(g.socketIoTransports ? { socketIoTransports: [...g.socketIoTransports] } : {}),
+  };
 }
 
 function checkFault(fault: FaultDef, i: number, durationMs: number, groups: GroupSpec[], fail: Fail): FaultDef {

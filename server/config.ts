@@ -19,6 +19,10 @@ export interface LabOptions {
   slowConsumerBytes: number;
   /** Incoming WebSocket frames per second (token bucket, burst = 2 s worth) before close 4429. */
   wsFramesPerSecond: number;
+  /** Socket.IO (Engine.IO) ping interval: `2` from the server, `3` back. */
+  socketIoPingMs: number;
+  /** How long Socket.IO's connection-state recovery keeps a disconnected session and the broadcasts it missed. */
+  socketIoRecoveryMs: number;
   /** Open streams (WebSocket, SSE, held long polls) across the server. */
   maxStreams: number;
   /** Origins allowed besides the server's own (`http://host:port`). */
@@ -43,6 +47,8 @@ export const DEFAULT_OPTIONS: LabOptions = {
   wsPingMs: 25_000,
   slowConsumerBytes: 1024 * 1024,
   wsFramesPerSecond: 100,
+  socketIoPingMs: 25_000,
+  socketIoRecoveryMs: 120_000,
   maxStreams: 10_000,
   allowedOrigins: [],
   headersTimeoutMs: 10_000,
@@ -60,6 +66,8 @@ export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {
     'wsPingMs',
     'slowConsumerBytes',
     'wsFramesPerSecond',
+    'socketIoPingMs',
+    'socketIoRecoveryMs',
     'maxStreams',
     'headersTimeoutMs',
     'requestTimeoutMs',

@@ -55,6 +55,12 @@ describe.each(TRANSPORTS)('%s', (transport) => {
     if (transport === 'websocket') {
       expect(answer.closeCode).toBe(4400);
       expect(answer.error).toMatch(/ahead of head 10/);
+    } else if (transport === 'socket.io') {
+      // Socket.IO refuses in its own way: a connect_error whose data is the lab's code.
+      expect(JSON.parse(answer.error as string)).toMatchObject({
+        code: 'LAB_FUTURE_CURSOR',
+        message: expect.stringMatching(/ahead of head 10/),
+      });
     } else if (transport === 'sse') {
       // EventSource gives up for good on a non-200: SSE says it in-band and goes live.
       expect(answer.status).toBe(200);
@@ -72,6 +78,11 @@ describe.each(TRANSPORTS)('%s', (transport) => {
       if (transport === 'websocket') {
         expect(answer.closeCode).toBe(4400);
         expect(answer.error).toMatch(/since must be a whole number/);
+      } else if (transport === 'socket.io') {
+        expect(JSON.parse(answer.error as string)).toMatchObject({
+          code: 'LAB_BAD_CURSOR',
+          message: expect.stringMatching(/since must be a whole number/),
+        });
       } else {
         expect(answer.status).toBe(400);
         const body = JSON.parse(answer.error as string);
@@ -84,6 +95,7 @@ describe.each(TRANSPORTS)('%s', (transport) => {
   it('a malformed epoch: a clear 400', async () => {
     const answer = await ask(transport, lab.url, '?since=1&epoch=NOT-AN-EPOCH', 0);
     if (transport === 'websocket') expect(answer.closeCode).toBe(4400);
+    else if (transport === 'socket.io') expect(JSON.parse(answer.error as string).code).toBe('LAB_BAD_CURSOR');
     else expect(answer.status).toBe(400);
   });
 });

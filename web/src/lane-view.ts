@@ -5,6 +5,7 @@
  * `data-lost`, `data-duplicates`, `data-resets`, `data-reconnects`, `data-state` for tests and
  * curious students.
  */
+import type { SocketIoTransportName } from '../../client/transports/types.js';
 import { LONG_POLL_TIMEOUT } from '../../contract/index.js';
 import { ageChart, agePoints, type Chart } from './charts.js';
 import { describeFloor, laneCost } from './cost.js';
@@ -331,6 +332,34 @@ export class LaneView {
         );
       case 'websocket':
         return h('div', { class: 'lane-settings muted' }, 'chat, echo and handshake below ↓');
+      case 'socket.io': {
+        // Engine.IO's transports: its own long polling, the upgrade students should watch, or WebSocket at once.
+        const select = h('select', { 'data-action': 'engine-transports' });
+        const current = (lane.options.socketIoTransports ?? ['polling', 'websocket']).join(',');
+        for (const [value, text] of [
+          ['polling,websocket', 'polling → websocket'],
+          ['polling', 'polling only'],
+          ['websocket', 'websocket only'],
+        ] as const) {
+          select.append(h('option', { value, selected: value === current }, text));
+        }
+        select.addEventListener('change', () => {
+          lane.configure({ socketIoTransports: select.value.split(',') as SocketIoTransportName[] });
+        });
+        return h(
+          'div',
+          { class: 'lane-settings' },
+          h(
+            'label',
+            {
+              class: 'setting',
+              title: "Engine.IO's transports (io(url, { transports })); applies at once, with a new connection",
+            },
+            'transports ',
+            select,
+          ),
+        );
+      }
     }
     return h('div', { class: 'lane-settings' });
   }

@@ -10,13 +10,14 @@ import { isNum, type Maybe } from '../table/format.js';
 
 /**
  * One colour per transport, everywhere (Okabe–Ito, readable by the colour-blind):
- * the polls warm, the streams cool.
+ * the polls warm, the streams cool (Socket.IO, a WebSocket underneath, the sky blue beside it).
  */
 export const TRANSPORT_COLORS: Record<TransportName, string> = {
   'short-poll': '#D55E00',
   'long-poll': '#CC79A7',
   sse: '#0072B2',
   websocket: '#009E73',
+  'socket.io': '#56B4E9',
 };
 
 /**
