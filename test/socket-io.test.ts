@@ -111,7 +111,7 @@ describe('resume: Socket.IO recovery and the lab cursor', () => {
     await until(() => client.state === 'open', 10_000, 'connected');
     await publishMany(server.url, 3);
     await until(() => received.length === 3, 10_000, 'three');
-    const cut = server.app.lab.meter.destroyWhere((who) => who.client === 'sio-short');
+    const cut = server.app.lab.accounting.meter.destroyWhere((who) => who.client === 'sio-short');
     expect(cut).toBeGreaterThan(0);
     await publishMany(server.url, 3); // while it is away, or just back
     await until(() => received.length >= 6, 10_000, 'six');
@@ -129,7 +129,7 @@ describe('resume: Socket.IO recovery and the lab cursor', () => {
     await until(() => received.length === 2, 10_000, 'two');
     // Keep the client away: refuse its reconnects for a while (a full server answers 503).
     server.app.lab.closing = true;
-    server.app.lab.meter.destroyWhere((who) => who.client === 'sio-gap');
+    server.app.lab.accounting.meter.destroyWhere((who) => who.client === 'sio-gap');
     await publishMany(server.url, 3);
     await new Promise((resolve) => setTimeout(resolve, 700));
     server.app.lab.closing = false;

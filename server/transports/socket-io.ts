@@ -36,10 +36,9 @@ import {
   SOCKET_IO_EVENTS,
   type SocketIoHello,
 } from '../../contract/index.js';
-import type { Attribution } from '../accounting/ledger.js';
+import type { Attribution } from '../accounting/accounting.js';
 import { MAX_BODY_BYTES } from '../config.js';
 import { TooManyConnectionsError } from '../errors.js';
-import { countDelivered } from '../lab.js';
 import { checkOrigin, isSameOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
 import { defineTransport } from './transport.js';
@@ -105,8 +104,8 @@ function refusal(code: string, message: string): Error & { data: { code: string;
   return Object.assign(new Error(message), { data: { code, message } });
 }
 
-export default defineTransport('socket.io', async (app, lab) => {
-  const { feed, ledger, streams, options } = lab;
+export default defineTransport('socket.io', async (app, { lab }) => {
+  const { feed, accounting, options } = lab;
 
   // The notes' `cors` option, set explicitly to the lab's Origin rule (a foreign page is refused
   // before it gets here, by the route's hook; these say the same to Socket.IO itself).
@@ -145,7 +144,11 @@ export default defineTransport('socket.io', async (app, lab) => {
         const query = request.query as RawQuery;
         parseClient(query);
         const handshake = query.sid === undefined;
-        if (handshake && request.method !== 'OPTIONS' && (lab.closing || streams.size >= options.maxStreams)) {
+        if (
+          handshake &&
+          request.method !== 'OPTIONS' &&
+          (lab.closing || accounting.openStreams >= options.maxStreams)
+        ) {
           throw new TooManyConnectionsError(options.maxStreams);
         }
       } catch (error) {
@@ -185,7 +188,7 @@ export default defineTransport('socket.io', async (app, lab) => {
   // One broadcast per message; each connected socket counts it as delivered.
   const unsubscribe = feed.subscribe((entry) => {
     io.emit(SOCKET_IO_EVENTS.feed, JSON.parse(entry.text) as FeedMessage);
-    for (const who of whoOf.values()) countDelivered(ledger, who, [entry]);
+    for (const who of whoOf.values()) accounting.delivered(who, [entry]);
   });
 
   // The lab's cursor is checked before the socket is admitted: a refusal is Socket.IO's own
@@ -194,9 +197,9 @@ export default defineTransport('socket.io', async (app, lab) => {
   io.use((socket, next) => {
     try {
       const cursor = cursorOfAuth(socket.handshake.auth);
-      if (cursor !== null && (cursor.epoch === null || cursor.epoch === feed.epoch) && cursor.since > feed.head) {
+      if (cursor !== null && (cursor.epoch === null || cursor.epoch === feed.epoch) && cursor.seq > feed.head) {
         return next(
-          refusal(ERROR_CODES.futureCursor, `cursor ${cursor.since} is ahead of head ${feed.head}: never sent`),
+          refusal(ERROR_CODES.futureCursor, `cursor ${cursor.seq} is ahead of head ${feed.head}: never sent`),
         );
       }
       next();
@@ -211,7 +214,7 @@ export default defineTransport('socket.io', async (app, lab) => {
       bucket: 'socket.io',
       client: typeof client === 'string' && CLIENT.test(client) ? client : null,
     };
-    const release = streams.add({ who, close: () => socket.conn.close() });
+    const release = accounting.openStream({ who, close: () => socket.conn.close() });
     socket.once('disconnect', () => {
       whoOf.delete(socket);
       release();
@@ -250,19 +253,20 @@ export default defineTransport('socket.io', async (app, lab) => {
     socket.emit(SOCKET_IO_EVENTS.hello, hello);
     if (socket.recovered) {
       // Socket.IO already queued what this client missed, ahead of its CONNECT: count it here.
-      for (const message of recovery.takeReplayed(socket.handshake.auth.pid)) {
-        ledger.add(who, 'messages', 1);
-        ledger.add(who, 'payloadBytes', Buffer.byteLength(JSON.stringify(message)));
-      }
+      const replayed = recovery.takeReplayed(socket.handshake.auth.pid).map((message) => {
+        const text = JSON.stringify(message);
+        return { seq: message.seq, ts: message.ts, text, bytes: Buffer.byteLength(text) };
+      });
+      accounting.delivered(who, replayed);
     } else {
       const resolution = feed.resolve(cursorOfAuth(socket.handshake.auth));
       if (resolution.kind === 'ok') {
         if (resolution.reset) {
-          ledger.add(who, 'resets', 1);
+          accounting.reset(who);
           socket.emit(SOCKET_IO_EVENTS.reset, resolution.reset);
         }
         for (const entry of resolution.entries) socket.emit(SOCKET_IO_EVENTS.feed, JSON.parse(entry.text));
-        countDelivered(ledger, who, resolution.entries);
+        accounting.delivered(who, resolution.entries);
       }
     }
     // Same turn as the backlog: the next broadcast reaches this socket, and no publish fell between.
