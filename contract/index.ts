@@ -207,6 +207,8 @@ export const ERROR_CODES = {
   badFeedSettings: 'LAB_BAD_FEED_SETTINGS',
   /** `GET /api/handshake?client=` for a client whose WebSocket upgrade the server has not seen. */
   noHandshake: 'LAB_NO_HANDSHAKE',
+  /** An unknown network profile or a parameter out of range (contract/networks.ts). */
+  badNetwork: 'LAB_BAD_NETWORK',
   /** Socket.IO: more events per second than the lab takes from one client (WebSocket: close 4429). */
   tooManyMessages: 'LAB_TOO_MANY_MESSAGES',
 } as const;
