@@ -9,6 +9,8 @@ import type { WireMeter } from './accounting/wire-meter.js';
 import type { LabOptions } from './config.js';
 import type { Feed, FeedEntry } from './feed/feed.js';
 import type { Ticker } from './feed/ticker.js';
+import type { H2Ledger, TlsTally } from './h2/h2-ledger.js';
+import type { SessionMeter } from './h2/session-meter.js';
 
 export interface OpenStream {
   who: Attribution;
@@ -48,9 +50,15 @@ export interface Lab {
   ticker: Ticker;
   ledger: Ledger;
   meter: WireMeter;
+  /** HTTP/2 connections' accounting (the HTTP/1.1 meter gives a socket to one request at a time). */
+  sessions: SessionMeter;
+  h2frames: H2Ledger;
+  tls: TlsTally;
   streams: StreamRegistry;
   /** True once shutdown began: new long-lived streams are refused. */
   closing: boolean;
+  /** Closed after the app itself (the HTTPS and h2c listeners of server/h2/listeners.ts). */
+  closeAfter: (() => Promise<void>)[];
 }
 
 const CLIENT = new RegExp(CLIENT_PATTERN);

@@ -36,6 +36,7 @@ export function createMetrics(lab: Lab): { registry: Registry; stop: () => void 
       registers: [registry],
       collect() {
         lab.meter.settleAll();
+        lab.sessions.settleAll();
         const totals = lab.ledger.read();
         for (const transport of TRANSPORTS) {
           const value = totals[transport][field];
@@ -64,7 +65,7 @@ export function createMetrics(lab: Lab): { registry: Registry; stop: () => void 
     help: 'TCP sockets open to the server',
     registers: [registry],
     collect() {
-      this.set(lab.meter.openSockets);
+      this.set(lab.meter.openSockets + lab.sessions.openConnections);
     },
   });
   new Gauge({

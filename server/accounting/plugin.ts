@@ -4,25 +4,38 @@
  * dashboard, `/metrics`) plus the one-click fault (`POST /api/clients/:client/cut`).
  * The stats routes are not transports, so their own traffic lands in `other`, never in the four.
  */
+import type { ServerHttp2Stream } from 'node:http2';
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { CLIENT_PATTERN, isTransportName } from '../../contract/index.js';
 import { BadQueryError } from '../errors.js';
 import { attributionOf, type Lab } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseBoundedInt, parseClient, type RawQuery } from '../query.js';
+import type { Attribution } from './ledger.js';
 import { createMetrics } from './metrics.js';
-import { statsReports } from './report.js';
+import { h2Report, statsReports } from './report.js';
 
 const CLIENT = new RegExp(CLIENT_PATTERN);
 
-export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> {
-  app.server.on('connection', (socket) => lab.meter.track(socket));
+export async function accounting(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' | 'h2'): Promise<void> {
+  // HTTP/1.1 sockets are metered from the moment they are accepted; h2 connections were wrapped in
+  // a FrameTap by server/h2/listeners.ts before this server saw them.
+  if (protocol === 'http/1.1') app.server.on('connection', (socket: Socket) => lab.meter.track(socket));
 
   // Declared up front so every request object has the same shape (Fastify's advice for decorations).
   app.decorateRequest('labWho', null);
   // A callback hook, not an async one: this runs on every request and awaits nothing.
   app.addHook('onRequest', (request, reply, done) => {
     const who = attributionOf(request);
+    const stream = (request.raw as { stream?: ServerHttp2Stream }).stream;
+    if (stream !== undefined) {
+      lab.sessions.begin(stream, who);
+      lab.ledger.add(who, 'requests', 1);
+      reply.raw.once('finish', () => lab.sessions.settleStream(stream));
+      done();
+      return;
+    }
     const socket = request.raw.socket;
     lab.meter.begin(socket, who, reply.raw);
     lab.ledger.add(who, 'requests', 1);
@@ -70,6 +83,11 @@ export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> 
     });
   });
 
+  app.get('/api/stats/h2', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return h2Report(lab, parseClient(request.query as RawQuery));
+  });
+
   const metrics = createMetrics(lab);
   app.addHook('onClose', async () => metrics.stop());
   app.get('/metrics', async (_request, reply) => {
@@ -84,9 +102,9 @@ export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> 
     if (!CLIENT.test(client)) throw new BadQueryError(`client must match ${CLIENT_PATTERN}`);
     if (transport !== undefined && !isTransportName(transport))
       throw new BadQueryError(`unknown transport ${String(transport)}`);
-    const cut = lab.meter.destroyWhere(
-      (who) => who.client === client && (transport === undefined || who.bucket === transport),
-    );
+    const match = (who: Attribution) => who.client === client && (transport === undefined || who.bucket === transport);
+    // Over HTTP/2 a connection is shared: the client's streams are reset, not the connection.
+    const cut = lab.meter.destroyWhere(match) + lab.sessions.destroyWhere(match);
     return { client, transport: transport ?? null, socketsCut: cut };
   });
 }

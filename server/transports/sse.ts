@@ -22,7 +22,8 @@ function writeHead(res: ServerResponse): void {
     'content-type': 'text/event-stream; charset=utf-8',
     // no-transform: compression middleware and proxies must not buffer the stream.
     'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
+    // HTTP/2 forbids connection-specific headers (RFC 9113 §8.2.2): there a stream is the connection.
+    ...(res.req.httpVersionMajor >= 2 ? {} : { connection: 'keep-alive' }),
     'x-accel-buffering': 'no',
   });
 }
