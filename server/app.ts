@@ -18,6 +18,7 @@ import { Ticker } from './feed/ticker.js';
 import { H2Ledger, TlsTally } from './h2/h2-ledger.js';
 import { SessionMeter } from './h2/session-meter.js';
 import { type Lab, StreamRegistry } from './lab.js';
+import { securityHeaders } from './security/headers.js';
 import { transports } from './transports/index.js';
 
 /** How long shutdown waits for streams to say goodbye (1012 frames, final long-poll answers). */
@@ -120,6 +121,7 @@ async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' 
       this.websocketServer.close(() => done());
     },
   });
+  await securityHeaders(app);
   await accounting(app, lab, protocol);
   await feedRoutes(app, lab);
   for (const name of TRANSPORTS) await transports[name].register(app, lab);
