@@ -181,6 +181,8 @@ export interface Handshake {
 export interface StatsStreamEvent {
   totals: StatsResponse;
   clients: Record<string, StatsResponse>;
+  /** Per client: the protocol each transport last arrived on, as the server saw it (h2, h2c, http/1.1+tls, http/1.1). */
+  protocols?: Record<string, Partial<Record<string, string>>>;
 }
 
 /** `POST /api/clients/<id>/cut[?transport=]`: how many sockets serving that client were dropped. */

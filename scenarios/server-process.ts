@@ -36,7 +36,8 @@ export interface LabServerOptions {
 }
 
 export function startLabServer(options: LabServerOptions = {}): Promise<ChildServer> {
-  const args = ['--import', 'tsx', 'server/main.ts', '--port', '0', '--paused'];
+  // No HTTPS port (it would be 3443 in every parallel run): a scenario that wants one asks for it.
+  const args = ['--import', 'tsx', 'server/main.ts', '--port', '0', '--https-port', '0', '--paused'];
   if (options.retention !== undefined) args.push('--retention', String(options.retention));
   return startChild(args.concat(options.args ?? []), LISTENING, {});
 }

@@ -16,6 +16,7 @@ import { Feed } from './feed/feed.js';
 import { feedRoutes } from './feed/routes.js';
 import { Ticker } from './feed/ticker.js';
 import { H2Ledger, TlsTally } from './h2/h2-ledger.js';
+import { ProtocolBook } from './h2/protocols.js';
 import { SessionMeter } from './h2/session-meter.js';
 import { type Lab, StreamRegistry } from './lab.js';
 import { securityHeaders } from './security/headers.js';
@@ -59,9 +60,11 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
     sessions: new SessionMeter(ledger, h2frames, tls),
     h2frames,
     tls,
+    protocols: new ProtocolBook(),
     streams: new StreamRegistry(ledger),
     closing: false,
     closeAfter: [],
+    ports: { http: null, https: null, h2c: null },
   };
 
   // Shutdown: stop the ticker, then end every stream its own way — pending long polls get a
@@ -78,6 +81,11 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
     for (const close of lab.closeAfter) await close();
   });
   await registerLab(app, lab, 'http/1.1');
+  // Whoever makes the app listen, the port it got is known from then on.
+  app.server.once('listening', () => {
+    const address = app.server.address();
+    if (typeof address === 'object' && address) lab.ports.http = address.port;
+  });
   return app;
 }
 
@@ -124,6 +132,7 @@ async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' 
   await securityHeaders(app);
   await accounting(app, lab, protocol);
   await feedRoutes(app, lab);
+  app.get('/api/endpoints', async () => lab.ports);
   for (const name of TRANSPORTS) await transports[name].register(app, lab);
 
   const { options } = lab;

@@ -10,6 +10,7 @@ import type { LabOptions } from './config.js';
 import type { Feed, FeedEntry } from './feed/feed.js';
 import type { Ticker } from './feed/ticker.js';
 import type { H2Ledger, TlsTally } from './h2/h2-ledger.js';
+import type { ProtocolBook } from './h2/protocols.js';
 import type { SessionMeter } from './h2/session-meter.js';
 
 export interface OpenStream {
@@ -54,9 +55,13 @@ export interface Lab {
   sessions: SessionMeter;
   h2frames: H2Ledger;
   tls: TlsTally;
+  /** What each client's transports last arrived on (h2, h2c, http/1.1+tls, http/1.1). */
+  protocols: ProtocolBook;
   streams: StreamRegistry;
   /** True once shutdown began: new long-lived streams are refused. */
   closing: boolean;
+  /** The ports this lab listens on, once it does (`GET /api/endpoints`, for the "open N streams" page). */
+  ports: { http: number | null; https: number | null; h2c: number | null };
   /** Closed after the app itself (the HTTPS and h2c listeners of server/h2/listeners.ts). */
   closeAfter: (() => Promise<void>)[];
 }

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { CLIENT_PATTERN, isTransportName } from '../../contract/index.js';
 import { BadQueryError } from '../errors.js';
+import { protocolOf } from '../h2/protocols.js';
 import { attributionOf, type Lab } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseBoundedInt, parseClient, type RawQuery } from '../query.js';
@@ -30,12 +31,14 @@ export async function accounting(app: FastifyInstance, lab: Lab, protocol: 'http
     const who = attributionOf(request);
     const stream = (request.raw as { stream?: ServerHttp2Stream }).stream;
     if (stream !== undefined) {
+      lab.protocols.note(who, lab.sessions.isTls(stream) ? 'h2' : 'h2c');
       lab.sessions.begin(stream, who);
       lab.ledger.add(who, 'requests', 1);
       reply.raw.once('finish', () => lab.sessions.settleStream(stream));
       done();
       return;
     }
+    lab.protocols.note(who, protocolOf(request.raw));
     const socket = request.raw.socket;
     lab.meter.begin(socket, who, reply.raw);
     lab.ledger.add(who, 'requests', 1);
@@ -72,7 +75,8 @@ export async function accounting(app: FastifyInstance, lab: Lab, protocol: 'http
     const push = () => {
       const [totals, ...reports] = statsReports(lab, [null, ...clients]);
       const perClient = Object.fromEntries(clients.map((id, i) => [id, reports[i]]));
-      res.write(`data: ${JSON.stringify({ totals, clients: perClient })}\n\n`);
+      const protocols = Object.fromEntries(clients.map((id) => [id, lab.protocols.of(id)]));
+      res.write(`data: ${JSON.stringify({ totals, clients: perClient, protocols })}\n\n`);
     };
     push();
     const timer = setInterval(push, interval);

@@ -55,6 +55,7 @@ export function h2Report(lab: Lab, client: string | null) {
     now: Date.now(),
     client,
     h2Connections: lab.sessions.openConnections,
+    protocols: client === null ? null : lab.protocols.of(client),
     transports: lab.h2frames.read(client),
     tls: lab.tls.report(),
     notes: {

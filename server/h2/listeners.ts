@@ -89,6 +89,8 @@ export async function listenSecure(app: FastifyInstance, options: SecureOptions)
     servers.push(server);
   }
 
+  lab.ports.https = httpsPort;
+  lab.ports.h2c = h2cPort;
   const close = async () => {
     // Stop accepting; a net server's close waits for its connections, so those are ended next:
     // the lab's streams were already closed their own way (server/app.ts, preClose).

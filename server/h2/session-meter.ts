@@ -165,6 +165,11 @@ export class SessionMeter {
     this.settle(connection);
   }
 
+  /** Whether this stream's connection is TLS (`h2`) or cleartext (`h2c`). */
+  isTls(stream: ServerHttp2Stream): boolean {
+    return this.bySession.get(stream.session as ServerHttp2Session)?.tls === true;
+  }
+
   settleStream(stream: ServerHttp2Stream): void {
     const connection = this.bySession.get(stream.session as ServerHttp2Session);
     if (connection) this.settle(connection);
