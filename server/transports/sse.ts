@@ -12,6 +12,7 @@ import { type ResetNotice, ROUTES } from '../../contract/index.js';
 import type { FeedEntry } from '../feed/feed.js';
 import { attributionOf, countDelivered } from '../lab.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
+import { isGone } from './gone.js';
 import { defineTransport } from './transport.js';
 
 /** How long an overloaded client should wait before trying again. */
@@ -103,10 +104,12 @@ export default defineTransport('sse', async (app, lab) => {
     const unsubscribe = feed.subscribe((entry) => deliver([entry]));
     const heartbeat = setInterval(() => send(': heartbeat\n\n'), options.sseHeartbeatMs);
     const release = streams.add({ who, close: () => res.end() });
-    res.once('close', () => {
+    const done = () => {
       unsubscribe();
       clearInterval(heartbeat);
       release();
-    });
+    };
+    res.once('close', done);
+    if (isGone(res)) done();
   });
 });
