@@ -8,17 +8,10 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { TRANSPORTS } from '../contract/index.js';
-import { Ledger } from './accounting/ledger.js';
-import { accounting } from './accounting/plugin.js';
-import { WireMeter } from './accounting/wire-meter.js';
+import { accountingPlugin } from './accounting/plugin.js';
 import { type LabOptions, MAX_BODY_BYTES, resolveOptions } from './config.js';
-import { Feed } from './feed/feed.js';
-import { feedRoutes } from './feed/routes.js';
-import { Ticker } from './feed/ticker.js';
-import { H2Ledger, TlsTally } from './h2/h2-ledger.js';
-import { ProtocolBook } from './h2/protocols.js';
-import { SessionMeter } from './h2/session-meter.js';
-import { type Lab, StreamRegistry } from './lab.js';
+import { feedPlugin } from './feed/routes.js';
+import { createLab, type Lab } from './lab.js';
 import { securityHeaders } from './security/headers.js';
 import { transports } from './transports/index.js';
 
@@ -47,36 +40,19 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
     },
   });
 
-  const ledger = new Ledger();
-  const feed = new Feed(options.retention);
-  const h2frames = new H2Ledger();
-  const tls = new TlsTally();
-  const lab: Lab = {
-    options,
-    feed,
-    ticker: new Ticker(feed, options),
-    ledger,
-    meter: new WireMeter(ledger),
-    sessions: new SessionMeter(ledger, h2frames, tls),
-    h2frames,
-    tls,
-    protocols: new ProtocolBook(),
-    streams: new StreamRegistry(ledger),
-    closing: false,
-    closeAfter: [],
-    ports: { http: null, https: null, h2c: null },
-  };
+  const lab = createLab(options);
 
   // Shutdown: stop the ticker, then end every stream its own way — pending long polls get a
   // 200 with no messages, SSE streams end, WebSockets close 1012 — and give them a moment to flush.
-  // (Streams served over HTTP/2 are in the same registry: one shutdown for every protocol.)
   app.addHook('preClose', async () => {
     lab.closing = true;
     lab.ticker.stop();
-    lab.streams.closeAll();
+    // (Streams served over HTTP/2 are in the same registry: one shutdown for every protocol.)
+    lab.accounting.closeAllStreams();
     const deadline = Date.now() + DRAIN_MS;
-    while (lab.streams.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (lab.accounting.openStreams > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   });
+
   app.addHook('onClose', async () => {
     for (const close of lab.closeAfter) await close();
   });
@@ -90,9 +66,9 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
 }
 
 /**
- * The same lab (one feed, one ledger, one registry of streams) served by a second Fastify instance
- * that speaks HTTP/2: Fastify serves one server per instance, and a Node http2 server hands its
- * requests over as `Http2ServerRequest`s, which only an `http2: true` instance handles. It never
+ * The same lab (one feed, one accounting, one registry of streams) served by a second Fastify
+ * instance that speaks HTTP/2: Fastify serves one server per instance, and a Node http2 server hands
+ * its requests over as `Http2ServerRequest`s, which only an `http2: true` instance handles. It never
  * listens itself: server/h2/listeners.ts hands it connections (TLS with ALPN h2, or cleartext h2c)
  * through a FrameTap, so every frame is accounted.
  */
@@ -110,17 +86,17 @@ export async function buildH2App(lab: Lab): Promise<FastifyInstance> {
       maxSessionMemory: 10,
     },
   });
-  app.server.on('session', (session: ServerHttp2Session) => lab.sessions.adopt(session));
+  app.server.on('session', (session: ServerHttp2Session) => lab.accounting.sessions.adopt(session));
   await registerLab(app, lab, 'h2');
   await app.ready();
   return app;
 }
 
 async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' | 'h2'): Promise<void> {
+  const { options } = lab;
   app.decorate('lab', lab);
   // Bodies are JSON or nothing: anything else is a 415, not a string quietly accepted.
   app.removeContentTypeParser('text/plain');
-
   await app.register(fastifyWebsocket, {
     options: { maxPayload: MAX_BODY_BYTES },
     // The default preClose closes sockets with 1005; ours (above) already sent 1012.
@@ -130,12 +106,13 @@ async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' 
     },
   });
   await securityHeaders(app);
-  await accounting(app, lab, protocol);
-  await feedRoutes(app, lab);
+  // Accounting first: its onRequest hook (fastify-plugin, so it is not encapsulated) must reach
+  // every route registered after it. The feed and each transport are encapsulated plugins.
+  await app.register(accountingPlugin, { lab, protocol });
+  await app.register(feedPlugin, { lab });
   app.get('/api/endpoints', async () => lab.ports);
-  for (const name of TRANSPORTS) await transports[name].register(app, lab);
+  for (const name of TRANSPORTS) await app.register(transports[name].plugin, { lab });
 
-  const { options } = lab;
   if (options.webRoot && existsSync(options.webRoot)) {
     await app.register(fastifyStatic, { root: options.webRoot });
   } else {

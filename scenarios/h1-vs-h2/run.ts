@@ -17,8 +17,8 @@ import { parseArgs, promisify } from 'node:util';
 import { buildApp } from '../../server/app.js';
 import { loadOrCreateCertificate } from '../../server/h2/certificate.js';
 import { listenSecure } from '../../server/h2/listeners.js';
+import { ROOT } from '../../tools/child-process.js';
 import { folderName } from '../output.js';
-import { ROOT } from '../server-process.js';
 import { runCapacity } from './capacity.js';
 import { writeCharts } from './charts.js';
 import { h1Client, h2Client, PROTOCOLS, type Protocol, type ProtocolClient } from './clients.js';
@@ -77,10 +77,10 @@ async function until(predicate: () => boolean, what: string): Promise<void> {
 }
 
 function bytesOf(client: string, transport: Transport): { wire: number; headers: number; payload: number } {
-  lab.meter.settleAll();
-  lab.sessions.settleAll();
-  const c = lab.ledger.read(client)[transport];
-  const f = lab.h2frames.read(client)[transport];
+  lab.accounting.meter.settleAll();
+  lab.accounting.sessions.settleAll();
+  const c = lab.accounting.ledger.read(client)[transport];
+  const f = lab.accounting.h2frames.read(client)[transport];
   return { wire: c.bytesIn + c.bytesOut, headers: f.headersIn + f.headersOut, payload: c.payloadBytes };
 }
 
@@ -127,7 +127,7 @@ async function oneRun(protocol: Protocol, transport: Transport): Promise<RunResu
         end = buffer.indexOf('\n\n');
       }
     });
-    await until(() => lab.ledger.read(client).sse.connections === 1, 'SSE stream');
+    await until(() => lab.accounting.ledger.read(client).sse.connections === 1, 'SSE stream');
     await wait(50);
     last = bytesOf(client, transport);
     for (let i = 1; i <= MESSAGES; i++) {
@@ -145,7 +145,7 @@ async function oneRun(protocol: Protocol, transport: Transport): Promise<RunResu
         body = await c.get(`/api/poll?since=${entry.seq - 1}&epoch=${epoch}&client=${client}`);
       } else {
         const held = c.get(`/api/long-poll?since=${lab.feed.head}&epoch=${epoch}&timeout=30000&client=${client}`);
-        await until(() => lab.ledger.read(client)['long-poll'].connections === 1, 'held long poll');
+        await until(() => lab.accounting.ledger.read(client)['long-poll'].connections === 1, 'held long poll');
         lab.feed.publish({ i, pad: 'x'.repeat(60) });
         body = await held;
       }
@@ -158,7 +158,7 @@ async function oneRun(protocol: Protocol, transport: Transport): Promise<RunResu
   const used = process.cpuUsage(cpu);
   c.close();
   await wait(100);
-  const counters = lab.ledger.read(client)[transport];
+  const counters = lab.accounting.ledger.read(client)[transport];
   const opened = connections - connectionsBefore;
   return {
     protocol,

@@ -35,9 +35,8 @@ export function createMetrics(lab: Lab): { registry: Registry; stop: () => void 
       labelNames: ['transport'],
       registers: [registry],
       collect() {
-        lab.meter.settleAll();
-        lab.sessions.settleAll();
-        const totals = lab.ledger.read();
+        lab.accounting.settleAll();
+        const totals = lab.accounting.ledger.read();
         for (const transport of TRANSPORTS) {
           const value = totals[transport][field];
           const gained = value - (seen.get(transport) ?? 0);
@@ -56,7 +55,7 @@ export function createMetrics(lab: Lab): { registry: Registry; stop: () => void 
     labelNames: ['transport'],
     registers: [registry],
     collect() {
-      const totals = lab.ledger.read();
+      const totals = lab.accounting.ledger.read();
       for (const transport of TRANSPORTS) this.set({ transport }, totals[transport].connections);
     },
   });
@@ -65,7 +64,7 @@ export function createMetrics(lab: Lab): { registry: Registry; stop: () => void 
     help: 'TCP sockets open to the server',
     registers: [registry],
     collect() {
-      this.set(lab.meter.openSockets + lab.sessions.openConnections);
+      this.set(lab.accounting.meter.openSockets + lab.accounting.sessions.openConnections);
     },
   });
   new Gauge({

@@ -1,50 +1,52 @@
 /**
- * Wire accounting, hooked into every request: bytes at the socket attributed per request,
- * request counts, and the routes that report them (`/api/stats`, its live stream for the
- * dashboard, `/metrics`) plus the one-click fault (`POST /api/clients/:client/cut`).
- * The stats routes are not transports, so their own traffic lands in `other`, never in the four.
+ * Wire accounting as a Fastify plugin, hooked into every request: bytes at the socket attributed
+ * per request, request counts, and the routes that report them (`/api/stats`, its live stream for
+ * the dashboard, `/metrics`) plus the one-click fault (`POST /api/clients/:client/cut`).
+ * Wrapped in fastify-plugin so its hook and request decoration reach every route of the app, not
+ * only those inside it. The stats routes are not transports, so their own traffic lands in
+ * `other`, never in a transport's counters.
  */
 import type { ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { CLIENT_PATTERN, isTransportName } from '../../contract/index.js';
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { CLIENT_PATTERN, isClientId, isTransportName, type StatsStreamEvent } from '../../contract/index.js';
 import { BadQueryError } from '../errors.js';
 import { protocolOf } from '../h2/protocols.js';
-import { attributionOf, type Lab } from '../lab.js';
+import type { LabPluginOptions } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseBoundedInt, parseClient, type RawQuery } from '../query.js';
 import type { Attribution } from './ledger.js';
 import { createMetrics } from './metrics.js';
 import { h2Report, statsReports } from './report.js';
 
-const CLIENT = new RegExp(CLIENT_PATTERN);
-
-export async function accounting(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' | 'h2'): Promise<void> {
+const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, protocol = 'http/1.1' }) => {
+  const { accounting } = lab;
   // HTTP/1.1 sockets are metered from the moment they are accepted; h2 connections were wrapped in
-  // a FrameTap by server/h2/listeners.ts before this server saw them.
-  if (protocol === 'http/1.1') app.server.on('connection', (socket: Socket) => lab.meter.track(socket));
+  // a FrameTap by server/h2/listeners.ts before the h2 app's server saw them.
+  if (protocol === 'http/1.1') app.server.on('connection', (socket: Socket) => accounting.meter.track(socket));
 
   // Declared up front so every request object has the same shape (Fastify's advice for decorations).
   app.decorateRequest('labWho', null);
   // A callback hook, not an async one: this runs on every request and awaits nothing.
   app.addHook('onRequest', (request, reply, done) => {
-    const who = attributionOf(request);
+    const who = accounting.who(request);
     const stream = (request.raw as { stream?: ServerHttp2Stream }).stream;
     if (stream !== undefined) {
-      lab.protocols.note(who, lab.sessions.isTls(stream) ? 'h2' : 'h2c');
-      lab.sessions.begin(stream, who);
-      lab.ledger.add(who, 'requests', 1);
-      reply.raw.once('finish', () => lab.sessions.settleStream(stream));
+      accounting.protocols.note(who, accounting.sessions.isTls(stream) ? 'h2' : 'h2c');
+      accounting.sessions.begin(stream, who);
+      accounting.request(who);
+      reply.raw.once('finish', () => accounting.sessions.settleStream(stream));
       done();
       return;
     }
-    lab.protocols.note(who, protocolOf(request.raw));
+    accounting.protocols.note(who, protocolOf(request.raw));
     const socket = request.raw.socket;
-    lab.meter.begin(socket, who, reply.raw);
-    lab.ledger.add(who, 'requests', 1);
+    accounting.meter.begin(socket, who, reply.raw);
+    accounting.request(who);
     // Settle at the end of the response, so the counters are live between requests on a keep-alive
     // socket. (An upgraded WebSocket keeps its attribution until the socket closes.)
-    reply.raw.once('finish', () => lab.meter.settleSocket(socket));
+    reply.raw.once('finish', () => accounting.meter.settleSocket(socket));
     done();
   });
 
@@ -57,7 +59,7 @@ export async function accounting(app: FastifyInstance, lab: Lab, protocol: 'http
   app.get('/api/stats/stream', (request, reply) => {
     const query = request.query as RawQuery;
     const clients = (typeof query.clients === 'string' ? query.clients.split(',') : [])
-      .filter((id) => CLIENT.test(id))
+      .filter((id) => isClientId(id))
       .slice(0, 16);
     const interval = parseBoundedInt(
       query,
@@ -73,14 +75,16 @@ export async function accounting(app: FastifyInstance, lab: Lab, protocol: 'http
       'x-accel-buffering': 'no',
     });
     const push = () => {
-      const [totals, ...reports] = statsReports(lab, [null, ...clients]);
-      const perClient = Object.fromEntries(clients.map((id, i) => [id, reports[i]]));
-      const protocols = Object.fromEntries(clients.map((id) => [id, lab.protocols.of(id)]));
-      res.write(`data: ${JSON.stringify({ totals, clients: perClient, protocols })}\n\n`);
+      const reports = statsReports(lab, clients);
+      const event: StatsStreamEvent = {
+        clients: Object.fromEntries(clients.map((id, i) => [id, reports[i]])),
+        protocols: Object.fromEntries(clients.map((id) => [id, accounting.protocols.of(id)])),
+      };
+      res.write(`data: ${JSON.stringify(event)}\n\n`);
     };
     push();
     const timer = setInterval(push, interval);
-    const release = lab.streams.add({ who: { bucket: 'other', client: null }, close: () => res.end() });
+    const release = accounting.openStream({ who: { bucket: 'other', client: null }, close: () => res.end() });
     res.once('close', () => {
       clearInterval(timer);
       release();
@@ -103,12 +107,14 @@ export async function accounting(app: FastifyInstance, lab: Lab, protocol: 'http
     checkOrigin(request, lab.options.allowedOrigins);
     const { client } = request.params as { client: string };
     const transport = (request.query as RawQuery).transport;
-    if (!CLIENT.test(client)) throw new BadQueryError(`client must match ${CLIENT_PATTERN}`);
+    if (!isClientId(client)) throw new BadQueryError(`client must match ${CLIENT_PATTERN}`);
     if (transport !== undefined && !isTransportName(transport))
       throw new BadQueryError(`unknown transport ${String(transport)}`);
     const match = (who: Attribution) => who.client === client && (transport === undefined || who.bucket === transport);
     // Over HTTP/2 a connection is shared: the client's streams are reset, not the connection.
-    const cut = lab.meter.destroyWhere(match) + lab.sessions.destroyWhere(match);
+    const cut = accounting.meter.destroyWhere(match) + accounting.sessions.destroyWhere(match);
     return { client, transport: transport ?? null, socketsCut: cut };
   });
-}
+};
+
+export const accountingPlugin = fp(accounting, { name: 'lab-accounting', fastify: '5.x' });

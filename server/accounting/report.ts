@@ -28,13 +28,12 @@ export function overheadOf(
  * once first, so every report in one answer is live to the byte and consistent with the others.
  */
 export function statsReports(lab: Lab, clients: readonly (string | null)[]): StatsResponse[] {
-  lab.meter.settleAll();
-  lab.sessions.settleAll();
+  lab.accounting.settleAll();
   return clients.map((client) => reportOf(lab, client));
 }
 
 function reportOf(lab: Lab, client: string | null): StatsResponse {
-  const counters = lab.ledger.read(client);
+  const counters = lab.accounting.ledger.read(client);
   const transports = {} as Record<TransportName, TransportStats>;
   for (const name of TRANSPORTS) {
     transports[name] = { ...counters[name], overhead: overheadOf(name, counters[name], lab.feed.epoch, lab.feed.head) };
@@ -46,18 +45,19 @@ function reportOf(lab: Lab, client: string | null): StatsResponse {
 /**
  * `/api/stats/h2`: the HTTP/2 frame split (exact, plaintext, 9-byte frame headers included) per
  * transport for everyone or one client, and the TLS tally. Bytes at the TCP socket stay in
- * `/api/stats`; over TLS their split between transports sharing one connection is an estimate.
+ * `/api/stats`; over TLS their split between transports sharing one connection is an estimate
+ * (docs/http2.md).
  */
 export function h2Report(lab: Lab, client: string | null) {
-  lab.meter.settleAll();
-  lab.sessions.settleAll();
+  const { accounting } = lab;
+  accounting.settleAll();
   return {
     now: Date.now(),
     client,
-    h2Connections: lab.sessions.openConnections,
-    protocols: client === null ? null : lab.protocols.of(client),
-    transports: lab.h2frames.read(client),
-    tls: lab.tls.report(),
+    h2Connections: accounting.sessions.openConnections,
+    protocols: client === null ? null : accounting.protocols.of(client),
+    transports: accounting.h2frames.read(client),
+    tls: accounting.tls.report(),
     notes: {
       frames:
         'exact: HEADERS (+CONTINUATION, PUSH_PROMISE) = HPACK header blocks; DATA = bodies; control = RST_STREAM, WINDOW_UPDATE, PRIORITY; each with its 9-byte frame header. Preface and stream-0 frames are in other.',

@@ -65,10 +65,10 @@ export async function listenSecure(app: FastifyInstance, options: SecureOptions)
       // The TCP socket under the TLS socket: its counters are the ciphertext on the wire.
       const wire = (socket as TLSSocket & { _parent?: Socket })._parent ?? socket;
       if (socket.alpnProtocol === 'h2') {
-        h2app.server.emit('connection', lab.sessions.wrap(socket, wire));
+        h2app.server.emit('connection', lab.accounting.sessions.wrap(socket, wire));
       } else {
-        lab.tls.handshake(wire, () => ({ in: socket.bytesRead, out: socket.bytesWritten }));
-        lab.meter.track(socket, wire);
+        lab.accounting.tls.handshake(wire, () => ({ in: socket.bytesRead, out: socket.bytesWritten }));
+        lab.accounting.meter.track(socket, wire);
         app.server.emit('connection', socket);
       }
     });
@@ -83,7 +83,7 @@ export async function listenSecure(app: FastifyInstance, options: SecureOptions)
   if (options.h2cPort !== null) {
     const server = net.createServer((socket) => {
       remember(socket);
-      h2app.server.emit('connection', lab.sessions.wrap(socket, socket));
+      h2app.server.emit('connection', lab.accounting.sessions.wrap(socket, socket));
     });
     h2cPort = await listen(server, options.h2cPort, options.host);
     servers.push(server);

@@ -98,12 +98,12 @@ describe('real h2 clients on the same feed', () => {
 
   it('undici with allowH2 polls over h2 (the server counts an h2 stream for it)', async () => {
     const dispatcher = new Agent({ allowH2: true, connect: { rejectUnauthorized: false } });
-    const before = lab.app.lab.h2frames.read('undici-1')['short-poll'].streams;
+    const before = lab.app.lab.accounting.h2frames.read('undici-1')['short-poll'].streams;
     const res = await undiciFetch(`${lab.httpsUrl}/api/poll?client=undici-1`, { dispatcher });
     expect(res.status).toBe(200);
     await res.text();
     await dispatcher.close();
-    expect(lab.app.lab.h2frames.read('undici-1')['short-poll'].streams).toBe(before + 1);
+    expect(lab.app.lab.accounting.h2frames.read('undici-1')['short-poll'].streams).toBe(before + 1);
   });
 
   it('Origin rules hold over h2: a foreign Origin may not publish, the page’s own may', async () => {

@@ -21,7 +21,7 @@ beforeAll(async () => {
   const session = await connect(lab.h2cUrl);
   victim = sse(session, '/api/sse?client=victim');
   closeVictim = () => session.close();
-  await until(() => lab.app.lab.ledger.read('victim').sse.connections === 1, 10_000, 'victim stream');
+  await until(() => lab.app.lab.accounting.ledger.read('victim').sse.connections === 1, 10_000, 'victim stream');
 });
 afterAll(async () => {
   closeVictim();
@@ -52,8 +52,12 @@ describe('bad h2 input', () => {
     // nghttp2 treats exceeding the acknowledged limit as a connection error: the streams it had
     // accepted are reset, the connection closed. Nothing of the flood is left on the server.
     expect(raw.of(FRAME_TYPE.RST_STREAM).length + raw.of(FRAME_TYPE.GOAWAY).length).toBeGreaterThan(0);
-    await until(() => lab.app.lab.ledger.read('flood')['long-poll'].connections === 0, 10_000, 'flood released');
-    expect(lab.app.lab.streams.size).toBe(1);
+    await until(
+      () => lab.app.lab.accounting.ledger.read('flood')['long-poll'].connections === 0,
+      10_000,
+      'flood released',
+    );
+    expect(lab.app.lab.accounting.openStreams).toBe(1);
     await victimStillServed();
   });
 
@@ -73,7 +77,7 @@ describe('bad h2 input', () => {
     // The connection itself is still good: a normal request on it is answered.
     raw.write(headers(3, '/api/time'));
     await until(() => raw.of(FRAME_TYPE.HEADERS).some((f) => f.streamId === 3), 10_000, 'answer on stream 3');
-    expect(lab.app.lab.ledger.read('big')['short-poll'].requests).toBe(0);
+    expect(lab.app.lab.accounting.ledger.read('big')['short-poll'].requests).toBe(0);
     raw.socket.destroy();
     await victimStillServed();
   });
@@ -90,7 +94,7 @@ describe('bad h2 input', () => {
     await until(() => raw.of(FRAME_TYPE.GOAWAY).length === 1, 10_000, 'GOAWAY');
     raw.socket.destroy();
     // Far fewer of the 2 000 reached the lab than were sent: the storm was cut short.
-    expect(lab.app.lab.ledger.read('storm')['short-poll'].requests).toBeLessThan(2_000);
+    expect(lab.app.lab.accounting.ledger.read('storm')['short-poll'].requests).toBeLessThan(2_000);
     await victimStillServed();
   });
 

@@ -29,7 +29,11 @@ describe('h2c accounting', () => {
     const session = await connect(`http://127.0.0.1:${proxy.port}`);
     const stream = sse(session, `/api/sse?client=${client}`);
     const heldPoll = get(session, `/api/long-poll?client=${client}&timeout=20000`);
-    await until(() => lab.app.lab.ledger.read(client)['long-poll'].connections === 1, 10_000, 'held long poll');
+    await until(
+      () => lab.app.lab.accounting.ledger.read(client)['long-poll'].connections === 1,
+      10_000,
+      'held long poll',
+    );
     const first = await publish(lab.url, { n: 1 });
     await heldPoll;
     for (let i = 0; i < 3; i++) {
@@ -42,7 +46,7 @@ describe('h2c accounting', () => {
     session.close();
     await proxy.idle();
 
-    const { sessions, ledger, h2frames } = lab.app.lab;
+    const { sessions, ledger, h2frames } = lab.app.lab.accounting;
     await until(() => sessions.openConnections === 0, 10_000, 'session closed');
     sessions.settleAll();
     const mine = ledger.read(client);
@@ -71,10 +75,10 @@ describe('h2c accounting', () => {
     const session = await connect(lab.h2cUrl);
     const headerBytes: { in: number; out: number }[] = [];
     for (let i = 0; i < 3; i++) {
-      const before = lab.app.lab.h2frames.read(client)['short-poll'];
+      const before = lab.app.lab.accounting.h2frames.read(client)['short-poll'];
       await get(session, `/api/poll?client=${client}`);
-      lab.app.lab.sessions.settleAll();
-      const after = lab.app.lab.h2frames.read(client)['short-poll'];
+      lab.app.lab.accounting.sessions.settleAll();
+      const after = lab.app.lab.accounting.h2frames.read(client)['short-poll'];
       headerBytes.push({ in: after.headersIn - before.headersIn, out: after.headersOut - before.headersOut });
     }
     session.close();

@@ -30,9 +30,9 @@ resumeTable(() => ({ url: lab.httpsUrl, epoch }), HTTP_TRANSPORTS, h2fetch);
 
 describe('over h2', () => {
   it('every one of those requests was an HTTP/2 stream', () => {
-    lab.app.lab.sessions.settleAll();
-    const frames = lab.app.lab.h2frames.read();
-    const counters = lab.app.lab.ledger.read();
+    lab.app.lab.accounting.sessions.settleAll();
+    const frames = lab.app.lab.accounting.h2frames.read();
+    const counters = lab.app.lab.accounting.ledger.read();
     for (const transport of HTTP_TRANSPORTS) {
       expect(counters[transport].requests).toBeGreaterThan(5);
       expect(frames[transport].streams).toBe(counters[transport].requests);
