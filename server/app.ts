@@ -12,6 +12,7 @@ import { accountingPlugin } from './accounting/plugin.js';
 import { type LabOptions, MAX_BODY_BYTES, resolveOptions } from './config.js';
 import { feedPlugin } from './feed/routes.js';
 import { createLab, type Lab } from './lab.js';
+import { networkPlugin } from './networks.js';
 import { securityHeaders } from './security/headers.js';
 import { transports } from './transports/index.js';
 
@@ -111,6 +112,8 @@ async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' 
   await app.register(accountingPlugin, { lab, protocol });
   await app.register(feedPlugin, { lab });
   app.get('/api/endpoints', async () => lab.ports);
+  // Networks before the transports: its hooks (CORS for requests through a listener) reach them.
+  await app.register(networkPlugin, { lab });
   for (const name of TRANSPORTS) await app.register(transports[name].plugin, { lab });
 
   if (options.webRoot && existsSync(options.webRoot)) {
