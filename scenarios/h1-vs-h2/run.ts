@@ -211,17 +211,25 @@ const summary = {
     cpu: 'process CPU (user + system) per message in this one process: server AND client together',
   },
   runs,
-  byKey: Object.fromEntries(
-    runs.map((r) => [
-      `${r.transport}.${r.protocol.replace('/', '').replace('.', '')}`,
-      {
-        wirePerMessage: r.wirePerMessage,
-        headersFirst: r.headersPerExchange[0],
-        headersLast: r.headersPerExchange.at(-1),
-        requestsPerConnection: r.requestsPerConnection,
-        ageMsP50: r.ageMsP50,
-        cpuMicrosPerMessage: r.cpuMicrosPerMessage,
-      },
+  // Per transport, per protocol (http11, h2c, h2): the figures LESSONS.md quotes.
+  byRun: Object.fromEntries(
+    TRANSPORTS.map((t) => [
+      t,
+      Object.fromEntries(
+        runs
+          .filter((r) => r.transport === t)
+          .map((r) => [
+            r.protocol.replace('/', '').replace('.', ''),
+            {
+              wirePerMessage: r.wirePerMessage,
+              headersFirst: r.headersPerExchange[0],
+              headersLast: r.headersPerExchange.at(-1),
+              requestsPerConnection: r.requestsPerConnection,
+              ageMsP50: r.ageMsP50,
+              cpuMicrosPerMessage: r.cpuMicrosPerMessage,
+            },
+          ]),
+      ),
     ]),
   ),
   capacity,
