@@ -25,6 +25,8 @@ import type { Attribution, Ledger } from './ledger.js';
 
 interface Metered {
   socket: Socket;
+  /** The TCP socket whose bytes are counted: `socket` itself, or the one under a TLS socket. */
+  wire: Socket;
   /** The request last begun on this socket: incoming bytes are its. */
   who: Attribution;
   /** The request whose response owns the socket: outgoing bytes are its. */
@@ -58,7 +60,7 @@ export function nodeHasSocketInternals(): boolean {
  * Approximate (without those internals): everything handed to the socket minus what waits in the
  * stream's buffer (a slight undercount while a write is in flight, exact once the socket is idle).
  */
-function sentBytes(socket: Socket, exact: boolean): number {
+export function sentBytes(socket: Socket, exact = true): number {
   const internals = socket as unknown as SocketInternals;
   if (exact && typeof internals._bytesDispatched === 'number') {
     const queued = internals._handle?.writeQueueSize;
@@ -82,10 +84,16 @@ export class WireMeter {
     this.mode = !options.forceApproximate && nodeHasSocketInternals() ? 'exact' : 'approximate';
   }
 
-  /** Start metering a socket as soon as it is accepted. */
-  track(socket: Socket): void {
+  /**
+   * Start metering a socket as soon as it is accepted. For HTTP/1.1 over TLS, `socket` is the TLS
+   * socket requests see and `wire` the TCP socket under it: the bytes counted are ciphertext, and
+   * what the handshake cost (everything before this call) is settled at once into `other`.
+   */
+  track(socket: Socket, wire: Socket = socket): void {
+    if (this.sockets.has(socket)) return;
     const metered: Metered = {
       socket,
+      wire,
       who: UNATTRIBUTED,
       writer: UNATTRIBUTED,
       readMark: 0,
@@ -95,7 +103,7 @@ export class WireMeter {
     this.sockets.set(socket, metered);
     // On destroy, libuv drops whatever it still holds: note what the kernel had by then, the moment
     // before. (Every destroy path — ours, ws's terminate, a reset from the peer — goes through _destroy.)
-    const internals = socket as unknown as SocketInternals;
+    const internals = wire as unknown as SocketInternals;
     const destroy = internals._destroy;
     const exact = this.mode === 'exact';
     if (exact && typeof destroy === 'function') {
@@ -108,6 +116,7 @@ export class WireMeter {
       this.settle(metered);
       this.sockets.delete(socket);
     });
+    if (wire !== socket) this.settle(metered);
   }
 
   /**
@@ -164,7 +173,7 @@ export class WireMeter {
   }
 
   private settleReads(metered: Metered): void {
-    const read = metered.socket.bytesRead ?? metered.readMark;
+    const read = metered.wire.bytesRead ?? metered.readMark;
     // Counters only grow: a reading below the mark is ignored, never subtracted.
     if (read > metered.readMark) {
       this.ledger.add(metered.who, 'bytesIn', read - metered.readMark);
@@ -173,7 +182,7 @@ export class WireMeter {
   }
 
   private settleWrites(metered: Metered): void {
-    const sent = metered.finalSent ?? sentBytes(metered.socket, this.mode === 'exact');
+    const sent = metered.finalSent ?? sentBytes(metered.wire, this.mode === 'exact');
     if (sent > metered.writeMark) {
       this.ledger.add(metered.writer, 'bytesOut', sent - metered.writeMark);
       metered.writeMark = sent;
