@@ -3,6 +3,7 @@
  * Every table, chart and report is drawn from it and nothing else.
  */
 import type { LatencySummaryMs } from '../client/latency.js';
+import type { ClassExperiment } from '../contract/classroom.js';
 import type { TransportName } from '../contract/index.js';
 
 /** The client's latency summary (ms), plus the histogram it came from. */
@@ -158,4 +159,24 @@ export interface Summary {
    * window (control, faults, server API; each group's own is its `clientLoopDelayMs`).
    */
   runner?: { cpuMs: number; eventLoopDelayMs: { p50: number; p99: number; max: number } };
+  /**
+   * Present in a classroom export (server/classroom/export.ts): every student's own numbers, and the
+   * class-wide experiments with their before/after.
+   */
+  class?: ClassSummary;
+}
+
+export interface ClassSummary {
+  students: {
+    name: string;
+    rttMs: number | null;
+    slow: boolean;
+    lanes: Partial<
+      Record<
+        TransportName,
+        { p50: number | null; p99: number | null; received: number; lost: number; duplicated: number }
+      >
+    >;
+  }[];
+  experiments: ClassExperiment[];
 }

@@ -10,6 +10,9 @@ import { TRANSPORTS } from '../contract/index.js';
 import { Ledger } from './accounting/ledger.js';
 import { accounting } from './accounting/plugin.js';
 import { WireMeter } from './accounting/wire-meter.js';
+import { Experiments } from './classroom/experiments.js';
+import { classroomRoutes } from './classroom/plugin.js';
+import { Roster } from './classroom/roster.js';
 import { type LabOptions, MAX_BODY_BYTES, resolveOptions } from './config.js';
 import { Feed } from './feed/feed.js';
 import { feedRoutes } from './feed/routes.js';
@@ -47,7 +50,12 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
     meter: new WireMeter(ledger),
     streams: new StreamRegistry(ledger),
     closing: false,
+    classroom: null,
   };
+  if (options.classroom !== null) {
+    const roster = new Roster();
+    lab.classroom = { ...options.classroom, roster, experiments: new Experiments(lab, roster) };
+  }
   app.decorate('lab', lab);
   // Bodies are JSON or nothing: anything else is a 415, not a string quietly accepted.
   app.removeContentTypeParser('text/plain');
@@ -72,10 +80,12 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
   });
   await accounting(app, lab);
   await feedRoutes(app, lab);
+  await classroomRoutes(app, lab);
   for (const name of TRANSPORTS) await transports[name].register(app, lab);
 
   if (options.webRoot && existsSync(options.webRoot)) {
     await app.register(fastifyStatic, { root: options.webRoot });
+    app.get('/class', (_request, reply) => reply.sendFile('class.html'));
   } else {
     app.get('/', async (_request, reply) =>
       reply

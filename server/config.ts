@@ -30,6 +30,11 @@ export interface LabOptions {
   logger: boolean;
   /** Serve the built dashboard from this folder, if it exists. */
   webRoot: string | null;
+  /**
+   * Classroom mode (server/classroom/): the instructor's token, the URL students open, and where
+   * class exports go. Null: an ordinary lab, with no roles.
+   */
+  classroom: { instructorToken: string; joinUrl: string | null; resultsDir: string } | null;
 }
 
 export const DEFAULT_OPTIONS: LabOptions = {
@@ -49,6 +54,7 @@ export const DEFAULT_OPTIONS: LabOptions = {
   requestTimeoutMs: 30_000,
   logger: false,
   webRoot: null,
+  classroom: null,
 };
 
 export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {

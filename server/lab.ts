@@ -6,9 +6,21 @@ import type { FastifyRequest } from 'fastify';
 import { CLIENT_PATTERN, type TransportName } from '../contract/index.js';
 import type { Attribution, Ledger } from './accounting/ledger.js';
 import type { WireMeter } from './accounting/wire-meter.js';
+import type { Experiments } from './classroom/experiments.js';
+import type { Roster } from './classroom/roster.js';
 import type { LabOptions } from './config.js';
 import type { Feed, FeedEntry } from './feed/feed.js';
 import type { Ticker } from './feed/ticker.js';
+
+/** Classroom mode's state (server/classroom/); null when the lab is one student's own. */
+export interface Classroom {
+  roster: Roster;
+  experiments: Experiments;
+  instructorToken: string;
+  joinUrl: string | null;
+  /** Where class exports are written (results/class by default). */
+  resultsDir: string;
+}
 
 export interface OpenStream {
   who: Attribution;
@@ -51,6 +63,7 @@ export interface Lab {
   streams: StreamRegistry;
   /** True once shutdown began: new long-lived streams are refused. */
   closing: boolean;
+  classroom: Classroom | null;
 }
 
 const CLIENT = new RegExp(CLIENT_PATTERN);

@@ -6,6 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
+import { classroomBanner, joinUrlFor } from './classroom/lan.js';
+import { newToken } from './classroom/roster.js';
 import type { LabOptions } from './config.js';
 
 const EXIT_DEADLINE_MS = 5_000;
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     paused: { type: 'boolean' },
     log: { type: 'boolean' },
     'allow-origin': { type: 'string', multiple: true },
+    classroom: { type: 'boolean' },
   },
 });
 
@@ -41,7 +44,16 @@ for (const [key, value] of [
   if (value !== undefined) options[key] = value;
 }
 const port = number(values.port, env.PORT) ?? 3000;
-const host = values.host ?? env.HOST ?? '127.0.0.1';
+// A classroom: every interface, an instructor token (CLASS_TOKEN to choose it, else a fresh one).
+const classroom = values.classroom ?? env.CLASSROOM === '1';
+const host = values.host ?? env.HOST ?? (classroom ? '0.0.0.0' : '127.0.0.1');
+if (classroom) {
+  options.classroom = {
+    instructorToken: env.CLASS_TOKEN ?? newToken(),
+    joinUrl: null,
+    resultsDir: fileURLToPath(new URL('../results/class', import.meta.url)),
+  };
+}
 
 const app = await buildApp(options);
 await app.listen({ port, host });
@@ -52,6 +64,11 @@ const shown =
     : String(address);
 // One line a script can wait for (the scenario runner does).
 console.log(`Transport Lab listening on ${shown} (epoch ${app.lab.feed.epoch})`);
+const classState = app.lab.classroom;
+if (classState !== null && typeof address === 'object' && address) {
+  classState.joinUrl = joinUrlFor(address.port);
+  console.log(await classroomBanner(classState.joinUrl, classState.instructorToken, address.port));
+}
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

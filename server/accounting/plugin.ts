@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { CLIENT_PATTERN, isTransportName } from '../../contract/index.js';
+import { requireMayCut } from '../classroom/guard.js';
 import { BadQueryError } from '../errors.js';
 import { attributionOf, type Lab } from '../lab.js';
 import { checkOrigin } from '../origin.js';
@@ -82,6 +83,7 @@ export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> 
     const { client } = request.params as { client: string };
     const transport = (request.query as RawQuery).transport;
     if (!CLIENT.test(client)) throw new BadQueryError(`client must match ${CLIENT_PATTERN}`);
+    requireMayCut(request, lab, client);
     if (transport !== undefined && !isTransportName(transport))
       throw new BadQueryError(`unknown transport ${String(transport)}`);
     const cut = lab.meter.destroyWhere(

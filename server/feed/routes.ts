@@ -1,6 +1,7 @@
 /** Feed control: publish, read and change the ticker, and the server clock for offset estimation. */
 import type { FastifyInstance } from 'fastify';
 import type { FeedState } from '../../contract/index.js';
+import { requireInstructor } from '../classroom/guard.js';
 import type { Lab } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { nowMs } from './feed.js';
@@ -17,13 +18,16 @@ export function feedState(lab: Lab): FeedState {
 }
 
 export async function feedRoutes(app: FastifyInstance, lab: Lab): Promise<void> {
-  const sameOrigin = async (request: Parameters<typeof checkOrigin>[0]) =>
+  // Changing the shared feed: same origin, and in a classroom the instructor only.
+  const mayChangeFeed = async (request: Parameters<typeof checkOrigin>[0]) => {
     checkOrigin(request, lab.options.allowedOrigins);
+    requireInstructor(request, lab, 'change the shared feed');
+  };
 
   app.post(
     '/api/publish',
     {
-      preHandler: sameOrigin,
+      preHandler: mayChangeFeed,
       schema: { body: { type: 'object', required: ['data'], properties: { data: {} } } },
     },
     async (request, reply) => {
@@ -35,7 +39,7 @@ export async function feedRoutes(app: FastifyInstance, lab: Lab): Promise<void> 
 
   app.get('/api/feed', async () => feedState(lab));
 
-  app.put('/api/feed', { preHandler: sameOrigin }, async (request, reply) => {
+  app.put('/api/feed', { preHandler: mayChangeFeed }, async (request, reply) => {
     try {
       lab.ticker.update(validateSettings(request.body));
     } catch (error) {

@@ -1,0 +1,42 @@
+/**
+ * Where students reach the instructor's lab: this machine's LAN addresses (IPv4, not loopback),
+ * and the banner that says what binding to every interface exposes.
+ */
+import os from 'node:os';
+import QRCode from 'qrcode';
+
+export function lanAddresses(): string[] {
+  const out: string[] = [];
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const address of addresses ?? []) {
+      if (address.family === 'IPv4' && !address.internal) out.push(address.address);
+    }
+  }
+  return out;
+}
+
+/** The URL to give students: the first LAN address, else this machine's name. */
+export function joinUrlFor(port: number): string {
+  const host = lanAddresses()[0] ?? os.hostname();
+  return `http://${host}:${port}/`;
+}
+
+export async function classroomBanner(joinUrl: string, instructorToken: string, port: number): Promise<string> {
+  const qr = await QRCode.toString(joinUrl, { type: 'terminal', small: true });
+  const others = lanAddresses()
+    .slice(1)
+    .map((ip) => `http://${ip}:${port}/`);
+  return [
+    '',
+    'Classroom mode. WARNING: the lab listens on every network interface, so anyone on this network can',
+    'open the dashboard, join the class under any name, and load this server (its connection bounds hold).',
+    'Only the instructor token below changes the feed, cuts other students or exports; nothing else on',
+    'this machine is served. Use it on a network you trust, and stop it (Ctrl-C) after the session.',
+    '',
+    `Students open: ${joinUrl}${others.length > 0 ? `   (also: ${others.join(', ')})` : ''}`,
+    qr,
+    `Instructor (keep it off the projector): ${new URL(`/?token=${instructorToken}`, joinUrl)}`,
+    `Class view:                             ${new URL(`/class?token=${instructorToken}`, joinUrl)}`,
+    '',
+  ].join('\n');
+}
