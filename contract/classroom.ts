@@ -15,10 +15,8 @@ export const CLASS_ROUTES = {
   join: '/api/class/join',
   /** `POST StudentReport` (student token) → `ReportAnswer`: the page's heartbeat and its lanes' numbers. */
   report: '/api/class/report',
-  /** `GET` (instructor): the `ClassView`. */
+  /** `GET` (instructor): the `ClassView` (the class page asks once a second, with its token in a header). */
   view: '/api/class',
-  /** `GET` (instructor): the `ClassView` as an SSE stream, one event a second. */
-  stream: '/api/class/stream',
   /** `POST {kind, rate?}` (instructor): a class-wide experiment. */
   experiment: '/api/class/experiment',
   /** `POST` (instructor): forget the experiments; every page starts its numbers over. */

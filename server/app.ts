@@ -53,7 +53,7 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
     classroom: null,
   };
   if (options.classroom !== null) {
-    const roster = new Roster();
+    const roster = new Roster(options.classroom.leaveAfterMs);
     lab.classroom = { ...options.classroom, roster, experiments: new Experiments(lab, roster) };
   }
   app.decorate('lab', lab);

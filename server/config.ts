@@ -34,7 +34,13 @@ export interface LabOptions {
    * Classroom mode (server/classroom/): the instructor's token, the URL students open, and where
    * class exports go. Null: an ordinary lab, with no roles.
    */
-  classroom: { instructorToken: string; joinUrl: string | null; resultsDir: string } | null;
+  classroom: {
+    instructorToken: string;
+    joinUrl: string | null;
+    resultsDir: string;
+    /** A student silent this long has left (default CLASS_LEAVE_AFTER_MS, three heartbeats). */
+    leaveAfterMs?: number;
+  } | null;
 }
 
 export const DEFAULT_OPTIONS: LabOptions = {

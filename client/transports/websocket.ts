@@ -98,7 +98,7 @@ export class WebSocketClient extends BaseFeedClient {
   }
 
   protected connect(cursor: Cursor | null, session: number): void {
-    const url = buildUrl(this.options.baseUrl, ROUTES.websocket, this.options.clientId, cursor);
+    const url = buildUrl(this.options, ROUTES.websocket, cursor);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     this.sentCursor = cursor;
     this.lastServerError = undefined;

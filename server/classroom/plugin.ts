@@ -61,9 +61,6 @@ const ExperimentSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** How often the class view stream pushes. */
-const VIEW_EVERY_MS = 1_000;
-
 function classError(reply: FastifyReply, error: RosterError) {
   reply.code(error.code === CLASS_ERROR_CODES.classFull ? 503 : 400);
   return { statusCode: reply.statusCode, code: error.code, error: 'Class', message: error.message };
@@ -122,25 +119,6 @@ export async function classroomRoutes(app: FastifyInstance, lab: Lab): Promise<v
     requireInstructor(request, lab, 'see the class view');
     reply.header('cache-control', 'no-store');
     return view();
-  });
-
-  app.get(CLASS_ROUTES.stream, (request, reply) => {
-    requireInstructor(request, lab, 'see the class view');
-    const res = reply.raw;
-    reply.hijack();
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      'x-accel-buffering': 'no',
-    });
-    const push = () => res.write(`data: ${JSON.stringify(view())}\n\n`);
-    push();
-    const timer = setInterval(push, VIEW_EVERY_MS);
-    const release = lab.streams.add({ who: { bucket: 'other', client: null }, close: () => res.end() });
-    res.once('close', () => {
-      clearInterval(timer);
-      release();
-    });
   });
 
   app.post(CLASS_ROUTES.experiment, { schema: { body: ExperimentSchema } }, async (request, reply) => {

@@ -1,6 +1,6 @@
 /**
  * The class: who joined (name, token), what each student's page last reported, and who is still
- * here (heard from within CLASS_LEAVE_AFTER_MS). Bounded: at most CLASS_MAX_STUDENTS, the longest
+ * here (heard from within the leave window, CLASS_LEAVE_AFTER_MS by default). Bounded: at most CLASS_MAX_STUDENTS, the longest
  * gone forgotten first. Tokens are random 128-bit values, compared in constant time.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -71,7 +71,11 @@ export class Roster {
   /** Bumped by "everyone cut now"; pages restart their polling lanes when they see it move. */
   cuts = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    /** How long a student may stay silent before leaving the class view (CLASS_LEAVE_AFTER_MS by default). */
+    private readonly leaveAfterMs: number = CLASS_LEAVE_AFTER_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   join(rawName: unknown): JoinAnswer {
     const wanted = normalizeName(rawName);
@@ -109,9 +113,9 @@ export class Roster {
     return { generation: this.generation, cuts: this.cuts };
   }
 
-  /** Students heard from within CLASS_LEAVE_AFTER_MS, in joining order. */
+  /** Students heard from within the leave window, in joining order. */
   present(at: number = this.now()): Student[] {
-    return [...this.students.values()].filter((s) => at - s.lastSeenAt < CLASS_LEAVE_AFTER_MS);
+    return [...this.students.values()].filter((s) => at - s.lastSeenAt < this.leaveAfterMs);
   }
 
   /** Whether this client id belongs to the student (`<student>-<transport>`). */
@@ -123,13 +127,13 @@ export class Roster {
   isClassClient(clientId: string, at: number = this.now()): boolean {
     const id = clientId.split('-', 1)[0] as string;
     const student = this.students.get(id);
-    return student !== undefined && at - student.lastSeenAt < CLASS_LEAVE_AFTER_MS;
+    return student !== undefined && at - student.lastSeenAt < this.leaveAfterMs;
   }
 
   private forgetLongestGone(at: number): boolean {
     let oldest: Student | undefined;
     for (const s of this.students.values()) {
-      if (at - s.lastSeenAt < CLASS_LEAVE_AFTER_MS) continue;
+      if (at - s.lastSeenAt < this.leaveAfterMs) continue;
       if (oldest === undefined || s.lastSeenAt < oldest.lastSeenAt) oldest = s;
     }
     if (oldest === undefined) return false;

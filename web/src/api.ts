@@ -16,10 +16,18 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method, cache: 'no-store' };
+/** Classroom mode: the token this page acts with (a student's or the instructor's), sent on every call. */
+let bearer: string | null = null;
+export function actWithToken(token: string | null): void {
+  bearer = token;
+}
+
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
+  const init: RequestInit = { method, cache: 'no-store', headers };
   if (body !== undefined) {
-    init.headers = { 'content-type': 'application/json' };
+    headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
   const response = await fetch(path, init);

@@ -5,6 +5,7 @@
  */
 import { TRANSPORTS, type TransportName } from '../../contract/index.js';
 import { Chat } from './chat.js';
+import { type ClassSession, classSession, reportToClass, showClassBanner } from './classroom.js';
 import { Comparison } from './comparison.js';
 import { FeedControls } from './controls.js';
 import { must, setText } from './dom.js';
@@ -46,10 +47,15 @@ function showClock(clock: ServerClock): void {
   );
 }
 
-function makeLane<T extends TransportName>(transport: T, clock: ServerClock): Lane<T> {
+/**
+ * A lane's client id: `dash-<tab>-<transport>` on one's own lab; in a classroom a student's lanes
+ * are `<student>-<transport>` (what its token may cut) and carry the student's name.
+ */
+function makeLane<T extends TransportName>(transport: T, clock: ServerClock, session: ClassSession): Lane<T> {
   return new Lane(transport, {
     baseUrl: location.origin,
-    clientId: `dash-${tabTag}-${transport}`,
+    clientId: session.kind === 'student' ? `${session.student}-${transport}` : `dash-${tabTag}-${transport}`,
+    ...(session.kind === 'student' ? { name: session.name } : {}),
     resume: true,
     pollIntervalMs: 1_000,
     longPollTimeoutMs: 25_000,
@@ -62,8 +68,11 @@ function makeLane<T extends TransportName>(transport: T, clock: ServerClock): La
 }
 
 async function boot(): Promise<void> {
+  const session = await classSession();
   const clock = new ServerClock();
   const controls = new FeedControls(toast);
+  if (session.kind !== 'solo') showClassBanner(session);
+  if (session.kind === 'student') controls.lock('In a classroom the instructor runs the feed for everyone');
   setText(must('#clock-offset'), 'measuring the clock offset…');
   try {
     await clock.measure();
@@ -78,15 +87,15 @@ async function boot(): Promise<void> {
     );
   });
 
-  const wsLane = makeLane('websocket', clock);
-  const lanes: Lane[] = TRANSPORTS.map((t) => (t === 'websocket' ? wsLane : makeLane(t, clock)));
+  const wsLane = makeLane('websocket', clock, session);
+  const lanes: Lane[] = TRANSPORTS.map((t) => (t === 'websocket' ? wsLane : makeLane(t, clock, session)));
   const views = lanes.map((lane) => new LaneView(lane, toast));
   must('#lanes').replaceChildren(...views.map((v) => v.element));
   const wireViews = lanes.map((lane) => new WireLogView(lane.transport, lane.wire));
   must('#wire-logs').replaceChildren(...wireViews.map((v) => v.element));
 
   const comparison = new Comparison(lanes);
-  new Chat(lanes, wsLane);
+  new Chat(lanes, wsLane, session.kind === 'solo');
   const echo = new Echo(wsLane, clock);
   new HandshakeInspector(wsLane, must('#handshake'));
 
@@ -103,7 +112,11 @@ async function boot(): Promise<void> {
       setText(statsHealth, ok ? 'wire counters live' : 'wire counters reconnecting…');
       statsHealth.dataset.ok = String(ok);
     },
+    500,
+    session.kind === 'student' ? session.name : undefined,
   );
+  const stopReporting =
+    session.kind === 'student' ? reportToClass(lanes, () => clock.current?.rttMs ?? null, clock.now) : () => {};
 
   must<HTMLButtonElement>('#reset-numbers').addEventListener('click', () => {
     for (const lane of lanes) lane.resetNumbers();
@@ -141,6 +154,7 @@ async function boot(): Promise<void> {
   window.addEventListener('pagehide', () => {
     for (const lane of lanes) lane.disconnect();
     stats.close();
+    stopReporting();
   });
   document.body.dataset.ready = 'true';
 }
