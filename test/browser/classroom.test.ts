@@ -36,6 +36,10 @@ async function newPage(): Promise<Page> {
   contexts.push(context);
   const page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  // The pages run under the lab's Content-Security-Policy (server/security/headers.ts): no violations.
+  page.on('console', (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) pageErrors.push(message.text());
+  });
   return page;
 }
 
