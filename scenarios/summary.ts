@@ -160,6 +160,12 @@ export interface Summary {
    */
   runner?: { cpuMs: number; eventLoopDelayMs: { p50: number; p99: number; max: number } };
   /**
+   * Present when the runner published the feed itself (arrivals `even` or `poisson`, through
+   * `POST /api/publish`): how many publishes the server accepted, and how many failed. A failed
+   * publish is a message no client could receive; it is shown, never dropped.
+   */
+  publisher?: { published: number; failed: number };
+  /**
    * Present in a classroom export (server/classroom/export.ts): every student's own numbers, and the
    * class-wide experiments with their before/after.
    */

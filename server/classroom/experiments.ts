@@ -30,7 +30,7 @@ export class Experiments {
     let label: string;
     if (request.kind === 'cut-all') {
       this.roster.cuts++;
-      const cut = this.lab.meter.destroyWhere(
+      const cut = this.lab.accounting.meter.destroyWhere(
         (who) => who.bucket !== 'other' && who.client !== null && this.roster.isClassClient(who.client),
       );
       label = `everyone cut (${cut} sockets)`;

@@ -4,7 +4,7 @@
  * outside it every class route answers 404 LAB_NOT_A_CLASSROOM, so a page can tell the difference.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import {
   CLASS_NAME_MAX,
@@ -14,11 +14,12 @@ import {
   type StudentReport,
 } from '../../contract/classroom.js';
 import { TRANSPORTS } from '../../contract/index.js';
-import type { Lab } from '../lab.js';
+import type { Classroom, Lab, LabPluginOptions } from '../lab.js';
 import { checkOrigin } from '../origin.js';
+import { Experiments } from './experiments.js';
 import { exportClass } from './export.js';
 import { BadTokenError, CLASS_ERROR_CODES, NotAClassroomError, requireInstructor, roleOf } from './guard.js';
-import { RosterError, type Student } from './roster.js';
+import { Roster, RosterError, type Student } from './roster.js';
 import { buildClassView } from './view.js';
 
 // `type: [x, 'null']`, not anyOf: Fastify's Ajv coerces types, and inside an anyOf it would turn a
@@ -66,7 +67,15 @@ function classError(reply: FastifyReply, error: RosterError) {
   return { statusCode: reply.statusCode, code: error.code, error: 'Class', message: error.message };
 }
 
-export async function classroomRoutes(app: FastifyInstance, lab: Lab): Promise<void> {
+/** The classroom's state for a lab started with `classroom` options; null for an ordinary lab. */
+export function createClassroom(lab: Lab): Classroom | null {
+  const options = lab.options.classroom;
+  if (options === null) return null;
+  const roster = new Roster(options.leaveAfterMs);
+  return { ...options, roster, experiments: new Experiments(lab, roster) };
+}
+
+export const classroomPlugin: FastifyPluginAsync<LabPluginOptions> = async (app, { lab }) => {
   const classroom = lab.classroom;
   app.get(CLASS_ROUTES.info, async (request): Promise<ClassInfo> => {
     if (classroom === null) return { classroom: false, joinUrl: null, instructor: false };
@@ -92,8 +101,8 @@ export async function classroomRoutes(app: FastifyInstance, lab: Lab): Promise<v
   };
   // Open sockets settled once first, as /api/stats does, so the view is live to the byte.
   const view = (): ClassView => {
-    lab.meter.settleAll();
-    return buildClassView(roster, (client, transport) => lab.ledger.read(client)[transport], {
+    lab.accounting.meter.settleAll();
+    return buildClassView(roster, (client, transport) => lab.accounting.ledger.read(client)[transport], {
       joinUrl: classroom.joinUrl,
       experiments: experiments.list,
     });
@@ -175,4 +184,4 @@ export async function classroomRoutes(app: FastifyInstance, lab: Lab): Promise<v
     reply.type('image/svg+xml').header('cache-control', 'no-store');
     return qr.svg;
   });
-}
+};

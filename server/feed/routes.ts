@@ -1,8 +1,9 @@
 /** Feed control: publish, read and change the ticker, and the server clock for offset estimation. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { FeedState } from '../../contract/index.js';
 import { requireInstructor } from '../classroom/guard.js';
-import type { Lab } from '../lab.js';
+import { BadFeedSettingsError } from '../errors.js';
+import type { Lab, LabPluginOptions } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { nowMs } from './feed.js';
 import { validateSettings } from './ticker.js';
@@ -17,7 +18,7 @@ export function feedState(lab: Lab): FeedState {
   };
 }
 
-export async function feedRoutes(app: FastifyInstance, lab: Lab): Promise<void> {
+export const feedPlugin: FastifyPluginAsync<LabPluginOptions> = async (app, { lab }) => {
   // Changing the shared feed: same origin, and in a classroom the instructor only.
   const mayChangeFeed = async (request: Parameters<typeof checkOrigin>[0]) => {
     checkOrigin(request, lab.options.allowedOrigins);
@@ -39,18 +40,14 @@ export async function feedRoutes(app: FastifyInstance, lab: Lab): Promise<void> 
 
   app.get('/api/feed', async () => feedState(lab));
 
-  app.put('/api/feed', { preHandler: mayChangeFeed }, async (request, reply) => {
+  app.put('/api/feed', { preHandler: mayChangeFeed }, async (request) => {
+    let settings: ReturnType<typeof validateSettings>;
     try {
-      lab.ticker.update(validateSettings(request.body));
+      settings = validateSettings(request.body);
     } catch (error) {
-      reply.code(400);
-      return {
-        statusCode: 400,
-        code: 'LAB_BAD_FEED_SETTINGS',
-        error: 'Bad Request',
-        message: (error as Error).message,
-      };
+      throw new BadFeedSettingsError((error as Error).message);
     }
+    lab.ticker.update(settings);
     return feedState(lab);
   });
 
@@ -58,4 +55,4 @@ export async function feedRoutes(app: FastifyInstance, lab: Lab): Promise<void> 
     reply.header('cache-control', 'no-store');
     return { now: nowMs() };
   });
-}
+};

@@ -202,7 +202,7 @@ describe('the class view', () => {
       streaming.push(await WsProbe.open(lab.url, `?client=${classClientId(s.student, 'websocket')}&since=0`));
       streaming.push(new EventSource(`${lab.url}/api/sse?client=${classClientId(s.student, 'sse')}`));
     }
-    await until(() => (lab.app.lab.ledger.read().sse.connections ?? 0) === 3, 10_000, 'three SSE streams');
+    await until(() => (lab.app.lab.accounting.ledger.read().sse.connections ?? 0) === 3, 10_000, 'three SSE streams');
     for (let i = 0; i < 5; i++) {
       expect((await call(lab, 'POST', '/api/publish', { token: INSTRUCTOR, body: { data: { i } } })).status).toBe(201);
     }
@@ -221,8 +221,8 @@ describe('the class view', () => {
       if (stream instanceof WsProbe) stream.ws.close();
       else stream.close();
     }
-    await until(() => lab.app.lab.ledger.read().websocket.connections === 0, 10_000, 'streams closed');
-    await until(() => lab.app.lab.ledger.read().sse.connections === 0, 10_000, 'streams closed');
+    await until(() => lab.app.lab.accounting.ledger.read().websocket.connections === 0, 10_000, 'streams closed');
+    await until(() => lab.app.lab.accounting.ledger.read().sse.connections === 0, 10_000, 'streams closed');
 
     const view = (await call<ClassView>(lab, 'GET', CLASS_ROUTES.view, { token: INSTRUCTOR })).body;
     expect(view.students.map((s) => s.name)).toEqual(['Ada', 'Bob', 'Cy']);

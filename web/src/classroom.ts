@@ -15,7 +15,7 @@ import {
   type ReportAnswer,
   type StudentReport,
 } from '../../contract/classroom.js';
-import { actWithToken, call } from './api.js';
+import { api } from './api.js';
 import { h, must, setText } from './dom.js';
 import type { Lane } from './lane.js';
 
@@ -52,7 +52,7 @@ function askName(): Promise<JoinAnswer> {
   return new Promise((resolve) => {
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      call<JoinAnswer>('POST', CLASS_ROUTES.join, { name: input.value }).then(
+      api.call<JoinAnswer>('POST', CLASS_ROUTES.join, { name: input.value }).then(
         (answer) => {
           localStorage.setItem(NAME_KEY, input.value);
           must('#join').hidden = true;
@@ -66,21 +66,21 @@ function askName(): Promise<JoinAnswer> {
 
 export async function classSession(): Promise<ClassSession> {
   const stored = instructorToken();
-  actWithToken(stored);
+  api.actWithToken(stored);
   let info: ClassInfo;
   try {
-    info = await call<ClassInfo>('GET', CLASS_ROUTES.info);
+    info = await api.call<ClassInfo>('GET', CLASS_ROUTES.info);
   } catch {
     // A token this server does not know (an old tab): forget it and ask again as nobody.
     sessionStorage.removeItem(TOKEN_KEY);
-    actWithToken(null);
-    info = await call<ClassInfo>('GET', CLASS_ROUTES.info);
+    api.actWithToken(null);
+    info = await api.call<ClassInfo>('GET', CLASS_ROUTES.info);
   }
   if (!info.classroom) return { kind: 'solo' };
   if (info.instructor && stored !== null) return { kind: 'instructor', token: stored, joinUrl: info.joinUrl };
-  actWithToken(null);
+  api.actWithToken(null);
   const joined = await askName();
-  actWithToken(joined.token);
+  api.actWithToken(joined.token);
   return { kind: 'student', student: joined.student, name: joined.name, token: joined.token, joinUrl: info.joinUrl };
 }
 
@@ -146,7 +146,7 @@ export function reportToClass(lanes: readonly Lane[], rttMs: () => number | null
         lanes.filter((l) => l.connected).map((l) => [l.transport, laneReport(l, at, withHistogram)]),
       ),
     };
-    call<ReportAnswer>('POST', CLASS_ROUTES.report, body).then(
+    api.call<ReportAnswer>('POST', CLASS_ROUTES.report, body).then(
       (answer) => {
         if (seen !== null && answer.generation !== seen.generation) for (const lane of lanes) lane.resetNumbers();
         if (seen !== null && answer.cuts !== seen.cuts) {

@@ -9,7 +9,7 @@ import { CLASS_ROUTES, type ClassView } from '../../../contract/classroom.js';
 import { TRANSPORTS } from '../../../contract/index.js';
 import { classExperimentsChart, classSpreadChart } from '../../../scenarios/render/charts/class.js';
 import type { Summary } from '../../../scenarios/summary.js';
-import { actWithToken, call } from '../api.js';
+import { api } from '../api.js';
 import '../charts.js';
 import { instructorToken, showClassBanner } from '../classroom.js';
 import { h, must, setText } from '../dom.js';
@@ -130,12 +130,12 @@ async function boot(): Promise<void> {
     status.dataset.ok = 'false';
     return;
   }
-  actWithToken(token);
+  api.actWithToken(token);
   const spread = new LiveChart(must<HTMLCanvasElement>('#chart-spread'));
   const experiments = new LiveChart(must<HTMLCanvasElement>('#chart-experiments'));
   const note = must('#class-note');
   const act = (what: string, method: string, path: string, body?: unknown) =>
-    call<unknown>(method, path, body).then(
+    api.call<unknown>(method, path, body).then(
       (answer) => setText(note, `${what}: ${JSON.stringify(answer).slice(0, 200)}`),
       (error: unknown) => setText(note, `${what} failed: ${(error as Error).message}`),
     );
@@ -153,7 +153,7 @@ async function boot(): Promise<void> {
   let bannerShown = false;
   const refresh = async () => {
     try {
-      const view = await call<ClassView>('GET', CLASS_ROUTES.view);
+      const view = await api.call<ClassView>('GET', CLASS_ROUTES.view);
       setText(status, `live · ${new Date(view.at).toLocaleTimeString()}`);
       status.dataset.ok = 'true';
       if (!bannerShown) {
