@@ -169,6 +169,8 @@ export const ERROR_CODES = {
   badFeedSettings: 'LAB_BAD_FEED_SETTINGS',
   /** `GET /api/handshake?client=` for a client whose WebSocket upgrade the server has not seen. */
   noHandshake: 'LAB_NO_HANDSHAKE',
+  /** An unknown network profile or a parameter out of range (contract/networks.ts). */
+  badNetwork: 'LAB_BAD_NETWORK',
 } as const;
 
 /** `GET /api/handshake?client=ID`: the real upgrade request and 101 response of that client's last WebSocket. */

@@ -217,6 +217,7 @@ function paramsOf(scenario: Scenario, overrides: Record<string, unknown>, restar
       count: g.count,
       resume: g.resume,
       startSpreadMs: g.startSpreadMs,
+      network: g.network,
     };
     if (g.transport === 'short-poll') out.pollIntervalMs = g.pollIntervalMs;
     if (g.transport === 'long-poll') out.longPollTimeoutMs = g.longPollTimeoutMs;

@@ -12,6 +12,7 @@ import { classroomPlugin, createClassroom } from './classroom/plugin.js';
 import { type LabOptions, MAX_BODY_BYTES, resolveOptions } from './config.js';
 import { feedPlugin } from './feed/routes.js';
 import { createLab } from './lab.js';
+import { networkPlugin } from './networks.js';
 import { securityHeaders } from './security/headers.js';
 import { transports } from './transports/index.js';
 
@@ -65,6 +66,8 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
   await app.register(accountingPlugin, { lab });
   await app.register(feedPlugin, { lab });
   await app.register(classroomPlugin, { lab });
+  // Networks before the transports: its hooks (CORS for requests through a listener) reach them.
+  await app.register(networkPlugin, { lab });
   for (const name of TRANSPORTS) await app.register(transports[name].plugin, { lab });
 
   if (options.webRoot && existsSync(options.webRoot)) {
