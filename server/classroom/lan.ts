@@ -1,6 +1,7 @@
 /**
  * Where students reach the instructor's lab: this machine's LAN addresses (IPv4, not loopback),
- * and the banner that says what binding to every interface exposes.
+ * and the banner with the join URL, its QR code and the instructor's links. (What binding to every
+ * interface exposes is said before it, by server/security/exposure.ts.)
  */
 import os from 'node:os';
 import QRCode from 'qrcode';
@@ -27,11 +28,6 @@ export async function classroomBanner(joinUrl: string, instructorToken: string, 
     .slice(1)
     .map((ip) => `http://${ip}:${port}/`);
   return [
-    '',
-    'Classroom mode. WARNING: the lab listens on every network interface, so anyone on this network can',
-    'open the dashboard, join the class under any name, and load this server (its connection bounds hold).',
-    'Only the instructor token below changes the feed, cuts other students or exports; nothing else on',
-    'this machine is served. Use it on a network you trust, and stop it (Ctrl-C) after the session.',
     '',
     `Students open: ${joinUrl}${others.length > 0 ? `   (also: ${others.join(', ')})` : ''}`,
     qr,

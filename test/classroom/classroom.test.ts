@@ -20,6 +20,7 @@ import {
 } from '../../contract/classroom.js';
 import { type StatsResponse, TRANSPORTS, type TransportName } from '../../contract/index.js';
 import { validateSummary } from '../../scenarios/validate.js';
+import { exposureWarning } from '../../server/security/exposure.js';
 import { type Running, startLab, until, WsProbe } from '../harness.js';
 
 const INSTRUCTOR = 'instructor-token-for-tests-0123456789';
@@ -90,6 +91,17 @@ describe('an ordinary lab has no classroom', () => {
   it('lets anyone on the machine change the feed, as before', async () => {
     expect((await call(lab, 'PUT', '/api/feed', { body: { rate: 2 } })).status).toBe(200);
     expect((await call(lab, 'POST', '/api/publish', { body: { data: 1 } })).status).toBe(201);
+  });
+});
+
+describe('the classroom bind', () => {
+  it("warns what every interface exposes, and that the feed is the instructor's", () => {
+    const classroom = { instructorToken: INSTRUCTOR, joinUrl: null, resultsDir: tmpdir() };
+    const warning = exposureWarning('0.0.0.0', 3000, { maxStreams: 10, classroom }) ?? '';
+    expect(warning).toContain('classroom mode listens on 0.0.0.0');
+    expect(warning).toContain('need the instructor token');
+    expect(warning).not.toContain('publish into it');
+    expect(exposureWarning('127.0.0.1', 3000, { maxStreams: 10, classroom })).toBeNull();
   });
 });
 
