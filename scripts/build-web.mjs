@@ -9,7 +9,7 @@ const web = fileURLToPath(new URL('../web/', import.meta.url));
 const dist = `${web}dist/`;
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
-for (const file of ['index.html', 'class.html', 'style.css']) {
+for (const file of ['index.html', 'class.html', 'streams.html', 'style.css']) {
   if (existsSync(`${web}${file}`)) copyFileSync(`${web}${file}`, `${dist}${file}`);
 }
 /**
@@ -36,10 +36,10 @@ const noEvalForZlib = {
   },
 };
 
-// Two pages: the dashboard (main.js) and the classroom's class view (class.js).
+// Three pages: the dashboard (main.js), the classroom's class view (class.js), the N-streams page (streams.js).
 await build({
   plugins: [noEvalForZlib],
-  entryPoints: { main: `${web}src/main.ts`, class: `${web}src/class/main.ts` },
+  entryPoints: { main: `${web}src/main.ts`, class: `${web}src/class/main.ts`, streams: `${web}src/streams.ts` },
   bundle: true,
   format: 'esm',
   platform: 'browser',
@@ -50,10 +50,10 @@ await build({
   logLevel: 'warning',
 });
 // The Content-Security-Policy has no 'unsafe-eval': nothing in the bundle may need it.
-for (const page of ['main.js', 'class.js']) {
-  const bundle = readFileSync(`${dist}${page}`, 'utf8');
+for (const name of ['main.js', 'class.js', 'streams.js']) {
+  const bundle = readFileSync(`${dist}${name}`, 'utf8');
   for (const pattern of [/\beval\(/, /new Function\(/]) {
-    if (pattern.test(bundle)) throw new Error(`web/dist/${page} calls ${pattern.source}: the CSP forbids it`);
+    if (pattern.test(bundle)) throw new Error(`web/dist/${name} calls ${pattern.source}: the CSP forbids it`);
   }
 }
 console.log(`dashboard built into ${dist}`);

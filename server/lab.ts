@@ -28,11 +28,17 @@ export interface Lab {
   /** True once shutdown began: new long-lived streams are refused. */
   closing: boolean;
   classroom: Classroom | null;
+  /** Closed after the app itself (the HTTPS and h2c listeners of server/h2/listeners.ts). */
+  closeAfter: (() => Promise<void>)[];
+  /** The ports this lab listens on, once it does (`GET /api/endpoints`, for the "open N streams" page). */
+  ports: { http: number | null; https: number | null; h2c: number | null };
 }
 
 /** The options every lab plugin is registered with (`app.register(plugin, { lab })`). */
 export interface LabPluginOptions {
   lab: Lab;
+  /** The protocol of the server the plugin is registered on (the lab's HTTP/1.1 app, or its h2 app). */
+  protocol?: 'http/1.1' | 'h2';
 }
 
 export function createLab(options: LabOptions): Lab {
@@ -44,6 +50,8 @@ export function createLab(options: LabOptions): Lab {
     accounting: new Accounting(),
     closing: false,
     classroom: null,
+    closeAfter: [],
+    ports: { http: null, https: null, h2c: null },
   };
 }
 

@@ -11,6 +11,7 @@ import { sseIdLine } from '../../contract/floor.js';
 import { type ResetNotice, ROUTES } from '../../contract/index.js';
 import type { FeedEntry } from '../feed/feed.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
+import { isGone } from './gone.js';
 import { defineTransport } from './transport.js';
 
 /**
@@ -26,7 +27,8 @@ function writeHead(res: ServerResponse): void {
     'content-type': 'text/event-stream; charset=utf-8',
     // no-transform: compression middleware and proxies must not buffer the stream.
     'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
+    // HTTP/2 forbids connection-specific headers (RFC 9113 §8.2.2): there a stream is the connection.
+    ...(res.req.httpVersionMajor >= 2 ? {} : { connection: 'keep-alive' }),
     'x-accel-buffering': 'no',
   });
 }
@@ -105,10 +107,12 @@ export default defineTransport('sse', async (app, { lab }) => {
     const unsubscribe = feed.subscribe((entry) => deliver([entry]));
     const heartbeat = setInterval(() => send(': heartbeat\n\n'), options.sseHeartbeatMs);
     const release = accounting.openStream({ who, close: () => res.end() });
-    res.once('close', () => {
+    const done = () => {
       unsubscribe();
       clearInterval(heartbeat);
       release();
-    });
+    };
+    res.once('close', done);
+    if (isGone(res)) done();
   });
 });

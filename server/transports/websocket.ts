@@ -26,6 +26,7 @@ import {
 } from '../../contract/index.js';
 import { BadQueryError, NoHandshakeError, TooManyConnectionsError } from '../errors.js';
 import type { FeedEntry } from '../feed/feed.js';
+import type { Lab } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
 import { defineTransport } from './transport.js';
@@ -45,7 +46,7 @@ import { checkUpgradeHeaders, guardFragments } from './ws-guard.js';
 const CLOSE_GRACE_MS = 5_000;
 
 /** Token bucket for incoming frames: `rate` per second, bursts up to two seconds' worth. */
-function frameBudget(rate: number): () => boolean {
+export function frameBudget(rate: number): () => boolean {
   let tokens = rate * 2;
   let last = performance.now();
   return () => {
@@ -66,11 +67,22 @@ function pairs(raw: string[]): [string, string][] {
   return out;
 }
 
+const handshakesByLab = new WeakMap<Lab, Map<string, Handshake>>();
+function handshakesOf(lab: Lab): Map<string, Handshake> {
+  let map = handshakesByLab.get(lab);
+  if (!map) {
+    map = new Map();
+    handshakesByLab.set(lab, map);
+  }
+  return map;
+}
+
 export default defineTransport('websocket', async (app, { lab }) => {
   const { feed, accounting, options } = lab;
 
   // ws tells us the 101 response lines just before it writes them: keep both sides, per client.
-  const handshakes = new Map<string, Handshake>();
+  // One map per lab, not per app: the page may ask over h2 about a WebSocket upgraded over HTTP/1.1.
+  const handshakes = handshakesOf(lab);
   app.websocketServer.on('headers', (lines: string[], request: IncomingMessage) => {
     const client = new URL(request.url ?? '/', 'http://x').searchParams.get('client');
     if (client === null) return;

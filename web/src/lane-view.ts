@@ -5,6 +5,7 @@
  * `data-lost`, `data-duplicates`, `data-resets`, `data-reconnects`, `data-state` for tests and
  * curious students.
  */
+import type { SocketIoTransportName } from '../../client/transports/types.js';
 import { type FeedState, isPolling, LONG_POLL_TIMEOUT } from '../../contract/index.js';
 import { modelP50Ms } from '../../contract/network-models.js';
 import type { NetworkProfile } from '../../contract/networks.js';
@@ -45,6 +46,7 @@ type Metric =
 export class LaneView {
   readonly element: HTMLElement;
   private readonly stateBadge: HTMLElement;
+  private readonly protocolBadge: HTMLElement;
   private readonly connectButton: HTMLButtonElement;
   private readonly cutButton: HTMLButtonElement;
   private readonly values = new Map<Metric, HTMLElement>();
@@ -70,6 +72,16 @@ export class LaneView {
     const t = lane.transport;
     const color = TRANSPORT_COLORS[t];
     this.stateBadge = h('span', { class: 'state', 'data-role': 'state' });
+    this.protocolBadge = h(
+      'span',
+      {
+        class: 'protocol mono',
+        'data-role': 'protocol',
+        title:
+          'The protocol this lane’s requests arrived on, as the server saw it (ALPN on https). A WebSocket always gets its own HTTP/1.1 connection: the lab does not offer RFC 8441 (docs/http2.md).',
+      },
+      '…',
+    );
     this.connectButton = h('button', { type: 'button', 'data-action': 'connect' }, 'Disconnect');
     this.cutButton = h(
       'button',
@@ -126,6 +138,7 @@ export class LaneView {
         { class: 'lane-head' },
         h('h2', {}, TRANSPORT_LABELS[t]),
         this.stateBadge,
+        this.protocolBadge,
         this.networkBadge,
         h('p', { class: 'route mono' }, TRANSPORT_ROUTE[t]),
       ),
@@ -366,6 +379,13 @@ export class LaneView {
     setAttr(element, 'class', tone);
   }
 
+  /** The protocol the server saw this lane's last request on (from the stats stream). */
+  setProtocol(protocol: string | undefined): void {
+    if (protocol === undefined) return;
+    setText(this.protocolBadge, protocol);
+    setAttr(this.protocolBadge, 'data-protocol', protocol);
+  }
+
   private renderState(): void {
     const state = this.lane.state;
     setAttr(this.element, 'data-state', state);
@@ -487,6 +507,34 @@ export class LaneView {
         );
       case 'websocket':
         return this.websocketSettings();
+      case 'socket.io': {
+        // Engine.IO's transports: its own long polling, the upgrade students should watch, or WebSocket at once.
+        const select = h('select', { 'data-action': 'engine-transports' });
+        const current = (lane.options.socketIoTransports ?? ['polling', 'websocket']).join(',');
+        for (const [value, text] of [
+          ['polling,websocket', 'polling → websocket'],
+          ['polling', 'polling only'],
+          ['websocket', 'websocket only'],
+        ] as const) {
+          select.append(h('option', { value, selected: value === current }, text));
+        }
+        select.addEventListener('change', () => {
+          lane.configure({ socketIoTransports: select.value.split(',') as SocketIoTransportName[] });
+        });
+        return h(
+          'div',
+          { class: 'lane-settings' },
+          h(
+            'label',
+            {
+              class: 'setting',
+              title: "Engine.IO's transports (io(url, { transports })); applies at once, with a new connection",
+            },
+            'transports ',
+            select,
+          ),
+        );
+      }
     }
     return h('div', { class: 'lane-settings' });
   }

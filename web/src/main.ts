@@ -3,6 +3,7 @@
  * plus the combined comparison, the WebSocket corner (chat, echo, handshake inspector) and the
  * wire logs. Measures the clock offset first, so every event age is honest from the first message.
  */
+import type { SocketIoConnectLike } from '../../client/transports/types.js';
 import { TRANSPORTS, type TransportName } from '../../contract/index.js';
 import { Chat } from './chat.js';
 import { type ClassSession, classSession, reportToClass, showClassBanner } from './classroom.js';
@@ -66,7 +67,18 @@ function makeLane<T extends TransportName>(transport: T, clock: ServerClock, ses
     fetch: (url, init) => fetch(url, init),
     EventSource,
     WebSocket,
+    // The browser client the lab serves at /socket.io/socket.io.js (index.html loads it first).
+    io: (globalThis as { io?: SocketIoConnectLike }).io,
   });
+}
+
+/** The page's own protocol, from Navigation Timing (`h2` over https, `http/1.1` on http://). */
+function showPageProtocol(): void {
+  const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+  const protocol = navigation?.nextHopProtocol || 'unknown';
+  const out = must('#page-protocol');
+  setText(out, `page over ${protocol}`);
+  out.dataset.protocol = protocol;
 }
 
 async function boot(): Promise<void> {
@@ -82,6 +94,7 @@ async function boot(): Promise<void> {
     toast(`Clock offset not measured: ${(error as Error).message}`);
   }
   showClock(clock);
+  showPageProtocol();
   must<HTMLButtonElement>('#clock-remeasure').addEventListener('click', () => {
     clock.measure().then(
       () => showClock(clock),
@@ -122,10 +135,11 @@ async function boot(): Promise<void> {
   const stats = openStatsStream(
     lanes.map((l) => l.clientId),
     (event) => {
-      for (const lane of lanes) {
+      lanes.forEach((lane, i) => {
         const counters = event.clients[lane.clientId]?.transports[lane.transport];
         if (counters !== undefined) lane.updateServerCounters(counters);
-      }
+        views[i]?.setProtocol(event.protocols?.[lane.clientId]?.[lane.transport]);
+      });
     },
     (ok) => {
       setText(statsHealth, ok ? 'wire counters live' : 'wire counters reconnecting…');
