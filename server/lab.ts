@@ -73,12 +73,14 @@ export function attributionOf(request: FastifyRequest): Attribution {
 /** Count feed messages delivered to someone (messages and their payload bytes). */
 export function countDelivered(ledger: Ledger, who: Attribution, entries: readonly FeedEntry[]): void {
   if (entries.length === 0) return;
-  ledger.add(who, 'messages', entries.length);
-  ledger.add(
-    who,
-    'payloadBytes',
-    entries.reduce((sum, entry) => sum + entry.bytes, 0),
-  );
+  let bytes = 0;
+  for (const entry of entries) bytes += entry.bytes;
+  ledger.addDelivered(who, entries.length, bytes);
+}
+
+/** The same for one message: the hot path of every live stream, no array per delivery. */
+export function countOneDelivered(ledger: Ledger, who: Attribution, entry: FeedEntry): void {
+  ledger.addDelivered(who, 1, entry.bytes);
 }
 
 declare module 'fastify' {

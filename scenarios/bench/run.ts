@@ -11,8 +11,9 @@
  *   is a request, and a baseline that keeps up while the lab falls behind would batch less):
  *   server CPU per delivered message, and the load generator's;
  * - `short-poll idle`: `crowd` keep-alive sockets after one poll each, RSS per socket;
- * - `polls wrk` / `polls autocannon`: polls/s of the lab's `/api/poll` (a one-message answer)
- *   beside bare Fastify and bare node:http answering the same body.
+ * - `polls wrk` / `polls autocannon`: polls/s of the lab's `/api/poll` (a one-message answer, from
+ *   a second lab process whose feed never runs) beside bare Fastify and bare node:http answering
+ *   the same body.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fire } from '../capacity.js';
@@ -78,6 +79,7 @@ function cpuMsOf(pid: number): number {
 
 interface Servers {
   lab: ChildServer;
+  labPolls: ChildServer;
   bare: Record<Exclude<BenchServer, 'lab'>, ChildServer>;
 }
 
@@ -89,7 +91,11 @@ async function startServers(): Promise<{ servers: Servers; pollRoute: string; st
   try {
     const lab = await startLabServer();
     started.push(lab);
-    const api = new ServerApi(lab.url);
+    // The polls get a lab of their own whose feed never runs, so its answer stays the one-message
+    // body the bare servers answer with, however many messages the stream phases published.
+    const labPolls = await startLabServer();
+    started.push(labPolls);
+    const api = new ServerApi(labPolls.url);
     await api.publish('bench');
     const feed = await api.feed();
     // One message behind the head: every answer carries exactly the newest message.
@@ -109,7 +115,7 @@ async function startServers(): Promise<{ servers: Servers; pollRoute: string; st
       started.push(server);
       bare[name] = server;
     }
-    return { servers: { lab, bare }, pollRoute, stop };
+    return { servers: { lab, labPolls, bare }, pollRoute, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -182,7 +188,7 @@ export async function runBench(params: BenchParams, progress: Progress, command:
   }
 
   async function pollPhase(round: number, name: BenchServer): Promise<void> {
-    const server = serverOf(name);
+    const server = name === 'lab' ? servers.labPolls : serverOf(name);
     const url = new URL(pollRoute, server.url).toString();
     const base = { round, server: name, clients: params.pollConnections };
     progress.status(`round ${round}: polls (wrk), ${name}`);
@@ -217,8 +223,8 @@ export async function runBench(params: BenchParams, progress: Progress, command:
   try {
     // Warm every server's JIT once, unmeasured.
     progress.phase('warm-up');
-    for (const name of ['lab', 'bare Fastify', 'bare node:http'] as const) {
-      await fire(new URL(pollRoute, serverOf(name).url).toString(), serverOf(name).pid, params.pollConnections, 1, 1);
+    for (const server of [servers.labPolls, servers.bare['bare Fastify'], servers.bare['bare node:http']]) {
+      await fire(new URL(pollRoute, server.url).toString(), server.pid, params.pollConnections, 1, 1);
     }
     const streams = [
       ['websocket', 'bare ws'],

@@ -12,10 +12,12 @@ import type { WebSocket } from 'ws';
 import { CLOSE_CODES, ERROR_CODES, type Handshake, ROUTES, type WsServerControl } from '../../contract/index.js';
 import { TooManyConnectionsError } from '../errors.js';
 import type { FeedEntry } from '../feed/feed.js';
-import { attributionOf, countDelivered } from '../lab.js';
+import { attributionOf, countDelivered, countOneDelivered } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
+import { corkForThisTick, FanOut } from './fan-out.js';
 import { defineTransport } from './transport.js';
+import { frameOf, rawSocketFor } from './ws-frame.js';
 
 /** A close frame waits behind queued data; a peer that never reads it is dropped after this. */
 const CLOSE_GRACE_MS = 5_000;
@@ -44,6 +46,8 @@ function pairs(raw: string[]): [string, string][] {
 
 export default defineTransport('websocket', async (app, lab) => {
   const { feed, ledger, streams, options } = lab;
+  // Each message is framed once, for every socket (ws-frame.ts).
+  const fanOut = new FanOut(feed, frameOf);
 
   // ws tells us the 101 response lines just before it writes them: keep both sides, per client.
   const handshakes = new Map<string, Handshake>();
@@ -108,17 +112,30 @@ export default defineTransport('websocket', async (app, lab) => {
         control({ type: 'error', code, message });
         close(CLOSE_CODES.badRequest, Buffer.from(`${code}: ${message}`).subarray(0, 123).toString());
       };
-      const send = (text: string): void => {
-        if (closing) return;
-        socket.send(text);
+      // Without an extension, the prebuilt frame goes straight to the TCP socket, corked until the
+      // end of the tick so a burst leaves in one write; with one (permessage-deflate) ws frames it.
+      const raw = rawSocketFor(socket);
+      const send = (entry: FeedEntry, frame: Buffer): void => {
+        if (closing || socket.readyState !== socket.OPEN) return;
+        if (raw !== null) {
+          corkForThisTick(raw);
+          raw.write(frame);
+        } else {
+          socket.send(entry.text);
+        }
         if (socket.bufferedAmount > options.slowConsumerBytes) {
           close(CLOSE_CODES.slowConsumer, 'slow consumer: reconnect and resume with your cursor');
         }
       };
       const deliver = (entries: readonly FeedEntry[]): void => {
         if (closing) return;
-        for (const entry of entries) send(entry.text);
+        for (const entry of entries) send(entry, frameOf(entry));
         countDelivered(ledger, who, entries);
+      };
+      const deliverOne = (frame: Buffer, entry: FeedEntry): void => {
+        if (closing) return;
+        send(entry, frame);
+        countOneDelivered(ledger, who, entry);
       };
 
       // Attach the listener before anything else: frames that arrive first are lost otherwise.
@@ -184,7 +201,7 @@ export default defineTransport('websocket', async (app, lab) => {
       }
       deliver(resolution.entries);
       // Same turn as the backlog: no publish can fall between the two.
-      unsubscribe = feed.subscribe((entry) => deliver([entry]));
+      unsubscribe = fanOut.add(deliverOne);
     },
   );
 });

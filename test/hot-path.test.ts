@@ -1,0 +1,171 @@
+/**
+ * Issue 10: the hot paths do their work once, counted — never timed. A publish builds one
+ * WebSocket frame and one SSE event whatever the number of streams; a burst of messages leaves
+ * each socket in one write; a publish wakes exactly the held long polls, once each, with one
+ * body; the ledger's per-client memory stays bounded. (Bytes and counts on the wire are checked
+ * by test/accounting/byte-exact.test.ts, which must stay green with all of this.)
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { Ledger, MAX_CLIENTS } from '../server/accounting/ledger.js';
+import { hotPath } from '../server/transports/fan-out.js';
+import { textFrame } from '../server/transports/ws-frame.js';
+import { type Running, startLab, until } from './harness.js';
+
+/** ws's own framer (exported at runtime, not in @types/ws): the reference for textFrame. */
+const { Sender } = WebSocket as unknown as {
+  Sender: { frame(data: Buffer, options: Record<string, boolean | number>): Buffer[] };
+};
+
+let lab: Running;
+/** The server's side of every connection, by the client's port, with its count of socket writes. */
+const serverSockets = new Map<number, { socket: Socket; writes: number }>();
+
+beforeAll(async () => {
+  lab = await startLab();
+  lab.app.server.on('connection', (socket: Socket) => {
+    const entry = { socket, writes: 0 };
+    serverSockets.set(socket.remotePort as number, entry);
+    // Every write handed to libuv (one write or writev system call) goes through _writeGeneric.
+    const internals = socket as unknown as { _writeGeneric: (...args: unknown[]) => unknown };
+    const original = internals._writeGeneric;
+    internals._writeGeneric = function (this: Socket, ...args: unknown[]) {
+      entry.writes += 1;
+      return original.apply(this, args);
+    };
+  });
+});
+afterAll(async () => {
+  await lab.close();
+});
+
+const feed = () => lab.app.lab.feed;
+const publishBurst = (count: number) => {
+  for (let i = 0; i < count; i++) feed().publish({ burst: i });
+};
+const writesOf = (localPort: number) => serverSockets.get(localPort)?.writes ?? Number.NaN;
+
+describe('WebSocket: one frame per message, one write per burst', () => {
+  it('builds exactly the frame ws would build, for every length class', () => {
+    for (const text of ['', 'x'.repeat(125), 'x'.repeat(126), 'ü'.repeat(40_000), 'x'.repeat(70_000)]) {
+      const data = Buffer.from(text);
+      const expected = Buffer.concat(
+        Sender.frame(data, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false }),
+      );
+      expect(textFrame(text).equals(expected), `${data.length} bytes`).toBe(true);
+    }
+  });
+
+  it('frames a publish once for five sockets, and a burst of 10 leaves each socket in one write', async () => {
+    const clients = await Promise.all(
+      Array.from({ length: 5 }, async (_, i) => {
+        const ws = new WebSocket(`${lab.url.replace('http', 'ws')}/api/ws?client=hot-ws-${i}`);
+        const frames: string[] = [];
+        ws.on('message', (raw) => frames.push(raw.toString()));
+        await once(ws, 'open');
+        return { ws, frames, port: (ws as unknown as { _socket: Socket })._socket.localPort as number };
+      }),
+    );
+    await until(() => clients.every((c) => c.frames.length === 1), 10_000, 'hello frames');
+    await until(() => feed().subscribers > 0);
+    const framesBefore = hotPath.wsFramesBuilt;
+    const writesBefore = clients.map((c) => writesOf(c.port));
+
+    publishBurst(10);
+    await until(() => clients.every((c) => c.frames.length === 11), 10_000, 'ten messages on every socket');
+
+    expect(hotPath.wsFramesBuilt - framesBefore).toBe(10);
+    expect(clients.map((c, i) => writesOf(c.port) - (writesBefore[i] as number))).toEqual([1, 1, 1, 1, 1]);
+    for (const c of clients) {
+      expect(c.frames.slice(1).map((f) => JSON.parse(f).data.burst)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      c.ws.close();
+    }
+    await until(() => lab.app.lab.streams.size === 0, 10_000, 'sockets closed');
+  });
+});
+
+describe('SSE: one event per message, one write per burst', () => {
+  it('builds each event once for five streams, and a burst of 10 leaves each socket in one write', async () => {
+    const streams = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => {
+        return new Promise<{ text: () => string; port: number; request: http.ClientRequest }>((resolve) => {
+          let text = '';
+          const request = http.get(`${lab.url}/api/sse?client=hot-sse-${i}`, (response) => {
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              text += chunk;
+            });
+            resolve({ text: () => text, port: response.socket.localPort as number, request });
+          });
+        });
+      }),
+    );
+    await until(() => streams.every((s) => s.text().includes('event: hello')), 10_000, 'hello events');
+    const eventsBefore = hotPath.sseEventsBuilt;
+    const writesBefore = streams.map((s) => writesOf(s.port));
+
+    publishBurst(10);
+    const dataLines = (s: { text: () => string }) =>
+      s
+        .text()
+        .split('\n')
+        .filter((l) => l.startsWith('data: ') && l.includes('"seq":'));
+    await until(() => streams.every((s) => dataLines(s).length === 10), 10_000, 'ten events on every stream');
+
+    expect(hotPath.sseEventsBuilt - eventsBefore).toBe(10);
+    expect(streams.map((s, i) => writesOf(s.port) - (writesBefore[i] as number))).toEqual([1, 1, 1, 1, 1]);
+    for (const s of streams) s.request.destroy();
+    await until(() => lab.app.lab.streams.size === 0, 10_000, 'streams closed');
+  });
+});
+
+describe('long poll: a publish wakes exactly the held polls, once each, with one body', () => {
+  it('five held polls: five wakeups, one body built, five identical answers', async () => {
+    const head = feed().head;
+    const held = lab.app.lab.streams.size;
+    const answers = Array.from(
+      { length: 5 },
+      (_, i) =>
+        new Promise<string>((resolve, reject) => {
+          http
+            .get(`${lab.url}/api/long-poll?since=${head}&timeout=20000&client=hot-lp-${i}`, (response) => {
+              let body = '';
+              response.setEncoding('utf8');
+              response.on('data', (chunk: string) => {
+                body += chunk;
+              });
+              response.on('end', () => resolve(body));
+            })
+            .on('error', reject);
+        }),
+    );
+    await until(() => lab.app.lab.streams.size === held + 5, 10_000, 'five held polls');
+    const wakeupsBefore = hotPath.longPollWakeups;
+    const bodiesBefore = hotPath.longPollBodiesBuilt;
+
+    feed().publish({ wake: 1 });
+    const bodies = await Promise.all(answers);
+
+    expect(hotPath.longPollWakeups - wakeupsBefore).toBe(5);
+    expect(hotPath.longPollBodiesBuilt - bodiesBefore).toBe(1);
+    expect(new Set(bodies).size).toBe(1);
+    expect(JSON.parse(bodies[0] as string).messages.map((m: { seq: number }) => m.seq)).toEqual([head + 1]);
+    // Answered polls leave the index: the next publish wakes nobody.
+    feed().publish({ wake: 2 });
+    expect(hotPath.longPollWakeups - wakeupsBefore).toBe(5);
+  });
+});
+
+describe('ledger: per-client memory stays bounded', () => {
+  it('remembers at most MAX_CLIENTS clients, forgetting the least recently active', () => {
+    const ledger = new Ledger();
+    for (let i = 0; i < MAX_CLIENTS + 5; i++) ledger.addDelivered({ bucket: 'sse', client: `c${i}` }, 1, 10);
+    expect(ledger.clientCount).toBe(MAX_CLIENTS);
+    expect(ledger.read('c0').sse.messages).toBe(0);
+    expect(ledger.read(`c${MAX_CLIENTS + 4}`).sse).toMatchObject({ messages: 1, payloadBytes: 10 });
+    expect(ledger.read().sse).toMatchObject({ messages: MAX_CLIENTS + 5, payloadBytes: 10 * (MAX_CLIENTS + 5) });
+  });
+});
