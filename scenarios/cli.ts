@@ -22,7 +22,7 @@ options:
   --rate <msg/s>      feed rate, instead of the scenario's
   --duration <time>   measurement window: 20 (seconds), 20s, 1500ms, 2m
   --fetch <which>     the poll clients' fetch: node-http (default: undici's exact request
-                      bytes at a fifth of its CPU, see scenarios/http-fetch.ts) or global
+                      bytes at a fifth of its CPU, see tools/http-fetch.ts) or global
   --out <dir>         results folder (default: results/)
   --no-write          do not write results (print only)
   -h, --help          this text`;
@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  // Exiting runs server-process.ts's exit hook, which stops the servers we started.
+  // Exiting runs tools/child-process.ts's exit hook, which stops the servers we started.
   process.once(signal, () => process.exit(130));
 }
 

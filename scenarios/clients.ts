@@ -20,10 +20,10 @@ import {
   type WebSocketConstructorLike,
 } from '../client/transports/index.js';
 import type { FeedMessage, ResetNotice } from '../contract/index.js';
+import { createHttpFetch } from '../tools/http-fetch.js';
 import { clientId, type GroupSpec } from './define.js';
 import { DeliveryLog } from './delivery-log.js';
 import type { EpochRange } from './feed-window.js';
-import { createHttpFetch } from './http-fetch.js';
 import { loopDelayMonitor, loopDelayMs } from './loop-delay.js';
 import type { ProxyTotals, TcpProxy } from './tcp-proxy.js';
 

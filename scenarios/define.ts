@@ -10,8 +10,13 @@ import {
   CLIENT_PATTERN,
   FEED_LIMITS,
   type FeedMode,
+  isClientId,
+  isFeedMode,
+  isFeedRate,
+  isPayloadBytes,
   isTransportName,
   LONG_POLL_TIMEOUT,
+  MIN_MESSAGE_BYTES,
   TRANSPORTS,
   type TransportName,
 } from '../contract/index.js';
@@ -160,8 +165,6 @@ export class ScenarioError extends Error {
  */
 export const MAX_CLIENTS_AT_ONCE = 5_000;
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
-/** The smallest message the runner publishes: {"epoch":"xxxxxxxx","seq":N,"ts":T,"data":""} is about 60 B. */
-export const MIN_MESSAGE_BYTES = 64;
 const NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const GROUP = /^[0-9A-Za-z_.-]{1,40}$/;
 /** A measurement window longer than this is not "modest" on a shared box. */
@@ -255,7 +258,7 @@ function normalizeFeed(feed: FeedDef | undefined, fail: Fail): RunSpec['feed'] {
   if (typeof feed !== 'object' || feed === null) return fail('feed', 'is required: {rate, payloadBytes}');
   const rate = checkRate(feed.rate, 'feed.rate', fail);
   const mode = feed.mode ?? 'steady';
-  if (mode !== 'steady' && mode !== 'bursty') fail('feed.mode', `must be "steady" or "bursty", got ${show(mode)}`);
+  if (!isFeedMode(mode)) fail('feed.mode', `must be "steady" or "bursty", got ${show(mode)}`);
   const arrivals = feed.arrivals ?? 'ticker';
   if (!['ticker', 'even', 'poisson'].includes(arrivals))
     fail('feed.arrivals', `must be "ticker", "even" or "poisson", got ${show(arrivals)}`);
@@ -265,7 +268,12 @@ function normalizeFeed(feed: FeedDef | undefined, fail: Fail): RunSpec['feed'] {
     arrivals === 'ticker'
       ? ' (the ticker\'s floor; arrivals "even" publish smaller messages)'
       : ' (the envelope {epoch, seq, ts, data} alone is ~60 B)';
-  const payloadBytes = integerIn(feed.payloadBytes, 'feed.payloadBytes', min, FEED_LIMITS.maxPayloadBytes, fail, why);
+  const payloadBytes = isPayloadBytes(feed.payloadBytes, min)
+    ? feed.payloadBytes
+    : fail(
+        'feed.payloadBytes',
+        `must be an integer within ${min}…${FEED_LIMITS.maxPayloadBytes}${why}, got ${show(feed.payloadBytes)}`,
+      );
   // The runner publishes one HTTP request per message: keep that a trickle.
   if (arrivals !== 'ticker' && rate > 200)
     fail('feed.rate', `the runner publishes ${arrivals} arrivals itself; at most 200 msg/s, got ${rate}`);
@@ -273,7 +281,8 @@ function normalizeFeed(feed: FeedDef | undefined, fail: Fail): RunSpec['feed'] {
 }
 
 function checkRate(rate: unknown, field: string, fail: Fail): number {
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0 || rate > FEED_LIMITS.maxRate) {
+  // The server's limits (contract/feed-settings.ts), and above 0: a scenario with no feed measures nothing.
+  if (!isFeedRate(rate) || rate <= 0) {
     return fail(field, `must be a number of messages/s above 0 and at most ${FEED_LIMITS.maxRate}, got ${show(rate)}`);
   }
   return rate;
@@ -307,8 +316,7 @@ function normalizeGroup(transport: TransportName, g: ClientGroupDef | undefined,
   const name = g.name ?? transport;
   if (typeof name !== 'string' || !GROUP.test(name))
     fail(`${field}.name`, `must match ${GROUP.source}, got ${show(name)}`);
-  if (!new RegExp(CLIENT_PATTERN).test(`${name}-0`))
-    fail(`${field}.name`, `makes client ids outside ${CLIENT_PATTERN}`);
+  if (!isClientId(`${name}-0`)) fail(`${field}.name`, `makes client ids outside ${CLIENT_PATTERN}`);
   const count = integerIn(g.count, `${field}.count`, 1, MAX_CLIENTS_AT_ONCE, fail);
   if (g.resume !== undefined && typeof g.resume !== 'boolean') fail(`${field}.resume`, 'must be true or false');
   if (g.pollIntervalMs !== undefined && transport !== 'short-poll')

@@ -10,7 +10,7 @@
 import { floorOverhead } from '../contract/floor.js';
 import type { GroupResult, GroupSnapshot } from './clients.js';
 import type { GroupSpec } from './define.js';
-import type { Counters } from './server-api.js';
+import type { Counters } from './server-counters.js';
 import type { TransportSummary } from './summary.js';
 
 export interface FeedPosition {

@@ -158,4 +158,10 @@ export interface Summary {
    * window (control, faults, server API; each group's own is its `clientLoopDelayMs`).
    */
   runner?: { cpuMs: number; eventLoopDelayMs: { p50: number; p99: number; max: number } };
+  /**
+   * Present when the runner published the feed itself (arrivals `even` or `poisson`, through
+   * `POST /api/publish`): how many publishes the server accepted, and how many failed. A failed
+   * publish is a message no client could receive; it is shown, never dropped.
+   */
+  publisher?: { published: number; failed: number };
 }

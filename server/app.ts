@@ -7,14 +7,10 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { TRANSPORTS } from '../contract/index.js';
-import { Ledger } from './accounting/ledger.js';
-import { accounting } from './accounting/plugin.js';
-import { WireMeter } from './accounting/wire-meter.js';
+import { accountingPlugin } from './accounting/plugin.js';
 import { type LabOptions, MAX_BODY_BYTES, resolveOptions } from './config.js';
-import { Feed } from './feed/feed.js';
-import { feedRoutes } from './feed/routes.js';
-import { Ticker } from './feed/ticker.js';
-import { type Lab, StreamRegistry } from './lab.js';
+import { feedPlugin } from './feed/routes.js';
+import { createLab } from './lab.js';
 import { securityHeaders } from './security/headers.js';
 import { transports } from './transports/index.js';
 
@@ -38,17 +34,7 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
     },
   });
 
-  const ledger = new Ledger();
-  const feed = new Feed(options.retention);
-  const lab: Lab = {
-    options,
-    feed,
-    ticker: new Ticker(feed, options),
-    ledger,
-    meter: new WireMeter(ledger),
-    streams: new StreamRegistry(ledger),
-    closing: false,
-  };
+  const lab = createLab(options);
   app.decorate('lab', lab);
   // Bodies are JSON or nothing: anything else is a 415, not a string quietly accepted.
   app.removeContentTypeParser('text/plain');
@@ -58,9 +44,9 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
   app.addHook('preClose', async () => {
     lab.closing = true;
     lab.ticker.stop();
-    lab.streams.closeAll();
+    lab.accounting.closeAllStreams();
     const deadline = Date.now() + DRAIN_MS;
-    while (lab.streams.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (lab.accounting.openStreams > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   });
 
   await app.register(fastifyWebsocket, {
@@ -72,9 +58,11 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
     },
   });
   await securityHeaders(app);
-  await accounting(app, lab);
-  await feedRoutes(app, lab);
-  for (const name of TRANSPORTS) await transports[name].register(app, lab);
+  // Accounting first: its onRequest hook (fastify-plugin, so it is not encapsulated) must reach
+  // every route registered after it. The feed and each transport are encapsulated plugins.
+  await app.register(accountingPlugin, { lab });
+  await app.register(feedPlugin, { lab });
+  for (const name of TRANSPORTS) await app.register(transports[name].plugin, { lab });
 
   if (options.webRoot && existsSync(options.webRoot)) {
     await app.register(fastifyStatic, { root: options.webRoot });

@@ -1,4 +1,8 @@
-/** Errors the lab answers with, declared once, each with a stable code (Fastify's JSON error shape). */
+/**
+ * Every error the lab answers with, declared once with @fastify/error: a stable code from
+ * contract/index.ts (ERROR_CODES), a status, and Fastify's JSON error shape
+ * `{statusCode, code, error, message}`. docs/contract.md lists them.
+ */
 import createError from '@fastify/error';
 import { ERROR_CODES } from '../contract/index.js';
 
@@ -19,4 +23,10 @@ export const TooManyConnectionsError = createError<[number]>(
   ERROR_CODES.tooManyConnections,
   'The server holds its limit of %s open connections: try again later',
   503,
+);
+export const BadFeedSettingsError = createError<[string]>(ERROR_CODES.badFeedSettings, '%s', 400);
+export const NoHandshakeError = createError<[string]>(
+  ERROR_CODES.noHandshake,
+  'no WebSocket handshake seen for client %s',
+  404,
 );

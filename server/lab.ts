@@ -1,97 +1,34 @@
 /**
- * The state every part of the server shares, built once per app: the feed and its ticker, the
- * wire accounting, and the registry of open streams (for the connection bound and for shutdown).
+ * The state every part of the server shares, built once per app: the options, the feed and its
+ * ticker, the accounting, and whether shutdown has begun. Each plugin (feed, accounting, each
+ * transport) is handed it as its `lab` option.
  */
-import type { FastifyRequest } from 'fastify';
-import { CLIENT_PATTERN, type TransportName } from '../contract/index.js';
-import type { Attribution, Ledger } from './accounting/ledger.js';
-import type { WireMeter } from './accounting/wire-meter.js';
+import { Accounting } from './accounting/accounting.js';
 import type { LabOptions } from './config.js';
-import type { Feed, FeedEntry } from './feed/feed.js';
-import type { Ticker } from './feed/ticker.js';
-
-export interface OpenStream {
-  who: Attribution;
-  /** End this stream the transport's own way for a shutdown (long poll: 200 empty; SSE: end; WS: 1012). */
-  close(): void;
-}
-
-export class StreamRegistry {
-  private readonly open = new Set<OpenStream>();
-
-  constructor(private readonly ledger: Ledger) {}
-
-  get size(): number {
-    return this.open.size;
-  }
-
-  add(stream: OpenStream): () => void {
-    this.open.add(stream);
-    this.ledger.add(stream.who, 'connections', 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.open.delete(stream);
-      this.ledger.add(stream.who, 'connections', -1);
-    };
-  }
-
-  closeAll(): void {
-    for (const stream of [...this.open]) stream.close();
-  }
-}
+import { Feed } from './feed/feed.js';
+import { Ticker } from './feed/ticker.js';
 
 export interface Lab {
   options: LabOptions;
   feed: Feed;
   ticker: Ticker;
-  ledger: Ledger;
-  meter: WireMeter;
-  streams: StreamRegistry;
+  accounting: Accounting;
   /** True once shutdown began: new long-lived streams are refused. */
   closing: boolean;
 }
 
-const CLIENT = new RegExp(CLIENT_PATTERN);
-
-/**
- * Who a request's traffic belongs to: its route's transport (else `other`) and its client id.
- * Worked out once, when the accounting hook first asks, and kept on the request for its handler.
- */
-export function attributionOf(request: FastifyRequest): Attribution {
-  if (request.labWho !== null) return request.labWho;
-  const config = request.routeOptions.config as { transport?: TransportName } | undefined;
-  const client = (request.query as Record<string, unknown> | undefined)?.client;
-  request.labWho = {
-    bucket: config?.transport ?? 'other',
-    client: typeof client === 'string' && CLIENT.test(client) ? client : null,
-  };
-  return request.labWho;
+/** The options every lab plugin is registered with (`app.register(plugin, { lab })`). */
+export interface LabPluginOptions {
+  lab: Lab;
 }
 
-/** Count feed messages delivered to someone (messages and their payload bytes). */
-export function countDelivered(ledger: Ledger, who: Attribution, entries: readonly FeedEntry[]): void {
-  if (entries.length === 0) return;
-  let bytes = 0;
-  for (const entry of entries) bytes += entry.bytes;
-  ledger.addDelivered(who, entries.length, bytes);
-}
-
-/** The same for one message: the hot path of every live stream, no array per delivery. */
-export function countOneDelivered(ledger: Ledger, who: Attribution, entry: FeedEntry): void {
-  ledger.addDelivered(who, 1, entry.bytes);
+export function createLab(options: LabOptions): Lab {
+  const feed = new Feed(options.retention);
+  return { options, feed, ticker: new Ticker(feed, options), accounting: new Accounting(), closing: false };
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     lab: Lab;
-  }
-  interface FastifyRequest {
-    /** Set by `attributionOf`; null until then. */
-    labWho: Attribution | null;
-  }
-  interface FastifyContextConfig {
-    transport?: TransportName;
   }
 }

@@ -83,7 +83,7 @@ describe('WebSocket: one frame per message, one write per burst', () => {
       expect(c.frames.slice(1).map((f) => JSON.parse(f).data.burst)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       c.ws.close();
     }
-    await until(() => lab.app.lab.streams.size === 0, 10_000, 'sockets closed');
+    await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'sockets closed');
   });
 });
 
@@ -118,14 +118,14 @@ describe('SSE: one event per message, one write per burst', () => {
     expect(hotPath.sseEventsBuilt - eventsBefore).toBe(10);
     expect(streams.map((s, i) => writesOf(s.port) - (writesBefore[i] as number))).toEqual([1, 1, 1, 1, 1]);
     for (const s of streams) s.request.destroy();
-    await until(() => lab.app.lab.streams.size === 0, 10_000, 'streams closed');
+    await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'streams closed');
   });
 });
 
 describe('long poll: a publish wakes exactly the held polls, once each, with one body', () => {
   it('five held polls: five wakeups, one body built, five identical answers', async () => {
     const head = feed().head;
-    const held = lab.app.lab.streams.size;
+    const held = lab.app.lab.accounting.openStreams;
     const answers = Array.from(
       { length: 5 },
       (_, i) =>
@@ -142,7 +142,7 @@ describe('long poll: a publish wakes exactly the held polls, once each, with one
             .on('error', reject);
         }),
     );
-    await until(() => lab.app.lab.streams.size === held + 5, 10_000, 'five held polls');
+    await until(() => lab.app.lab.accounting.openStreams === held + 5, 10_000, 'five held polls');
     const wakeupsBefore = hotPath.longPollWakeups;
     const bodiesBefore = hotPath.longPollBodiesBuilt;
 
@@ -156,6 +156,24 @@ describe('long poll: a publish wakes exactly the held polls, once each, with one
     // Answered polls leave the index: the next publish wakes nobody.
     feed().publish({ wake: 2 });
     expect(hotPath.longPollWakeups - wakeupsBefore).toBe(5);
+  });
+});
+
+describe('long poll: held again and again, every publish wakes the poll held at that moment', () => {
+  it('three rounds of hold, publish, answer: one wakeup and one message each', async () => {
+    for (let round = 1; round <= 3; round++) {
+      const head = feed().head;
+      const wakeupsBefore = hotPath.longPollWakeups;
+      const answer = fetch(`${lab.url}/api/long-poll?since=${head}&timeout=20000&client=hot-again`).then((r) =>
+        r.json(),
+      );
+      await until(() => lab.app.lab.accounting.openStreams === 1, 10_000, `held poll ${round}`);
+      feed().publish({ round });
+      const body = (await answer) as { messages: { seq: number }[] };
+      expect(body.messages.map((m) => m.seq)).toEqual([head + 1]);
+      expect(hotPath.longPollWakeups - wakeupsBefore).toBe(1);
+      await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'the answered poll released');
+    }
   });
 });
 

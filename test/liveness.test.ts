@@ -49,15 +49,15 @@ describe('heartbeats', () => {
 describe('clients that go away', () => {
   it('a held long poll frees its waiter the moment the client disconnects', async () => {
     lab = await startLab();
-    const { feed, streams } = lab.app.lab;
+    const { feed, accounting } = lab.app.lab;
     const abort = new AbortController();
     const pending = fetch(`${lab.url}/api/long-poll?timeout=60000&client=leaver`, { signal: abort.signal }).catch(
       (error: Error) => error,
     );
-    await until(() => streams.size === 1, 2_000, 'the poll to be held');
+    await until(() => accounting.openStreams === 1, 2_000, 'the poll to be held');
     abort.abort();
     await pending;
-    await until(() => streams.size === 0, 2_000, 'the waiter to be freed');
+    await until(() => accounting.openStreams === 0, 2_000, 'the waiter to be freed');
     // Freed means gone from the waiters' index: the next publish wakes nobody.
     const wakeups = hotPath.longPollWakeups;
     feed.publish({ after: 'the leaver left' });
@@ -109,7 +109,7 @@ describe('the bound on open streams', () => {
 
     first.ws.close();
     second.ws.close();
-    await until(() => lab?.app.lab.streams.size === 0, 2_000, 'streams to close');
+    await until(() => lab?.app.lab.accounting.openStreams === 0, 2_000, 'streams to close');
     expect((await fetch(`${lab.url}/api/long-poll?timeout=0`)).status).toBe(200);
   });
 });

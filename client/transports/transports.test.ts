@@ -3,6 +3,7 @@
  * the real injected constructors Node users pass: globalThis.fetch, ws, eventsource.
  * Every wait is on a client event, never on a sleep.
  */
+
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EventSource } from 'eventsource';
@@ -16,6 +17,7 @@ import {
   type TransportName,
 } from '../../contract/index.js';
 import { DeliveryAudit } from '../audit.js';
+import { ControlClient } from '../control.js';
 import {
   type ClientState,
   createClient,
@@ -59,14 +61,8 @@ afterEach(() => {
 
 /* ------------------------------------------------------------------ helpers */
 
-async function publish(data: unknown): Promise<{ epoch: string; seq: number }> {
-  const response = await fetch(`${baseUrl}/api/publish`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ data }),
-  });
-  expect(response.status).toBe(201);
-  return (await response.json()) as { epoch: string; seq: number };
+function publish(data: unknown): Promise<{ epoch: string; seq: number }> {
+  return new ControlClient(baseUrl).publish(data);
 }
 
 async function publishMany(count: number, tag: string): Promise<number[]> {

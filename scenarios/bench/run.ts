@@ -16,11 +16,11 @@
  *   the same body.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
+import { ControlClient as ServerApi } from '../../client/control.js';
+import { type ChildServer, LISTENING, startChild, startLabServer } from '../../tools/child-process.js';
 import { fire } from '../capacity.js';
 import { readProc } from '../proc-meter.js';
 import type { Progress } from '../progress.js';
-import { ServerApi } from '../server-api.js';
-import { type ChildServer, startChild, startLabServer } from '../server-process.js';
 import type { LoadTransport } from './load-client.js';
 import { LoadClient } from './load-handle.js';
 import { computeRows } from './rows.js';
@@ -60,7 +60,6 @@ export const DEFAULT_PARAMS: BenchParams = {
   pollS: 2,
 };
 
-const READY = /listening on (http:\/\/\S+) \(epoch (\w+)\)/;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Time for connections to settle (accepted, first bytes written) before memory is read. */
 const SETTLE_MS = 750;
@@ -101,7 +100,7 @@ async function startServers(): Promise<{ servers: Servers; pollRoute: string; st
     // One message behind the head: every answer carries exactly the newest message.
     const pollRoute = `/api/poll?since=${feed.head - 1}&epoch=${feed.epoch}&client=bench-poll`;
     const env = { BASELINE_BODY: await api.text(pollRoute) };
-    const child = (script: string) => startChild(['--import', 'tsx', script], READY, env);
+    const child = (script: string) => startChild(['--import', 'tsx', script], LISTENING, env);
     const names = [
       ['bare ws', 'scenarios/bench/bare-ws-server.ts'],
       ['bare SSE', 'scenarios/bench/bare-sse-server.ts'],

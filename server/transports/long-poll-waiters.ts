@@ -60,10 +60,14 @@ export class LongPollWaiters {
     for (const [since, byLimit] of groups) {
       for (const [limit, waiters] of byLimit) {
         if (waiters.size === 0) continue;
+        // Emptied before waking, so a waiter's own removal (when its answer is sent) finds
+        // nothing left to remove and does not count it twice.
+        const woken = [...waiters];
+        waiters.clear();
         const entries = feed.after(since, limit);
         const body = pollBody(feed.epoch, feed.head, entries, null);
         hotPath.longPollBodiesBuilt += 1;
-        for (const waiter of waiters) {
+        for (const waiter of woken) {
           hotPath.longPollWakeups += 1;
           waiter.wake(entries, body);
         }

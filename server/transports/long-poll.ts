@@ -6,14 +6,13 @@
  */
 import { LONG_POLL_TIMEOUT, POLL_LIMIT, ROUTES } from '../../contract/index.js';
 import { BadQueryError, BadTimeoutError, FutureCursorError, TooManyConnectionsError } from '../errors.js';
-import { attributionOf } from '../lab.js';
 import { parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
 import { LongPollWaiters } from './long-poll-waiters.js';
 import { countAnswer, pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
 
-export default defineTransport('long-poll', async (app, lab) => {
-  const { feed, ledger, streams } = lab;
+export default defineTransport('long-poll', async (app, { lab }) => {
+  const { feed, accounting } = lab;
   const waiters = new LongPollWaiters(feed);
 
   app.get(ROUTES['long-poll'], { config: { transport: 'long-poll' } }, (request, reply) => {
@@ -22,19 +21,19 @@ export default defineTransport('long-poll', async (app, lab) => {
     const cursor = parseCursor(query);
     const timeout = parseBoundedInt(query, 'timeout', LONG_POLL_TIMEOUT, (message) => new BadTimeoutError(message));
     const limit = parseBoundedInt(query, 'limit', POLL_LIMIT, (message) => new BadQueryError(message));
-    const who = attributionOf(request);
+    const who = accounting.who(request);
     reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
 
     const resolution = feed.resolve(cursor, limit);
-    if (resolution.kind === 'future') throw new FutureCursorError(cursor?.since ?? 0, resolution.head);
+    if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
     if (resolution.entries.length > 0 || resolution.reset !== null || timeout === 0) {
-      return reply.send(pollAnswer(ledger, who, feed.epoch, feed.head, resolution.entries, resolution.reset));
+      return reply.send(pollAnswer(accounting, who, feed.epoch, feed.head, resolution.entries, resolution.reset));
     }
-    if (lab.closing || streams.size >= lab.options.maxStreams)
+    if (lab.closing || accounting.openStreams >= lab.options.maxStreams)
       throw new TooManyConnectionsError(lab.options.maxStreams);
 
     // Nothing newer yet: hold the request. "Live only" waits for the next message after now.
-    const since = cursor?.since ?? feed.head;
+    const since = cursor?.seq ?? feed.head;
     let settled = false;
     const finish = (body: string | null) => {
       if (settled) return;
@@ -49,16 +48,16 @@ export default defineTransport('long-poll', async (app, lab) => {
       limit,
       wake: (entries, body) => {
         if (settled) return;
-        countAnswer(ledger, who, entries, null);
+        countAnswer(accounting, who, entries, null);
         finish(body);
       },
     });
-    const timer = setTimeout(() => finish(pollAnswer(ledger, who, feed.epoch, feed.head, [], null)), timeout);
-    const release = streams.add({
+    const timer = setTimeout(() => finish(pollAnswer(accounting, who, feed.epoch, feed.head, [], null)), timeout);
+    const release = accounting.openStream({
       who,
       close: () => {
         reply.header('connection', 'close');
-        finish(pollAnswer(ledger, who, feed.epoch, feed.head, [], null));
+        finish(pollAnswer(accounting, who, feed.epoch, feed.head, [], null));
       },
     });
     // The client went away (or was cut): free the waiter now, not at the timeout. A response

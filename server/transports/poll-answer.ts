@@ -4,9 +4,8 @@
  * apart from its text, so one body can answer many held long polls (long-poll-waiters.ts).
  */
 import type { ResetNotice } from '../../contract/index.js';
-import type { Attribution, Ledger } from '../accounting/ledger.js';
+import type { Accounting, Attribution } from '../accounting/accounting.js';
 import type { FeedEntry } from '../feed/feed.js';
-import { countDelivered } from '../lab.js';
 
 export function pollBody(
   epoch: string,
@@ -22,24 +21,24 @@ export function pollBody(
 
 /** Counts one answer: its messages, an empty answer, a reset. */
 export function countAnswer(
-  ledger: Ledger,
+  accounting: Accounting,
   who: Attribution,
   entries: readonly FeedEntry[],
   reset: ResetNotice | null,
 ): void {
-  countDelivered(ledger, who, entries);
-  if (entries.length === 0) ledger.add(who, 'emptyResponses', 1);
-  if (reset) ledger.add(who, 'resets', 1);
+  accounting.delivered(who, entries);
+  if (entries.length === 0) accounting.emptyAnswer(who);
+  if (reset) accounting.reset(who);
 }
 
 export function pollAnswer(
-  ledger: Ledger,
+  accounting: Accounting,
   who: Attribution,
   epoch: string,
   head: number,
   entries: readonly FeedEntry[],
   reset: ResetNotice | null,
 ): string {
-  countAnswer(ledger, who, entries, reset);
+  countAnswer(accounting, who, entries, reset);
   return pollBody(epoch, head, entries, reset);
 }

@@ -1,23 +1,22 @@
 /** Short polling: `GET /api/poll` answers at once with whatever is newer than the cursor (maybe nothing). */
 import { POLL_LIMIT, ROUTES } from '../../contract/index.js';
 import { BadQueryError, FutureCursorError } from '../errors.js';
-import { attributionOf } from '../lab.js';
 import { parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
 import { pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
 
-export default defineTransport('short-poll', async (app, lab) => {
+export default defineTransport('short-poll', async (app, { lab }) => {
   app.get(ROUTES['short-poll'], { config: { transport: 'short-poll' } }, async (request, reply) => {
     const query = request.query as RawQuery;
     parseClient(query);
     const cursor = parseCursor(query);
     const limit = parseBoundedInt(query, 'limit', POLL_LIMIT, (message) => new BadQueryError(message));
     const resolution = lab.feed.resolve(cursor, limit);
-    if (resolution.kind === 'future') throw new FutureCursorError(cursor?.since ?? 0, resolution.head);
+    if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
     reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
     return pollAnswer(
-      lab.ledger,
-      attributionOf(request),
+      lab.accounting,
+      lab.accounting.who(request),
       lab.feed.epoch,
       lab.feed.head,
       resolution.entries,

@@ -10,7 +10,6 @@ import type { ServerResponse } from 'node:http';
 import { sseIdLine } from '../../contract/floor.js';
 import { type ResetNotice, ROUTES } from '../../contract/index.js';
 import type { FeedEntry } from '../feed/feed.js';
-import { attributionOf, countDelivered, countOneDelivered } from '../lab.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
 import { FanOut, hotPath } from './fan-out.js';
 import { defineTransport } from './transport.js';
@@ -50,8 +49,8 @@ export function sseHello(retryMs: number, epoch: string, position: number, head:
   return `retry: ${retryMs}\n${sseIdLine(epoch, position)}event: hello\ndata: ${JSON.stringify({ epoch, head, oldest })}\n\n`;
 }
 
-export default defineTransport('sse', async (app, lab) => {
-  const { feed, ledger, streams, options } = lab;
+export default defineTransport('sse', async (app, { lab }) => {
+  const { feed, accounting, options } = lab;
   // Each live message's event is built once, as bytes, for every stream. (Node's ServerResponse
   // already corks the socket for the rest of the tick on a write, so a burst leaves in one writev.)
   const fanOut = new FanOut(feed, (entry) => {
@@ -65,11 +64,11 @@ export default defineTransport('sse', async (app, lab) => {
     // Malformed input is refused before the stream starts (a 400 is right: nothing to resume).
     const lastEventId = request.headers['last-event-id'];
     const cursor = parseCursor(query, typeof lastEventId === 'string' ? lastEventId : undefined);
-    const who = attributionOf(request);
+    const who = accounting.who(request);
     const res = reply.raw;
     reply.hijack();
 
-    if (lab.closing || streams.size >= options.maxStreams) {
+    if (lab.closing || accounting.openStreams >= options.maxStreams) {
       writeHead(res);
       const reason = lab.closing ? 'restart' : 'too many connections';
       // EventSource hides `retry:` from scripts, so the wait is in the data too.
@@ -88,19 +87,19 @@ export default defineTransport('sse', async (app, lab) => {
     };
     const deliver = (entries: readonly FeedEntry[]): void => {
       for (const entry of entries) send(sseEvent(entry, feed.epoch));
-      countDelivered(ledger, who, entries);
+      accounting.delivered(who, entries);
     };
 
     const resolution = feed.resolve(cursor);
     // Where this stream starts: the cursor when it is honoured, the head for live-only; a reset's own id says the rest.
-    const position = resolution.kind === 'ok' && !resolution.reset && cursor ? cursor.since : feed.head;
+    const position = resolution.kind === 'ok' && !resolution.reset && cursor ? cursor.seq : feed.head;
     res.write(sseHello(options.sseRetryMs, feed.epoch, position, feed.head, feed.oldest));
     if (resolution.kind === 'future') {
-      ledger.add(who, 'resets', 1);
+      accounting.reset(who);
       send(sseReset({ reason: 'future', epoch: feed.epoch, from: feed.head + 1 }));
     } else {
       if (resolution.reset) {
-        ledger.add(who, 'resets', 1);
+        accounting.reset(who);
         send(sseReset(resolution.reset));
       }
       deliver(resolution.entries);
@@ -108,10 +107,10 @@ export default defineTransport('sse', async (app, lab) => {
     // Subscribe in the same turn as the backlog was read: no publish can fall between the two.
     const unsubscribe = fanOut.add((event, entry) => {
       send(event);
-      countOneDelivered(ledger, who, entry);
+      accounting.deliveredOne(who, entry);
     });
     const heartbeat = setInterval(() => send(': heartbeat\n\n'), options.sseHeartbeatMs);
-    const release = streams.add({ who, close: () => res.end() });
+    const release = accounting.openStream({ who, close: () => res.end() });
     res.once('close', () => {
       unsubscribe();
       clearInterval(heartbeat);

@@ -10,9 +10,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { CLOSE_CODES, ERROR_CODES, type Handshake, ROUTES, type WsServerControl } from '../../contract/index.js';
-import { TooManyConnectionsError } from '../errors.js';
+import { NoHandshakeError, TooManyConnectionsError } from '../errors.js';
 import type { FeedEntry } from '../feed/feed.js';
-import { attributionOf, countDelivered, countOneDelivered } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
 import { corkForThisTick, FanOut } from './fan-out.js';
@@ -44,8 +43,8 @@ function pairs(raw: string[]): [string, string][] {
   return out;
 }
 
-export default defineTransport('websocket', async (app, lab) => {
-  const { feed, ledger, streams, options } = lab;
+export default defineTransport('websocket', async (app, { lab }) => {
+  const { feed, accounting, options } = lab;
   // Each message is framed once, for every socket (ws-frame.ts).
   const fanOut = new FanOut(feed, frameOf);
 
@@ -70,18 +69,10 @@ export default defineTransport('websocket', async (app, lab) => {
       },
     });
   });
-  app.get('/api/handshake', async (request, reply) => {
+  app.get('/api/handshake', async (request) => {
     const client = parseClient(request.query as RawQuery);
     const handshake = client === null ? undefined : handshakes.get(client);
-    if (!handshake) {
-      reply.code(404);
-      return {
-        statusCode: 404,
-        code: 'LAB_NO_HANDSHAKE',
-        error: 'Not Found',
-        message: `no WebSocket handshake seen for client ${client}`,
-      };
-    }
+    if (!handshake) throw new NoHandshakeError(String(client));
     return handshake;
   });
 
@@ -93,11 +84,12 @@ export default defineTransport('websocket', async (app, lab) => {
       // Refused before the upgrade, with a plain HTTP status: 403 for a foreign page, 503 when full.
       preValidation: async (request) => {
         checkOrigin(request, options.allowedOrigins);
-        if (lab.closing || streams.size >= options.maxStreams) throw new TooManyConnectionsError(options.maxStreams);
+        if (lab.closing || accounting.openStreams >= options.maxStreams)
+          throw new TooManyConnectionsError(options.maxStreams);
       },
     },
     (socket: WebSocket, request) => {
-      const who = attributionOf(request);
+      const who = accounting.who(request);
       let closing = false;
       const control = (frame: WsServerControl): void => socket.send(JSON.stringify(frame));
       const close = (code: number, reason: string): void => {
@@ -130,12 +122,12 @@ export default defineTransport('websocket', async (app, lab) => {
       const deliver = (entries: readonly FeedEntry[]): void => {
         if (closing) return;
         for (const entry of entries) send(entry, frameOf(entry));
-        countDelivered(ledger, who, entries);
+        accounting.delivered(who, entries);
       };
       const deliverOne = (frame: Buffer, entry: FeedEntry): void => {
         if (closing) return;
         send(entry, frame);
-        countOneDelivered(ledger, who, entry);
+        accounting.deliveredOne(who, entry);
       };
 
       // Attach the listener before anything else: frames that arrive first are lost otherwise.
@@ -174,7 +166,7 @@ export default defineTransport('websocket', async (app, lab) => {
         socket.ping();
       }, options.wsPingMs);
 
-      const release = streams.add({ who, close: () => close(CLOSE_CODES.serverRestart, 'server restart') });
+      const release = accounting.openStream({ who, close: () => close(CLOSE_CODES.serverRestart, 'server restart') });
       let unsubscribe = () => {};
       socket.once('close', () => {
         clearInterval(heartbeat);
@@ -193,10 +185,10 @@ export default defineTransport('websocket', async (app, lab) => {
       control({ type: 'hello', epoch: feed.epoch, head: feed.head, oldest: feed.oldest, client: who.client });
       const resolution = feed.resolve(cursor);
       if (resolution.kind === 'future') {
-        return refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.since} is ahead of head ${resolution.head}`);
+        return refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.seq} is ahead of head ${resolution.head}`);
       }
       if (resolution.reset) {
-        ledger.add(who, 'resets', 1);
+        accounting.reset(who);
         control({ type: 'reset', ...resolution.reset });
       }
       deliver(resolution.entries);

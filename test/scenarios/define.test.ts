@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { applyOverrides, defineScenario, type ScenarioDef, ScenarioError } from '../../scenarios/define.js';
 import { SCENARIOS } from '../../scenarios/library/index.js';
-import { ROOT } from '../../scenarios/server-process.js';
+import { ROOT } from '../../tools/child-process.js';
 
 const good: ScenarioDef = {
   name: 'tiny',

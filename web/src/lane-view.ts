@@ -5,7 +5,7 @@
  * `data-lost`, `data-duplicates`, `data-resets`, `data-reconnects`, `data-state` for tests and
  * curious students.
  */
-import { LONG_POLL_TIMEOUT } from '../../contract/index.js';
+import { isPolling, LONG_POLL_TIMEOUT } from '../../contract/index.js';
 import { ageChart, agePoints, type Chart } from './charts.js';
 import { describeFloor, laneCost } from './cost.js';
 import { h, setAttr, setText } from './dom.js';
@@ -232,7 +232,7 @@ export class LaneView {
 
     const counters = lane.counters();
     this.set('requests', counters === null ? '—' : count(counters.requests));
-    const polls = lane.transport === 'short-poll' || lane.transport === 'long-poll';
+    const polls = isPolling(lane.transport);
     this.set('empty', counters === null ? '—' : polls ? count(counters.emptyResponses) : 'n/a');
     this.set('up', counters === null ? '—' : bytes(counters.bytesIn));
     this.set('down', counters === null ? '—' : bytes(counters.bytesOut));

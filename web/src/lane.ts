@@ -19,7 +19,13 @@ import {
   type LiveSettings,
   type WireEntry,
 } from '../../client/transports/index.js';
-import type { FeedMessage, ResetNotice, TransportCounters, TransportName } from '../../contract/index.js';
+import {
+  type FeedMessage,
+  isPolling,
+  type ResetNotice,
+  type TransportCounters,
+  type TransportName,
+} from '../../contract/index.js';
 import { api, type CutAnswer } from './api.js';
 import { since } from './cost.js';
 import { WireLog } from './wire-log.js';
@@ -153,7 +159,7 @@ export class Lane<T extends TransportName = TransportName> extends Emitter<LaneE
       summary: `POST ${path} → ${answer.socketsCut} socket(s) destroyed`,
       bytes: 0,
     });
-    const polls = this.transport === 'short-poll' || this.transport === 'long-poll';
+    const polls = isPolling(this.transport);
     if (polls) this.client?.cut();
     const then = this.resume ? 'comes back from its cursor' : 'comes back live-only';
     this.emit(
