@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { applyOverrides, type Overrides, type Scenario, ScenarioError } from './define.js';
+import { networkNote } from './network-note.js';
 import { DEFAULT_RESULTS_DIR, writeResults } from './output.js';
 import { createProgress } from './progress.js';
 import { renderTable } from './render/table/index.js';
@@ -21,6 +22,9 @@ options:
   --clients <n>       clients per group (every transport), instead of the scenario's
   --rate <msg/s>      feed rate, instead of the scenario's
   --duration <time>   measurement window: 20 (seconds), 20s, 1500ms, 2m
+  --network <profile> every group's network: loopback, lan, broadband, 4g, 3g, slow-3g,
+                      satellite, lossy-wifi, buffering-proxy, idle-cut-proxy; parameters
+                      after a ?, e.g. '3g?rttMs=300&lossPercent=1' (contract/networks.ts)
   --fetch <which>     the poll clients' fetch: node-http (default: undici's exact request
                       bytes at a fifth of its CPU, see tools/http-fetch.ts) or global
   --out <dir>         results folder (default: results/)
@@ -65,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
       clients: { type: 'string' },
       rate: { type: 'string' },
       duration: { type: 'string' },
+      network: { type: 'string' },
       out: { type: 'string' },
       fetch: { type: 'string' },
       'no-write': { type: 'boolean' },
@@ -96,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
   if (clients !== undefined) overrides.clients = clients;
   if (rate !== undefined) overrides.rate = rate;
   if (values.duration !== undefined) overrides.durationMs = parseDuration(values.duration);
+  if (values.network !== undefined) overrides.network = values.network;
   const scenario = applyOverrides(base, overrides);
   const fetch = values.fetch ?? 'node-http';
   if (fetch !== 'node-http' && fetch !== 'global')
@@ -110,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const color = (values.json ? process.stderr : process.stdout).isTTY === true && !process.env.NO_COLOR;
-  const table = renderTable(summary, { color });
+  const table = renderTable(summary, { color }) + networkNote(summary);
   if (values.json) {
     process.stderr.write(table);
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -19,7 +19,10 @@ import {
   MIN_MESSAGE_BYTES,
   TRANSPORTS,
   type TransportName,
+  WS_SUBPROTOCOLS,
+  type WsSubprotocol,
 } from '../contract/index.js';
+import { NetworkError, parseNetworkSpec, type ResolvedNetwork } from '../contract/networks.js';
 import type { Summary, SweepPoint } from './summary.js';
 
 /* ------------------------------------------------------------------ what a scenario file writes */
@@ -54,6 +57,15 @@ export interface ClientGroupDef {
   pollIntervalMs?: number;
   /** long-poll only: how long the server holds a poll, ms (default 25 000). */
   longPollTimeoutMs?: number;
+  /** websocket only: the subprotocol to offer (default: none, so JSON frames). */
+  subprotocol?: WsSubprotocol;
+  /** websocket only: ask for permessage-deflate (`compress=1`). Default false. */
+  compress?: boolean;
+  /**
+   * The network between these clients and the server (contract/networks.ts): a profile name, or
+   * a name with parameters (`3g?rttMs=300`). Default `loopback` (the proxy adds nothing).
+   */
+  network?: string;
   /**
    * Start the clients spread evenly over this long, ms, so polls do not all fire in step.
    * Default: one poll interval for short-poll, else 1 ms per client (at most 2 s).
@@ -129,6 +141,11 @@ export interface GroupSpec {
   pollIntervalMs: number;
   longPollTimeoutMs: number;
   startSpreadMs: number;
+  /** websocket only (null/false elsewhere). */
+  subprotocol: WsSubprotocol | null;
+  compress: boolean;
+  /** The network profile, resolved: every parameter the group's shaping proxy applies. */
+  network: ResolvedNetwork;
 }
 
 export interface Scenario extends RunSpec {
@@ -146,6 +163,8 @@ export interface Overrides {
   clients?: number;
   rate?: number;
   durationMs?: number;
+  /** A network profile for every group (`--network 3g`). */
+  network?: string;
 }
 
 /** The id of a group's i-th client (the server's `client=`): `<group>-<i>`. */
@@ -228,7 +247,23 @@ export function applyOverrides(scenario: Scenario, overrides: Overrides): Scenar
   if (overrides.rate !== undefined) feed = { ...feed, rate: checkRate(overrides.rate, 'rate', fail) };
   if (overrides.durationMs !== undefined)
     durationMs = positive(overrides.durationMs, 'duration', fail, MAX_DURATION_MS);
-  const next: Scenario = { ...scenario, feed, groups, durationMs };
+  let sweep = scenario.sweep;
+  if (overrides.network !== undefined) {
+    const network = checkNetwork(overrides.network, 'network', fail);
+    groups = groups.map((g) => ({ ...g, network }));
+    // A sweep that sets networks itself would undo the override at every point: apply it after.
+    if (sweep) {
+      const inner = sweep;
+      sweep = {
+        ...inner,
+        apply: (spec, value) => {
+          const at = inner.apply(spec, value);
+          return { ...at, groups: at.groups.map((g) => ({ ...g, network })) };
+        },
+      };
+    }
+  }
+  const next: Scenario = { ...scenario, feed, groups, durationMs, sweep };
   checkConcurrency(next, scenario.sweep?.oneTransportAtATime === true, 'clients', fail);
   for (const fault of next.faults)
     if (fault.atMs >= durationMs)
@@ -337,10 +372,48 @@ function normalizeGroup(transport: TransportName, g: ClientGroupDef | undefined,
           LONG_POLL_TIMEOUT.max,
           fail,
         );
+  if (g.subprotocol !== undefined && (transport !== 'websocket' || !WS_SUBPROTOCOLS.includes(g.subprotocol)))
+    fail(`${field}.subprotocol`, `websocket clients only, one of ${WS_SUBPROTOCOLS.join(', ')}`);
+  if (g.compress !== undefined && (transport !== 'websocket' || typeof g.compress !== 'boolean'))
+    fail(`${field}.compress`, 'websocket clients only, true or false');
+  const network = checkNetwork(g.network ?? 'loopback', `${field}.network`, fail);
   const defaultSpread = transport === 'short-poll' ? pollIntervalMs : Math.min(2_000, count);
   const startSpreadMs =
     g.startSpreadMs === undefined ? defaultSpread : nonNegative(g.startSpreadMs, `${field}.startSpreadMs`, fail);
-  return { name, transport, count, resume: g.resume ?? true, pollIntervalMs, longPollTimeoutMs, startSpreadMs };
+  return {
+    name,
+    transport,
+    count,
+    resume: g.resume ?? true,
+    pollIntervalMs,
+    longPollTimeoutMs,
+    startSpreadMs,
+    subprotocol: g.subprotocol ?? null,
+    compress: g.compress ?? false,
+    network,
+  };
+}
+
+/** A profile name (with optional parameters) or an already resolved profile, checked. */
+function checkNetwork(value: unknown, field: string, fail: Fail): ResolvedNetwork {
+  const spec =
+    typeof value === 'object' && value !== null && 'profile' in value ? specOf(value as ResolvedNetwork) : value;
+  try {
+    return parseNetworkSpec(spec);
+  } catch (error) {
+    if (error instanceof NetworkError) return fail(field, error.message);
+    throw error;
+  }
+}
+
+/** `3g`, or `3g?rttMs=…` for a profile with changed parameters: the string that resolves to it. */
+export function specOf(network: ResolvedNetwork): string {
+  const base = parseNetworkSpec(network.profile);
+  const changed = (Object.keys(base) as (keyof ResolvedNetwork)[]).filter(
+    (k) => typeof base[k] === 'number' && base[k] !== network[k],
+  );
+  if (changed.length === 0) return network.profile;
+  return `${network.profile}?${changed.map((k) => `${k}=${network[k]}`).join('&')}`;
 }
 
 function checkFault(fault: FaultDef, i: number, durationMs: number, groups: GroupSpec[], fail: Fail): FaultDef {
@@ -398,9 +471,17 @@ function groupsToClients(groups: GroupSpec[], fail: Fail): ScenarioDef['clients'
     const { transport } = g;
     if (!isTransportName(transport))
       fail('clients', `unknown transport ${show(transport)}; expected one of ${TRANSPORTS.join(', ')}`);
-    const def: ClientGroupDef = { name: g.name, count: g.count, resume: g.resume, startSpreadMs: g.startSpreadMs };
+    const def: ClientGroupDef = {
+      name: g.name,
+      count: g.count,
+      resume: g.resume,
+      startSpreadMs: g.startSpreadMs,
+      network: g.network ? specOf(g.network) : undefined,
+    };
     if (transport === 'short-poll') def.pollIntervalMs = g.pollIntervalMs;
     if (transport === 'long-poll') def.longPollTimeoutMs = g.longPollTimeoutMs;
+    if (g.subprotocol !== null) def.subprotocol = g.subprotocol;
+    if (g.compress) def.compress = true;
     const list = clients[transport] ?? [];
     list.push(def);
     clients[transport] = list;

@@ -82,3 +82,13 @@ export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {
 
 /** Body and WebSocket frame limit (docs/contract.md, "Limits"). */
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * permessage-deflate as the server offers it (RFC 7692), for connections that asked `compress=1`.
+ * Every message is compressed (threshold 0; ws's default skips those under 1 KiB, which would hide
+ * what deflate does to the lab's small messages). Context takeover and window bits are whatever
+ * the client's offer asks for (`server_no_context_takeover`, `server_max_window_bits`); without
+ * them, each connection keeps a 15-bit (32 KiB) window per direction. At most 10 zlib jobs run at
+ * once (ws's default), so compression cannot take the whole thread pool.
+ */
+export const WS_DEFLATE = { threshold: 0, concurrencyLimit: 10 } as const;

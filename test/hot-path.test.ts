@@ -9,16 +9,9 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { Ledger, MAX_CLIENTS } from '../server/accounting/ledger.js';
 import { hotPath } from '../server/transports/fan-out.js';
-import { textFrame } from '../server/transports/ws-frame.js';
 import { type Running, startLab, until } from './harness.js';
-
-/** ws's own framer (exported at runtime, not in @types/ws): the reference for textFrame. */
-const { Sender } = WebSocket as unknown as {
-  Sender: { frame(data: Buffer, options: Record<string, boolean | number>): Buffer[] };
-};
 
 let lab: Running;
 /** The server's side of every connection, by the client's port, with its count of socket writes. */
@@ -47,45 +40,6 @@ const publishBurst = (count: number) => {
   for (let i = 0; i < count; i++) feed().publish({ burst: i });
 };
 const writesOf = (localPort: number) => serverSockets.get(localPort)?.writes ?? Number.NaN;
-
-describe('WebSocket: one frame per message, one write per burst', () => {
-  it('builds exactly the frame ws would build, for every length class', () => {
-    for (const text of ['', 'x'.repeat(125), 'x'.repeat(126), 'ü'.repeat(40_000), 'x'.repeat(70_000)]) {
-      const data = Buffer.from(text);
-      const expected = Buffer.concat(
-        Sender.frame(data, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false }),
-      );
-      expect(textFrame(text).equals(expected), `${data.length} bytes`).toBe(true);
-    }
-  });
-
-  it('frames a publish once for five sockets, and a burst of 10 leaves each socket in one write', async () => {
-    const clients = await Promise.all(
-      Array.from({ length: 5 }, async (_, i) => {
-        const ws = new WebSocket(`${lab.url.replace('http', 'ws')}/api/ws?client=hot-ws-${i}`);
-        const frames: string[] = [];
-        ws.on('message', (raw) => frames.push(raw.toString()));
-        await once(ws, 'open');
-        return { ws, frames, port: (ws as unknown as { _socket: Socket })._socket.localPort as number };
-      }),
-    );
-    await until(() => clients.every((c) => c.frames.length === 1), 10_000, 'hello frames');
-    await until(() => feed().subscribers > 0);
-    const framesBefore = hotPath.wsFramesBuilt;
-    const writesBefore = clients.map((c) => writesOf(c.port));
-
-    publishBurst(10);
-    await until(() => clients.every((c) => c.frames.length === 11), 10_000, 'ten messages on every socket');
-
-    expect(hotPath.wsFramesBuilt - framesBefore).toBe(10);
-    expect(clients.map((c, i) => writesOf(c.port) - (writesBefore[i] as number))).toEqual([1, 1, 1, 1, 1]);
-    for (const c of clients) {
-      expect(c.frames.slice(1).map((f) => JSON.parse(f).data.burst)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-      c.ws.close();
-    }
-    await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'sockets closed');
-  });
-});
 
 describe('SSE: one event per message, one write per burst', () => {
   it('builds each event once for five streams, and a burst of 10 leaves each socket in one write', async () => {

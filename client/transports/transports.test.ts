@@ -185,6 +185,12 @@ async function startAtHead(transport: TransportName, overrides: Partial<FeedClie
   return start(transport, { cursor: { epoch: feed.epoch, seq: feed.head }, ...overrides });
 }
 
+/**
+ * The cut tests publish while the client is away, and check that it still is: a fixed 1 s backoff
+ * (the default full jitter may draw a few ms) keeps that premise true on a busy machine too.
+ */
+const AWAY_LONG_ENOUGH = { baseMs: 1_000, capMs: 1_000, random: () => 0.999 };
+
 /* ------------------------------------------------------------------ tests */
 
 describe.skipIf(!hasServer).each(TRANSPORTS)('%s client against the real server', (transport) => {
@@ -216,7 +222,7 @@ describe.skipIf(!hasServer).each(TRANSPORTS)('%s client against the real server'
   });
 
   it('survives cut() with resume on: what was published meanwhile arrives, nothing twice', async () => {
-    const r = await startAtHead(transport);
+    const r = await startAtHead(transport, { reconnect: AWAY_LONG_ENOUGH });
     const before = await publishMany(5, 'before-cut');
     await r.until(() => r.messages.length >= 5, 'the first 5');
     r.client.cut();
@@ -232,7 +238,7 @@ describe.skipIf(!hasServer).each(TRANSPORTS)('%s client against the real server'
   });
 
   it('shows loss after cut() with resume off: it comes back live-only', async () => {
-    const r = await startAtHead(transport, { resume: false });
+    const r = await startAtHead(transport, { resume: false, reconnect: AWAY_LONG_ENOUGH });
     const before = await publishMany(3, 'before-cut');
     await r.until(() => r.messages.length >= 3, 'the first 3');
     r.client.cut();

@@ -2,11 +2,14 @@
 import type { Scenario } from '../define.js';
 import busyFeed from './busy-feed.js';
 import fanOut from './fan-out.js';
+import intermediaries from './intermediaries.js';
+import networkProfiles from './network-profiles.js';
 import payloadSweep from './payload-sweep.js';
 import pollIntervalSweep from './poll-interval-sweep.js';
 import quietFeed from './quiet-feed.js';
 import reconnect from './reconnect.js';
 import smoke from './smoke.js';
+import wsFraming from './ws-framing.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   smoke,
@@ -16,6 +19,9 @@ export const SCENARIOS: readonly Scenario[] = [
   payloadSweep,
   fanOut,
   reconnect,
+  networkProfiles,
+  intermediaries,
+  wsFraming,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -32,12 +32,18 @@ export class Accounting {
     this.ledger.add(who, 'requests', 1);
   }
 
-  /** Feed messages were delivered: counts them and their JSON bytes. */
-  delivered(who: Attribution, entries: readonly FeedEntry[]): void {
+  /**
+   * Feed messages were delivered: counts them and their bytes as encoded for that connection —
+   * the JSON by default, or what the transport says (the MessagePack of `lab.v1.msgpack`).
+   */
+  delivered(
+    who: Attribution,
+    entries: readonly FeedEntry[],
+    payloadBytes = entries.reduce((sum, entry) => sum + entry.bytes, 0),
+  ): void {
     if (entries.length === 0) return;
-    let bytes = 0;
-    for (const entry of entries) bytes += entry.bytes;
-    this.ledger.addDelivered(who, entries.length, bytes);
+    // Both counters with one per-client recency update (ledger.ts).
+    this.ledger.addDelivered(who, entries.length, payloadBytes);
   }
 
   /** One live message delivered: the hot path of every stream (no array, one ledger update). */

@@ -3,20 +3,41 @@
  * then the backlog and live messages, one text frame each holding the message JSON. Control frames
  * are JSON with a `type`; the client may send `publish` (into the feed) and `echo` (sent back).
  *
+ * Subprotocols (contract: WS_SUBPROTOCOLS): the server picks by its own preference among those
+ * offered (`handleProtocols` in server/app.ts) and answers none it does not speak; under
+ * `lab.v1.msgpack` every frame, both ways, is binary MessagePack of the same object (ws-codec.ts).
+ * permessage-deflate (RFC 7692) is accepted only on `?compress=1`: otherwise the client's offer is
+ * kept out of ws's sight, so it is declined, and the inspector still shows the offer as sent.
+ *
  * Bad input never costs the connection unless it must: bad JSON or an unknown type gets an `error`
- * frame; a bad cursor closes 4400, a flood 4429, a frame over 64 KiB 1009 (ws does that), a
+ * frame; a bad cursor closes 4400, a flood 4429, a frame over 64 KiB 1009 (ws does that, after
+ * inflation: a small compressed frame that inflates past the limit is a 1009 too), a
  * consumer that does not read 4001 (it resumes by cursor), a shutdown 1012.
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { CLOSE_CODES, ERROR_CODES, type Handshake, ROUTES, type WsServerControl } from '../../contract/index.js';
-import { NoHandshakeError, TooManyConnectionsError } from '../errors.js';
+import {
+  CLOSE_CODES,
+  ERROR_CODES,
+  type Handshake,
+  ROUTES,
+  WS_COMPRESS_PARAM,
+  type WsServerControl,
+} from '../../contract/index.js';
+import { BadQueryError, NoHandshakeError, TooManyConnectionsError } from '../errors.js';
 import type { FeedEntry } from '../feed/feed.js';
 import { checkOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
-import { corkForThisTick, FanOut } from './fan-out.js';
 import { defineTransport } from './transport.js';
-import { frameOf, rawSocketFor } from './ws-frame.js';
+import { codecFor } from './ws-codec.js';
+
+/** `compress=1` turns permessage-deflate negotiation on; absent or `0`, off. Anything else is a 400. */
+function wantsCompression(query: RawQuery): boolean {
+  const value = query[WS_COMPRESS_PARAM];
+  if (value === undefined || value === '0') return false;
+  if (value === '1') return true;
+  throw new BadQueryError(`${WS_COMPRESS_PARAM} must be 0 or 1, got ${JSON.stringify(value)}`);
+}
 
 /** A close frame waits behind queued data; a peer that never reads it is dropped after this. */
 const CLOSE_GRACE_MS = 5_000;
@@ -45,8 +66,6 @@ function pairs(raw: string[]): [string, string][] {
 
 export default defineTransport('websocket', async (app, { lab }) => {
   const { feed, accounting, options } = lab;
-  // Each message is framed once, for every socket (ws-frame.ts).
-  const fanOut = new FanOut(feed, frameOf);
 
   // ws tells us the 101 response lines just before it writes them: keep both sides, per client.
   const handshakes = new Map<string, Handshake>();
@@ -86,12 +105,16 @@ export default defineTransport('websocket', async (app, { lab }) => {
         checkOrigin(request, options.allowedOrigins);
         if (lab.closing || accounting.openStreams >= options.maxStreams)
           throw new TooManyConnectionsError(options.maxStreams);
+        // ws negotiates permessage-deflate from this header alone (server/app.ts enables it):
+        // without compress=1 it must not see the offer. rawHeaders keep it for the inspector.
+        if (!wantsCompression(request.query as RawQuery)) delete request.raw.headers['sec-websocket-extensions'];
       },
     },
     (socket: WebSocket, request) => {
       const who = accounting.who(request);
       let closing = false;
-      const control = (frame: WsServerControl): void => socket.send(JSON.stringify(frame));
+      const codec = codecFor(socket.protocol);
+      const control = (frame: WsServerControl): void => socket.send(codec.control(frame));
       const close = (code: number, reason: string): void => {
         if (closing) return;
         closing = true;
@@ -104,30 +127,22 @@ export default defineTransport('websocket', async (app, { lab }) => {
         control({ type: 'error', code, message });
         close(CLOSE_CODES.badRequest, Buffer.from(`${code}: ${message}`).subarray(0, 123).toString());
       };
-      // Without an extension, the prebuilt frame goes straight to the TCP socket, corked until the
-      // end of the tick so a burst leaves in one write; with one (permessage-deflate) ws frames it.
-      const raw = rawSocketFor(socket);
-      const send = (entry: FeedEntry, frame: Buffer): void => {
-        if (closing || socket.readyState !== socket.OPEN) return;
-        if (raw !== null) {
-          corkForThisTick(raw);
-          raw.write(frame);
-        } else {
-          socket.send(entry.text);
-        }
+      const send = (payload: string | Uint8Array): void => {
+        if (closing) return;
+        socket.send(payload);
         if (socket.bufferedAmount > options.slowConsumerBytes) {
           close(CLOSE_CODES.slowConsumer, 'slow consumer: reconnect and resume with your cursor');
         }
       };
       const deliver = (entries: readonly FeedEntry[]): void => {
-        if (closing) return;
-        for (const entry of entries) send(entry, frameOf(entry));
-        accounting.delivered(who, entries);
-      };
-      const deliverOne = (frame: Buffer, entry: FeedEntry): void => {
-        if (closing) return;
-        send(entry, frame);
-        accounting.deliveredOne(who, entry);
+        if (closing || entries.length === 0) return;
+        let bytes = 0;
+        for (const entry of entries) {
+          const encoded = codec.entry(entry);
+          send(encoded.payload);
+          bytes += encoded.bytes;
+        }
+        accounting.delivered(who, entries, bytes);
       };
 
       // Attach the listener before anything else: frames that arrive first are lost otherwise.
@@ -137,10 +152,9 @@ export default defineTransport('websocket', async (app, { lab }) => {
         if (!allowFrame()) return close(CLOSE_CODES.rate, `more than ${options.wsFramesPerSecond} frames/s`);
         let frame: unknown;
         try {
-          if (isBinary) throw new Error('binary frame');
-          frame = JSON.parse(raw.toString());
-        } catch {
-          return control({ type: 'error', code: ERROR_CODES.badFrame, message: 'frames must be JSON text' });
+          frame = codec.decode(raw as Buffer, isBinary);
+        } catch (error) {
+          return control({ type: 'error', code: ERROR_CODES.badFrame, message: (error as Error).message });
         }
         const type = (frame as { type?: unknown } | null)?.type;
         if (type === 'echo') return control(frame as WsServerControl);
@@ -161,7 +175,10 @@ export default defineTransport('websocket', async (app, { lab }) => {
         alive = true;
       });
       const heartbeat = setInterval(() => {
-        if (!alive) return socket.terminate();
+        if (!alive) {
+          console.log('DBG terminate no pong');
+          return socket.terminate();
+        }
         alive = false;
         socket.ping();
       }, options.wsPingMs);
@@ -193,7 +210,7 @@ export default defineTransport('websocket', async (app, { lab }) => {
       }
       deliver(resolution.entries);
       // Same turn as the backlog: no publish can fall between the two.
-      unsubscribe = fanOut.add(deliverOne);
+      unsubscribe = feed.subscribe((entry) => deliver([entry]));
     },
   );
 });

@@ -103,6 +103,18 @@ describe('defineScenario', () => {
     expect(() => applyOverrides(s, { clients: 0 })).toThrow(/--clients: must be an integer within 1…5000/);
   });
 
+  it('a group names its network; the summary of a spec keeps every parameter', () => {
+    const s = defineScenario({ ...good, clients: { sse: { count: 1, network: '3g?rttMs=300' } } });
+    expect(s.groups[0]?.network).toMatchObject({ name: '3g+custom', profile: '3g', rttMs: 300, downKbps: 1_600 });
+    expect(applyOverrides(s, { network: 'lossy-wifi' }).groups[0]?.network).toMatchObject({
+      name: 'lossy-wifi',
+      lossPercent: 2,
+    });
+    expect(() => defineScenario({ ...good, clients: { sse: { count: 1, network: 'dialup' } } })).toThrow(
+      /clients\.sse\.network: unknown network profile "dialup"; profiles: loopback/,
+    );
+  });
+
   it('loads every standard scenario', () => {
     expect(SCENARIOS.map((s) => s.name)).toEqual([
       'smoke',
@@ -112,7 +124,24 @@ describe('defineScenario', () => {
       'payload-sweep',
       'fan-out',
       'reconnect',
+      'network-profiles',
+      'intermediaries',
+      'ws-framing',
     ]);
+  });
+
+  it('websocket groups may offer a subprotocol and ask for compression; other transports may not', () => {
+    const ws = defineScenario({
+      ...good,
+      clients: { websocket: [{ name: 'a', count: 1, subprotocol: 'lab.v1.msgpack', compress: true }] },
+    });
+    expect(ws.groups[0]).toMatchObject({ subprotocol: 'lab.v1.msgpack', compress: true });
+    expect(() => defineScenario({ ...good, clients: { sse: { count: 1, compress: true } } })).toThrow(
+      /compress: websocket clients only/,
+    );
+    expect(() =>
+      defineScenario({ ...good, clients: { websocket: { count: 1, subprotocol: 'chat' as 'lab.v1.json' } } }),
+    ).toThrow(/subprotocol: websocket clients only, one of lab.v1.msgpack, lab.v1.json/);
   });
 });
 
@@ -132,6 +161,16 @@ describe('the CLI refuses mistakes before starting anything', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('--rate: must be a number of messages/s above 0');
     expect(run.stderr).not.toContain('starting the lab server');
+  });
+
+  it('an unknown network or a parameter out of range: exit 2, listing what is valid, nothing started', () => {
+    const unknown = cli('smoke', '--network', '5g');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('unknown network profile "5g"; profiles: loopback, lan, broadband, 4g, 3g');
+    expect(unknown.stderr).not.toContain('starting the lab server');
+    const range = cli('smoke', '--network', '3g?lossPercent=80');
+    expect(range.status).toBe(2);
+    expect(range.stderr).toContain('lossPercent must be a number within 0…50');
   });
 
   it('--list names every scenario', () => {

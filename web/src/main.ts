@@ -7,15 +7,17 @@ import { TRANSPORTS, type TransportName } from '../../contract/index.js';
 import { Chat } from './chat.js';
 import { Comparison } from './comparison.js';
 import { FeedControls } from './controls.js';
-import { must, setText } from './dom.js';
+import { h, must, setText } from './dom.js';
 import { Echo } from './echo.js';
 import { ms, signedMs } from './format.js';
 import { HandshakeInspector } from './handshake.js';
 import { Lane } from './lane.js';
 import { LaneView } from './lane-view.js';
+import { networkProfiles } from './network.js';
 import { ServerClock } from './server-clock.js';
 import { openStatsStream } from './stats-stream.js';
 import { WireLogView } from './wire-log.js';
+import { WebSocketApiPanel } from './ws-api.js';
 
 const RENDER_EVERY_MS = 250;
 
@@ -48,7 +50,7 @@ function showClock(clock: ServerClock): void {
 
 function makeLane<T extends TransportName>(transport: T, clock: ServerClock): Lane<T> {
   return new Lane(transport, {
-    baseUrl: location.origin,
+    baseUrl: location.origin, // direct; a network selector points it at a shaping listener
     clientId: `dash-${tabTag}-${transport}`,
     resume: true,
     pollIntervalMs: 1_000,
@@ -80,7 +82,22 @@ async function boot(): Promise<void> {
 
   const wsLane = makeLane('websocket', clock);
   const lanes: Lane[] = TRANSPORTS.map((t) => (t === 'websocket' ? wsLane : makeLane(t, clock)));
-  const views = lanes.map((lane) => new LaneView(lane, toast));
+  const views = lanes.map((lane) => new LaneView(lane, toast, () => controls.current));
+  // Networks: one selector per lane, and one for all of them in the header.
+  const allNetworks = must<HTMLSelectElement>('#network-all');
+  networkProfiles().then(
+    (profiles) => {
+      for (const p of profiles)
+        allNetworks.append(h('option', { value: p.name, title: `${p.label} — ${p.source}` }, p.name));
+      for (const view of views) view.setNetworkChoices(profiles);
+    },
+    (error: unknown) => toast(`Network profiles not loaded: ${(error as Error).message}`),
+  );
+  allNetworks.addEventListener('change', () => {
+    const name = allNetworks.value;
+    if (name === '') return;
+    void Promise.all(views.map((v) => v.chooseNetwork(name)));
+  });
   must('#lanes').replaceChildren(...views.map((v) => v.element));
   const wireViews = lanes.map((lane) => new WireLogView(lane.transport, lane.wire));
   must('#wire-logs').replaceChildren(...wireViews.map((v) => v.element));
@@ -89,6 +106,8 @@ async function boot(): Promise<void> {
   new Chat(lanes, wsLane);
   const echo = new Echo(wsLane, clock);
   new HandshakeInspector(wsLane, must('#handshake'));
+  const wsOrigin = location.origin.replace(/^http/, 'ws');
+  new WebSocketApiPanel(`${wsOrigin}/api/ws?client=api-${tabTag}`);
 
   const statsHealth = must('#stats-health');
   const stats = openStatsStream(
