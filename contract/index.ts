@@ -188,6 +188,12 @@ export const ERROR_CODES = {
   badFrame: 'LAB_BAD_FRAME',
   unknownType: 'LAB_UNKNOWN_TYPE',
   tooManyConnections: 'LAB_TOO_MANY_CONNECTIONS',
+  /** More polls from one client (client id, else address) than `pollRequestsPerSecond` allows: 429 + Retry-After. */
+  tooManyRequests: 'LAB_TOO_MANY_REQUESTS',
+  /** A Host header naming another site while the lab is reached on loopback (DNS rebinding): 403. */
+  foreignHost: 'LAB_FOREIGN_HOST',
+  /** A WebSocket upgrade with a bad Sec-WebSocket-Version or Sec-WebSocket-Key: 400 + Sec-WebSocket-Version: 13. */
+  badUpgrade: 'LAB_BAD_UPGRADE',
   /** `PUT /api/feed` with a field out of its limits (contract/feed-settings.ts). */
   badFeedSettings: 'LAB_BAD_FEED_SETTINGS',
   /** `GET /api/handshake?client=` for a client whose WebSocket upgrade the server has not seen. */

@@ -13,6 +13,8 @@ import { feedPlugin } from './feed/routes.js';
 import { createLab } from './lab.js';
 import { networkPlugin } from './networks.js';
 import { securityHeaders } from './security/headers.js';
+import { hostGuard } from './security/host.js';
+import { pollLimit } from './security/poll-limit.js';
 import { transports } from './transports/index.js';
 
 /** How long shutdown waits for streams to say goodbye (1012 frames, final long-poll answers). */
@@ -69,6 +71,9 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
   // Accounting first: its onRequest hook (fastify-plugin, so it is not encapsulated) must reach
   // every route registered after it. The feed and each transport are encapsulated plugins.
   await app.register(accountingPlugin, { lab });
+  // After accounting (a refused request is still counted), before every route.
+  await hostGuard(app, lab);
+  await pollLimit(app, lab);
   await app.register(feedPlugin, { lab });
   // Networks before the transports: its hooks (CORS for requests through a listener) reach them.
   await app.register(networkPlugin, { lab });

@@ -21,6 +21,16 @@ export interface LabOptions {
   wsFramesPerSecond: number;
   /** Open streams (WebSocket, SSE, held long polls) across the server. */
   maxStreams: number;
+  /** Data frames one WebSocket message may be split into before close 1009. */
+  wsMaxFragments: number;
+  /** A fragmented WebSocket message not finished within this closes 1008. */
+  wsFragmentTimeoutMs: number;
+  /** Polls (short and long) per second one client may make (client id, else address), bursts of twice that; 0 = no limit. */
+  pollRequestsPerSecond: number;
+  /** SSE `retry:` advice of an overload answer, ms; each answer gets it ± 50 % (jitter). */
+  sseOverloadRetryMs: number;
+  /** Host names accepted on a loopback connection besides the loopback names (DNS rebinding guard). */
+  allowedHosts: string[];
   /** Origins allowed besides the server's own (`http://host:port`). */
   allowedOrigins: string[];
   /** Slowloris bounds: time for a client's request headers, and for its whole request. */
@@ -43,6 +53,11 @@ export const DEFAULT_OPTIONS: LabOptions = {
   wsPingMs: 25_000,
   slowConsumerBytes: 1024 * 1024,
   wsFramesPerSecond: 100,
+  wsMaxFragments: 64,
+  wsFragmentTimeoutMs: 10_000,
+  pollRequestsPerSecond: 500,
+  sseOverloadRetryMs: 10_000,
+  allowedHosts: [],
   maxStreams: 10_000,
   allowedOrigins: [],
   headersTimeoutMs: 10_000,
@@ -60,6 +75,9 @@ export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {
     'wsPingMs',
     'slowConsumerBytes',
     'wsFramesPerSecond',
+    'wsMaxFragments',
+    'wsFragmentTimeoutMs',
+    'sseOverloadRetryMs',
     'maxStreams',
     'headersTimeoutMs',
     'requestTimeoutMs',
@@ -68,6 +86,11 @@ export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {
     if (!Number.isInteger(options[key]) || options[key] <= 0) {
       throw new Error(`Lab option ${key} must be a positive integer, got ${options[key]}`);
     }
+  }
+  if (!Number.isInteger(options.pollRequestsPerSecond) || options.pollRequestsPerSecond < 0) {
+    throw new Error(
+      `Lab option pollRequestsPerSecond must be a whole number ≥ 0 (0 = no limit), got ${options.pollRequestsPerSecond}`,
+    );
   }
   if (!isFeedRate(options.rate)) {
     throw new Error(`Lab option rate must be within 0…${FEED_LIMITS.maxRate} messages/s, got ${options.rate}`);

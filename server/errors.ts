@@ -24,6 +24,17 @@ export const TooManyConnectionsError = createError<[number]>(
   'The server holds its limit of %s open connections: try again later',
   503,
 );
+export const ForeignHostError = createError<[string]>(
+  ERROR_CODES.foreignHost,
+  'Host %s is not this lab: refused (a page on another site reaching a lab on loopback through DNS rebinding)',
+  403,
+);
+export const TooManyRequestsError = createError<[number]>(
+  ERROR_CODES.tooManyRequests,
+  'More than %s polls a second from this client: wait for Retry-After',
+  429,
+);
+export const BadUpgradeError = createError<[string]>(ERROR_CODES.badUpgrade, 'Bad WebSocket upgrade: %s', 400);
 export const BadFeedSettingsError = createError<[string]>(ERROR_CODES.badFeedSettings, '%s', 400);
 export const NoHandshakeError = createError<[string]>(
   ERROR_CODES.noHandshake,

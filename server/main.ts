@@ -21,6 +21,8 @@ const { values } = parseArgs({
     paused: { type: 'boolean' },
     log: { type: 'boolean' },
     'allow-origin': { type: 'string', multiple: true },
+    'allow-host': { type: 'string', multiple: true },
+    'poll-rate-limit': { type: 'string' },
   },
 });
 
@@ -33,11 +35,13 @@ const options: Partial<LabOptions> = {
   logger: values.log ?? env.LOG === '1',
   webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)),
   allowedOrigins: values['allow-origin'] ?? (env.ALLOW_ORIGINS ? env.ALLOW_ORIGINS.split(',') : []),
+  allowedHosts: values['allow-host'] ?? (env.ALLOW_HOSTS ? env.ALLOW_HOSTS.split(',') : []),
 };
 for (const [key, value] of [
   ['rate', number(values.rate, env.RATE)],
   ['payloadBytes', number(values['payload-bytes'], env.PAYLOAD_BYTES)],
   ['retention', number(values.retention, env.RETENTION)],
+  ['pollRequestsPerSecond', number(values['poll-rate-limit'], env.POLL_RATE_LIMIT)],
 ] as const) {
   if (value !== undefined) options[key] = value;
 }

@@ -39,6 +39,8 @@ function wantsCompression(query: RawQuery): boolean {
   throw new BadQueryError(`${WS_COMPRESS_PARAM} must be 0 or 1, got ${JSON.stringify(value)}`);
 }
 
+import { checkUpgradeHeaders, guardFragments } from './ws-guard.js';
+
 /** A close frame waits behind queued data; a peer that never reads it is dropped after this. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -101,7 +103,8 @@ export default defineTransport('websocket', async (app, { lab }) => {
       websocket: true,
       config: { transport: 'websocket' },
       // Refused before the upgrade, with a plain HTTP status: 403 for a foreign page, 503 when full.
-      preValidation: async (request) => {
+      preValidation: async (request, reply) => {
+        checkUpgradeHeaders(request, reply);
         checkOrigin(request, options.allowedOrigins);
         if (lab.closing || accounting.openStreams >= options.maxStreams)
           throw new TooManyConnectionsError(options.maxStreams);
@@ -169,6 +172,12 @@ export default defineTransport('websocket', async (app, { lab }) => {
         });
       });
 
+      const stopGuard = guardFragments(
+        socket,
+        { maxFragments: options.wsMaxFragments, timeoutMs: options.wsFragmentTimeoutMs },
+        close,
+      );
+
       // Heartbeat: ping, and terminate a peer that did not answer the previous ping.
       let alive = true;
       socket.on('pong', () => {
@@ -187,6 +196,7 @@ export default defineTransport('websocket', async (app, { lab }) => {
       let unsubscribe = () => {};
       socket.once('close', () => {
         clearInterval(heartbeat);
+        stopGuard();
         unsubscribe();
         release();
       });
