@@ -132,3 +132,57 @@ export function measuredOverhead(
   });
   return { payloadPerMessage, wirePerMessage, overheadPerMessage: wirePerMessage - payloadPerMessage, floor };
 }
+
+/** RFC 9113 §4.1: every HTTP/2 frame has a 9-byte header. */
+export const H2_FRAME_HEADER_BYTES = 9;
+
+/**
+ * RFC 7541 §6.1: a header field already in the static or dynamic table costs one byte while its
+ * index is below 127 (7-bit prefix), more beyond. That is HPACK's whole trick for repeated polls.
+ */
+export function hpackIndexedBytes(index: number): number {
+  if (index < 127) return 1;
+  let bytes = 2;
+  for (let rest = index - 127; rest >= 128; rest = Math.floor(rest / 128)) bytes += 1;
+  return bytes;
+}
+
+/**
+ * The floor over HTTP/2 (RFC 9113, RFC 7541): the fewest bytes one message costs besides its
+ * payload once HPACK has indexed every repeated header. A poll: a request HEADERS frame of four
+ * indexed fields (:method, :scheme, :authority, :path — the path indexed too, as a client
+ * repeating the same poll would), a response HEADERS frame with :status 200 indexed and a
+ * content-length literal (its value changes), a DATA frame with the JSON. SSE: one DATA frame
+ * per event (no chunk framing: the frame has the length).
+ */
+export function floorOverheadH2(transport: Exclude<TransportName, 'websocket'>, input: FloorInput): Floor {
+  const epoch = input.epoch ?? 'q7k2';
+  const seq = input.seq ?? 1;
+  if (transport === 'sse') {
+    const parts = [
+      part('id line', sseIdLine(epoch, seq)),
+      part('"data: " field name', 'data: '),
+      part('line end + blank line', '\n\n'),
+      { name: 'DATA frame header', bytes: H2_FRAME_HEADER_BYTES },
+    ];
+    return { total: parts.reduce((sum, p) => sum + p.bytes, 0), parts };
+  }
+  const perResponse = Math.max(1, input.messagesPerResponse ?? 1);
+  const envelope = `{"epoch":"${epoch}","head":${seq},"messages":[]}`;
+  const body = Math.round(utf8(envelope) + input.payloadBytes * perResponse + (perResponse - 1));
+  // content-length: a literal without indexing (RFC 7541 §6.2.2) naming static entry 28 — two
+  // bytes, as 28 overflows the 4-bit prefix — then a length byte and the digits.
+  const contentLength = 2 + 1 + String(body).length;
+  const exchange = [
+    { name: 'request HEADERS frame header', bytes: H2_FRAME_HEADER_BYTES },
+    { name: 'request: 4 indexed fields', bytes: 4 * hpackIndexedBytes(62) },
+    { name: 'response HEADERS frame header', bytes: H2_FRAME_HEADER_BYTES },
+    { name: ':status 200 (indexed)', bytes: hpackIndexedBytes(8) },
+    { name: 'content-length (literal value)', bytes: contentLength },
+    { name: 'DATA frame header', bytes: H2_FRAME_HEADER_BYTES },
+    part('JSON envelope', envelope),
+  ];
+  const parts = exchange.map((p) => ({ name: p.name, bytes: p.bytes / perResponse }));
+  if (perResponse > 1) parts.push({ name: 'commas between messages', bytes: (perResponse - 1) / perResponse });
+  return { total: parts.reduce((sum, p) => sum + p.bytes, 0), parts };
+}

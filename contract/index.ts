@@ -212,6 +212,8 @@ export interface Handshake {
 /** One event of `GET /api/stats/stream?clients=…`: each named client's counters (everyone's are at `/api/stats`). */
 export interface StatsStreamEvent {
   clients: Record<string, StatsResponse>;
+  /** Per client: the protocol each transport last arrived on, as the server saw it (h2, h2c, http/1.1+tls, http/1.1). */
+  protocols?: Record<string, Partial<Record<string, string>>>;
 }
 
 /** `POST /api/clients/<id>/cut[?transport=]`: how many sockets serving that client were dropped. */

@@ -3,6 +3,7 @@
  * scenario runner build their own app (or process) from here.
  */
 import { existsSync } from 'node:fs';
+import type { ServerHttp2Session } from 'node:http2';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -10,7 +11,7 @@ import { pickSubprotocol, TRANSPORTS } from '../contract/index.js';
 import { accountingPlugin } from './accounting/plugin.js';
 import { type LabOptions, MAX_BODY_BYTES, resolveOptions, WS_DEFLATE } from './config.js';
 import { feedPlugin } from './feed/routes.js';
-import { createLab } from './lab.js';
+import { createLab, type Lab } from './lab.js';
 import { networkPlugin } from './networks.js';
 import { securityHeaders } from './security/headers.js';
 import { hostGuard } from './security/host.js';
@@ -19,6 +20,11 @@ import { transports } from './transports/index.js';
 
 /** How long shutdown waits for streams to say goodbye (1012 frames, final long-poll answers). */
 const DRAIN_MS = 1_000;
+
+/** Streams one h2 connection may have open at once: the common 100 (browsers expect at least that). */
+export const H2_MAX_CONCURRENT_STREAMS = 100;
+/** A request's header list, decoded, at most (HTTP/1.1's header limit is 16 KiB in Node; h2's is set here). */
+export const H2_MAX_HEADER_LIST_BYTES = 16 * 1024;
 
 export async function buildApp(partial: Partial<LabOptions> = {}): Promise<FastifyInstance> {
   const options = resolveOptions(partial);
@@ -38,20 +44,62 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
   });
 
   const lab = createLab(options);
-  app.decorate('lab', lab);
-  // Bodies are JSON or nothing: anything else is a 415, not a string quietly accepted.
-  app.removeContentTypeParser('text/plain');
 
   // Shutdown: stop the ticker, then end every stream its own way — pending long polls get a
   // 200 with no messages, SSE streams end, WebSockets close 1012 — and give them a moment to flush.
   app.addHook('preClose', async () => {
     lab.closing = true;
     lab.ticker.stop();
+    // (Streams served over HTTP/2 are in the same registry: one shutdown for every protocol.)
     lab.accounting.closeAllStreams();
     const deadline = Date.now() + DRAIN_MS;
     while (lab.accounting.openStreams > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   });
 
+  app.addHook('onClose', async () => {
+    for (const close of lab.closeAfter) await close();
+  });
+  await registerLab(app, lab, 'http/1.1');
+  // Whoever makes the app listen, the port it got is known from then on.
+  app.server.once('listening', () => {
+    const address = app.server.address();
+    if (typeof address === 'object' && address) lab.ports.http = address.port;
+  });
+  return app;
+}
+
+/**
+ * The same lab (one feed, one accounting, one registry of streams) served by a second Fastify
+ * instance that speaks HTTP/2: Fastify serves one server per instance, and a Node http2 server hands
+ * its requests over as `Http2ServerRequest`s, which only an `http2: true` instance handles. It never
+ * listens itself: server/h2/listeners.ts hands it connections (TLS with ALPN h2, or cleartext h2c)
+ * through a FrameTap, so every frame is accounted.
+ */
+export async function buildH2App(lab: Lab): Promise<FastifyInstance> {
+  // Typed as the HTTP/1.1 instance the routes are written for: Node's http2 compatibility API
+  // (Http2ServerRequest/Response) gives them the same request and response surface.
+  const app = (Fastify as unknown as (options: object) => FastifyInstance)({
+    http2: true,
+    logger: lab.options.logger,
+    bodyLimit: MAX_BODY_BYTES,
+    forceCloseConnections: true,
+    // Passed to http2.createServer: the bounds a stream flood or a header bomb meets (RFC 9113 §6.5.2).
+    http: {
+      settings: { maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS, maxHeaderListSize: H2_MAX_HEADER_LIST_BYTES },
+      maxSessionMemory: 10,
+    },
+  });
+  app.server.on('session', (session: ServerHttp2Session) => lab.accounting.sessions.adopt(session));
+  await registerLab(app, lab, 'h2');
+  await app.ready();
+  return app;
+}
+
+async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' | 'h2'): Promise<void> {
+  const { options } = lab;
+  app.decorate('lab', lab);
+  // Bodies are JSON or nothing: anything else is a 415, not a string quietly accepted.
+  app.removeContentTypeParser('text/plain');
   await app.register(fastifyWebsocket, {
     options: {
       // ws applies maxPayload to the INFLATED message too: a zip bomb is a 1009, not a heap.
@@ -70,11 +118,12 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
   await securityHeaders(app);
   // Accounting first: its onRequest hook (fastify-plugin, so it is not encapsulated) must reach
   // every route registered after it. The feed and each transport are encapsulated plugins.
-  await app.register(accountingPlugin, { lab });
+  await app.register(accountingPlugin, { lab, protocol });
   // After accounting (a refused request is still counted), before every route.
   await hostGuard(app, lab);
   await pollLimit(app, lab);
   await app.register(feedPlugin, { lab });
+  app.get('/api/endpoints', async () => lab.ports);
   // Networks before the transports: its hooks (CORS for requests through a listener) reach them.
   await app.register(networkPlugin, { lab });
   for (const name of TRANSPORTS) await app.register(transports[name].plugin, { lab });
@@ -88,5 +137,4 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
         .send('Transport Lab: the dashboard is not built. Run `npm start` (it builds web/ first).\n'),
     );
   }
-  return app;
 }

@@ -15,16 +15,30 @@ export interface Lab {
   accounting: Accounting;
   /** True once shutdown began: new long-lived streams are refused. */
   closing: boolean;
+  /** Closed after the app itself (the HTTPS and h2c listeners of server/h2/listeners.ts). */
+  closeAfter: (() => Promise<void>)[];
+  /** The ports this lab listens on, once it does (`GET /api/endpoints`, for the "open N streams" page). */
+  ports: { http: number | null; https: number | null; h2c: number | null };
 }
 
 /** The options every lab plugin is registered with (`app.register(plugin, { lab })`). */
 export interface LabPluginOptions {
   lab: Lab;
+  /** The protocol of the server the plugin is registered on (the lab's HTTP/1.1 app, or its h2 app). */
+  protocol?: 'http/1.1' | 'h2';
 }
 
 export function createLab(options: LabOptions): Lab {
   const feed = new Feed(options.retention);
-  return { options, feed, ticker: new Ticker(feed, options), accounting: new Accounting(), closing: false };
+  return {
+    options,
+    feed,
+    ticker: new Ticker(feed, options),
+    accounting: new Accounting(),
+    closing: false,
+    closeAfter: [],
+    ports: { http: null, https: null, h2c: null },
+  };
 }
 
 declare module 'fastify' {

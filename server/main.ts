@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import type { LabOptions } from './config.js';
+import { loadOrCreateCertificate, trustAdvice } from './h2/certificate.js';
+import { listenSecure } from './h2/listeners.js';
 import { exposureWarning } from './security/exposure.js';
 
 const EXIT_DEADLINE_MS = 5_000;
@@ -21,6 +23,9 @@ const { values } = parseArgs({
     paused: { type: 'boolean' },
     log: { type: 'boolean' },
     'allow-origin': { type: 'string', multiple: true },
+    'https-port': { type: 'string' },
+    'h2c-port': { type: 'string' },
+    'cert-dir': { type: 'string' },
     'allow-host': { type: 'string', multiple: true },
     'poll-rate-limit': { type: 'string' },
   },
@@ -47,6 +52,10 @@ for (const [key, value] of [
 }
 const port = number(values.port, env.PORT) ?? 3000;
 const host = values.host ?? env.HOST ?? '127.0.0.1';
+// HTTPS with ALPN h2 + http/1.1 (0 turns it off); cleartext h2c only when asked for.
+const httpsPort = number(values['https-port'], env.HTTPS_PORT) ?? 3443;
+const h2cPort = number(values['h2c-port'], env.H2C_PORT) ?? 0;
+const certDir = values['cert-dir'] ?? env.CERT_DIR ?? fileURLToPath(new URL('../.certs', import.meta.url));
 
 const app = await buildApp(options);
 await app.listen({ port, host });
@@ -59,6 +68,25 @@ const warning = exposureWarning(host, typeof address === 'object' && address ? a
 if (warning) console.error(warning);
 // One line a script can wait for (the scenario runner does).
 console.log(`Transport Lab listening on ${shown} (epoch ${app.lab.feed.epoch})`);
+if (httpsPort > 0 || h2cPort > 0) {
+  const certificate = httpsPort > 0 ? await loadOrCreateCertificate(certDir) : null;
+  const secure = await listenSecure(app, {
+    host,
+    httpsPort: httpsPort > 0 ? httpsPort : null,
+    h2cPort: h2cPort > 0 ? h2cPort : null,
+    certificate,
+  });
+  const name = host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  if (secure.httpsPort !== null && certificate) {
+    const httpsUrl = `https://${name}:${secure.httpsPort}`;
+    console.log(`Transport Lab over HTTPS on ${httpsUrl} (ALPN h2, http/1.1)`);
+    if (certificate.created) console.log(`Made a self-signed certificate for localhost and 127.0.0.1 in ${certDir}`);
+    for (const line of trustAdvice(certificate.certPath, httpsUrl)) console.log(line);
+  }
+  if (secure.h2cPort !== null) {
+    console.log(`Transport Lab over cleartext HTTP/2 (h2c, prior knowledge) on http://${name}:${secure.h2cPort}`);
+  }
+}
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -17,6 +17,8 @@ export function isSameOrigin(origin: string, host: string | undefined): boolean 
 export function checkOrigin(request: FastifyRequest, allowed: readonly string[]): void {
   const origin = request.headers.origin;
   if (origin === undefined) return;
-  if (isSameOrigin(origin, request.headers.host) || allowed.includes(origin)) return;
+  // HTTP/2 has no Host header: `:authority` says the same (RFC 9113 §8.3.1).
+  const host = request.headers.host ?? (request.headers[':authority'] as string | undefined);
+  if (isSameOrigin(origin, host) || allowed.includes(origin)) return;
   throw new ForeignOriginError(origin);
 }

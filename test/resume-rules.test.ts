@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRANSPORTS } from '../contract/index.js';
-import { publishMany, type Running, range, seqs, startLab } from './harness.js';
+import { publishMany, type Running, seqs, startLab } from './harness.js';
+import { resumeTable } from './resume-table.js';
 import { ask } from './transport-probe.js';
 
 const RETENTION = 5;
@@ -18,75 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => lab.close());
 
-describe.each(TRANSPORTS)('%s', (transport) => {
-  it('same epoch, within retention: exactly since+1 … head, in order, nothing twice', async () => {
-    const answer = await ask(transport, lab.url, `?since=7&epoch=${epoch}`, 3);
-    expect(answer.reset).toBeNull();
-    expect(seqs(answer.messages)).toEqual([8, 9, 10]);
-  });
-
-  it('since = oldest-1 is still exact (the boundary of the ring)', async () => {
-    const answer = await ask(transport, lab.url, `?since=5&epoch=${epoch}`, 5);
-    expect(answer.reset).toBeNull();
-    expect(seqs(answer.messages)).toEqual(range(6, 10));
-  });
-
-  it('a since without epoch is read in the current epoch', async () => {
-    const answer = await ask(transport, lab.url, '?since=9', 1);
-    expect(answer.reset).toBeNull();
-    expect(seqs(answer.messages)).toEqual([10]);
-  });
-
-  it('evicted cursor: a reset with the number missed, then everything from oldest', async () => {
-    const answer = await ask(transport, lab.url, `?since=2&epoch=${epoch}`, 5);
-    expect(answer.reset).toEqual({ reason: 'evicted', epoch, missed: 3, from: 6 });
-    expect(seqs(answer.messages)).toEqual(range(6, 10));
-  });
-
-  it('cursor from another epoch: a reset "epoch", then from the oldest retained', async () => {
-    const answer = await ask(transport, lab.url, '?since=8&epoch=old0epoch', 5);
-    expect(answer.reset).toEqual({ reason: 'epoch', epoch, from: 6 });
-    expect(seqs(answer.messages)).toEqual(range(6, 10));
-  });
-
-  it('a future cursor is refused in the transport’s own way', async () => {
-    const answer = await ask(transport, lab.url, `?since=11&epoch=${epoch}`, 0);
-    expect(answer.messages).toEqual([]);
-    if (transport === 'websocket') {
-      expect(answer.closeCode).toBe(4400);
-      expect(answer.error).toMatch(/ahead of head 10/);
-    } else if (transport === 'sse') {
-      // EventSource gives up for good on a non-200: SSE says it in-band and goes live.
-      expect(answer.status).toBe(200);
-      expect(answer.reset).toEqual({ reason: 'future', epoch, from: 11 });
-    } else {
-      expect(answer.status).toBe(400);
-      expect(JSON.parse(answer.error as string).code).toBe('LAB_FUTURE_CURSOR');
-    }
-  });
-
-  it.each(['abc', '-1', '1e3', '0x10', '12345678901234567890', ''])(
-    'malformed since=%j: a clear 400',
-    async (since) => {
-      const answer = await ask(transport, lab.url, `?since=${encodeURIComponent(since)}`, 0);
-      if (transport === 'websocket') {
-        expect(answer.closeCode).toBe(4400);
-        expect(answer.error).toMatch(/since must be a whole number/);
-      } else {
-        expect(answer.status).toBe(400);
-        const body = JSON.parse(answer.error as string);
-        expect(body.code).toBe('LAB_BAD_CURSOR');
-        expect(body.message).toMatch(/since must be a whole number/);
-      }
-    },
-  );
-
-  it('a malformed epoch: a clear 400', async () => {
-    const answer = await ask(transport, lab.url, '?since=1&epoch=NOT-AN-EPOCH', 0);
-    if (transport === 'websocket') expect(answer.closeCode).toBe(4400);
-    else expect(answer.status).toBe(400);
-  });
-});
+resumeTable(() => ({ url: lab.url, epoch }), TRANSPORTS);
 
 describe('sse Last-Event-ID', () => {
   it('overrides the query, as EventSource sends it on reconnect', async () => {

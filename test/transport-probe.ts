@@ -19,9 +19,14 @@ export interface Answer {
 }
 
 /** Reads one SSE stream until `count` messages (and resets) arrived, or the stream ended. */
-async function readSse(url: string, count: number, headers: Record<string, string>): Promise<Answer> {
+async function readSse(
+  url: string,
+  count: number,
+  headers: Record<string, string>,
+  fetcher: typeof fetch,
+): Promise<Answer> {
   const abort = new AbortController();
-  const res = await fetch(url, { headers, signal: abort.signal });
+  const res = await fetcher(url, { headers, signal: abort.signal });
   const answer: Answer = { messages: [], reset: null, status: res.status, closeCode: null, error: null };
   if (res.status !== 200 || !res.body) {
     answer.error = await res.text();
@@ -86,19 +91,21 @@ export async function ask(
   query: string,
   count: number,
   headers: Record<string, string> = {},
+  /** Another fetch (undici's with HTTP/2 enabled, say); the WebSocket ignores it. */
+  fetcher: typeof fetch = fetch,
 ): Promise<Answer> {
   const url = `${base}${ROUTES[transport]}${query}`;
   switch (transport) {
     case 'short-poll':
     case 'long-poll': {
-      const res = await fetch(url, { headers });
+      const res = await fetcher(url, { headers });
       const text = await res.text();
       if (res.status !== 200) return { messages: [], reset: null, status: res.status, closeCode: null, error: text };
       const body = JSON.parse(text);
       return { messages: body.messages, reset: body.reset ?? null, status: 200, closeCode: null, error: null };
     }
     case 'sse':
-      return readSse(url, count, headers);
+      return readSse(url, count, headers, fetcher);
     case 'websocket':
       return readWs(base, query, count);
   }

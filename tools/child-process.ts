@@ -44,7 +44,8 @@ export interface LabServerOptions {
 
 /** `node --import tsx server/main.ts --port 0 --paused`, ready once it listens. */
 export function startLabServer(options: LabServerOptions = {}): Promise<ChildServer> {
-  const args = ['--import', 'tsx', 'server/main.ts', '--port', '0'];
+  // No HTTPS port (it would be 3443 in every parallel run): a scenario that wants one asks for it.
+  const args = ['--import', 'tsx', 'server/main.ts', '--port', '0', '--https-port', '0'];
   if (options.paused !== false) args.push('--paused');
   if (options.retention !== undefined) args.push('--retention', String(options.retention));
   return startChild(args.concat(options.args ?? []));

@@ -7,6 +7,9 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { FeedEntry } from '../feed/feed.js';
+import { H2Ledger, TlsTally } from '../h2/h2-ledger.js';
+import { ProtocolBook } from '../h2/protocols.js';
+import { SessionMeter } from '../h2/session-meter.js';
 import { attributionOf } from './attribution.js';
 import { type Attribution, Ledger } from './ledger.js';
 import { type OpenStream, StreamRegistry } from './streams.js';
@@ -21,6 +24,13 @@ export class Accounting {
   /** Bytes at the TCP socket, attributed per request. */
   readonly meter = new WireMeter(this.ledger);
   private readonly streams = new StreamRegistry(this.ledger);
+  /** HTTP/2: the frame split per transport and client (exact), and the TLS tally. */
+  readonly h2frames = new H2Ledger();
+  readonly tls = new TlsTally();
+  /** Bytes of HTTP/2 connections, per stream (the meter above gives a socket to one request at a time). */
+  readonly sessions = new SessionMeter(this.ledger, this.h2frames, this.tls);
+  /** What each client's transports last arrived on (h2, h2c, http/1.1+tls, http/1.1). */
+  readonly protocols = new ProtocolBook();
 
   /** Who a request's traffic belongs to (its transport and client id). */
   who(request: FastifyRequest): Attribution {
@@ -69,6 +79,12 @@ export class Accounting {
   /** Streams open now, across all transports (for the `maxStreams` bound). */
   get openStreams(): number {
     return this.streams.size;
+  }
+
+  /** Settle every open socket and HTTP/2 connection, so counters read next are live to the byte. */
+  settleAll(): void {
+    this.meter.settleAll();
+    this.sessions.settleAll();
   }
 
   /** Ask every open stream to end its own way (shutdown). */

@@ -35,7 +35,7 @@ export function createMetrics(lab: Lab): { registry: Registry; stop: () => void 
       labelNames: ['transport'],
       registers: [registry],
       collect() {
-        lab.accounting.meter.settleAll();
+        lab.accounting.settleAll();
         const totals = lab.accounting.ledger.read();
         for (const transport of TRANSPORTS) {
           const value = totals[transport][field];
@@ -64,7 +64,7 @@ export function createMetrics(lab: Lab): { registry: Registry; stop: () => void 
     help: 'TCP sockets open to the server',
     registers: [registry],
     collect() {
-      this.set(lab.accounting.meter.openSockets);
+      this.set(lab.accounting.meter.openSockets + lab.accounting.sessions.openConnections);
     },
   });
   new Gauge({

@@ -6,25 +6,41 @@
  * only those inside it. The stats routes are not transports, so their own traffic lands in
  * `other`, never in a transport's counters.
  */
+import type { ServerHttp2Stream } from 'node:http2';
+import type { Socket } from 'node:net';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { CLIENT_PATTERN, isClientId, isTransportName, type StatsStreamEvent } from '../../contract/index.js';
 import { BadQueryError } from '../errors.js';
+import { protocolOf } from '../h2/protocols.js';
 import type { LabPluginOptions } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseBoundedInt, parseClient, type RawQuery } from '../query.js';
+import type { Attribution } from './ledger.js';
 import { createMetrics } from './metrics.js';
-import { statsReports } from './report.js';
+import { h2Report, statsReports } from './report.js';
 
-const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab }) => {
+const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, protocol = 'http/1.1' }) => {
   const { accounting } = lab;
-  app.server.on('connection', (socket) => accounting.meter.track(socket));
+  // HTTP/1.1 sockets are metered from the moment they are accepted; h2 connections were wrapped in
+  // a FrameTap by server/h2/listeners.ts before the h2 app's server saw them.
+  if (protocol === 'http/1.1') app.server.on('connection', (socket: Socket) => accounting.meter.track(socket));
 
   // Declared up front so every request object has the same shape (Fastify's advice for decorations).
   app.decorateRequest('labWho', null);
   // A callback hook, not an async one: this runs on every request and awaits nothing.
   app.addHook('onRequest', (request, reply, done) => {
     const who = accounting.who(request);
+    const stream = (request.raw as { stream?: ServerHttp2Stream }).stream;
+    if (stream !== undefined) {
+      accounting.protocols.note(who, accounting.sessions.isTls(stream) ? 'h2' : 'h2c');
+      accounting.sessions.begin(stream, who);
+      accounting.request(who);
+      reply.raw.once('finish', () => accounting.sessions.settleStream(stream));
+      done();
+      return;
+    }
+    accounting.protocols.note(who, protocolOf(request.raw));
     const socket = request.raw.socket;
     accounting.meter.begin(socket, who, reply.raw);
     accounting.request(who);
@@ -60,7 +76,10 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab }) =>
     });
     const push = () => {
       const reports = statsReports(lab, clients);
-      const event: StatsStreamEvent = { clients: Object.fromEntries(clients.map((id, i) => [id, reports[i]])) };
+      const event: StatsStreamEvent = {
+        clients: Object.fromEntries(clients.map((id, i) => [id, reports[i]])),
+        protocols: Object.fromEntries(clients.map((id) => [id, accounting.protocols.of(id)])),
+      };
       res.write(`data: ${JSON.stringify(event)}\n\n`);
     };
     push();
@@ -70,6 +89,11 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab }) =>
       clearInterval(timer);
       release();
     });
+  });
+
+  app.get('/api/stats/h2', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return h2Report(lab, parseClient(request.query as RawQuery));
   });
 
   const metrics = createMetrics(lab);
@@ -86,9 +110,9 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab }) =>
     if (!isClientId(client)) throw new BadQueryError(`client must match ${CLIENT_PATTERN}`);
     if (transport !== undefined && !isTransportName(transport))
       throw new BadQueryError(`unknown transport ${String(transport)}`);
-    const cut = accounting.meter.destroyWhere(
-      (who) => who.client === client && (transport === undefined || who.bucket === transport),
-    );
+    const match = (who: Attribution) => who.client === client && (transport === undefined || who.bucket === transport);
+    // Over HTTP/2 a connection is shared: the client's streams are reset, not the connection.
+    const cut = accounting.meter.destroyWhere(match) + accounting.sessions.destroyWhere(match);
     return { client, transport: transport ?? null, socketsCut: cut };
   });
 };

@@ -28,7 +28,7 @@ export function overheadOf(
  * once first, so every report in one answer is live to the byte and consistent with the others.
  */
 export function statsReports(lab: Lab, clients: readonly (string | null)[]): StatsResponse[] {
-  lab.accounting.meter.settleAll();
+  lab.accounting.settleAll();
   return clients.map((client) => reportOf(lab, client));
 }
 
@@ -40,4 +40,29 @@ function reportOf(lab: Lab, client: string | null): StatsResponse {
   }
   const { requests, bytesIn, bytesOut } = counters.other;
   return { now: Date.now(), client, transports, other: { requests, bytesIn, bytesOut } };
+}
+
+/**
+ * `/api/stats/h2`: the HTTP/2 frame split (exact, plaintext, 9-byte frame headers included) per
+ * transport for everyone or one client, and the TLS tally. Bytes at the TCP socket stay in
+ * `/api/stats`; over TLS their split between transports sharing one connection is an estimate
+ * (docs/http2.md).
+ */
+export function h2Report(lab: Lab, client: string | null) {
+  const { accounting } = lab;
+  accounting.settleAll();
+  return {
+    now: Date.now(),
+    client,
+    h2Connections: accounting.sessions.openConnections,
+    protocols: client === null ? null : accounting.protocols.of(client),
+    transports: accounting.h2frames.read(client),
+    tls: accounting.tls.report(),
+    notes: {
+      frames:
+        'exact: HEADERS (+CONTINUATION, PUSH_PROMISE) = HPACK header blocks; DATA = bodies; control = RST_STREAM, WINDOW_UPDATE, PRIORITY; each with its 9-byte frame header. Preface and stream-0 frames are in other.',
+      tcpShare:
+        'h2c: bytes at the TCP socket per transport are exact. h2 over TLS: the handshake is in other; after it, ciphertext is shared between the streams of a connection in proportion to their plaintext frames — an ESTIMATE of each share (the sum is exact).',
+    },
+  };
 }

@@ -24,6 +24,8 @@ import type { Attribution, Ledger } from './ledger.js';
 
 interface Metered {
   socket: Socket;
+  /** The TCP socket whose bytes are counted: `socket` itself, or the one under a TLS socket. */
+  wire: Socket;
   /** The request last begun on this socket: incoming bytes are its. */
   who: Attribution;
   /** The request whose response owns the socket: outgoing bytes are its. */
@@ -48,7 +50,7 @@ const UNATTRIBUTED: Attribution = { bucket: 'other', client: null };
  * Without those internals: everything handed to the socket minus what waits in the stream's buffer
  * (a slight undercount while a write is in flight, exact once the socket is idle).
  */
-function sentBytes(socket: Socket): number {
+export function sentBytes(socket: Socket): number {
   const internals = socket as unknown as SocketInternals;
   if (typeof internals._bytesDispatched === 'number') {
     const queued = internals._handle?.writeQueueSize;
@@ -62,10 +64,16 @@ export class WireMeter {
 
   constructor(private readonly ledger: Ledger) {}
 
-  /** Start metering a socket as soon as it is accepted. */
-  track(socket: Socket): void {
+  /**
+   * Start metering a socket as soon as it is accepted. For HTTP/1.1 over TLS, `socket` is the TLS
+   * socket requests see and `wire` the TCP socket under it: the bytes counted are ciphertext, and
+   * what the handshake cost (everything before this call) is settled at once into `other`.
+   */
+  track(socket: Socket, wire: Socket = socket): void {
+    if (this.sockets.has(socket)) return;
     const metered: Metered = {
       socket,
+      wire,
       who: UNATTRIBUTED,
       writer: UNATTRIBUTED,
       readMark: 0,
@@ -75,7 +83,7 @@ export class WireMeter {
     this.sockets.set(socket, metered);
     // On destroy, libuv drops whatever it still holds: note what the kernel had by then, the moment
     // before. (Every destroy path — ours, ws's terminate, a reset from the peer — goes through _destroy.)
-    const internals = socket as unknown as SocketInternals;
+    const internals = wire as unknown as SocketInternals;
     const destroy = internals._destroy;
     if (typeof destroy === 'function') {
       internals._destroy = function (this: Socket, error, callback) {
@@ -87,6 +95,7 @@ export class WireMeter {
       this.settle(metered);
       this.sockets.delete(socket);
     });
+    if (wire !== socket) this.settle(metered);
   }
 
   /**
@@ -143,7 +152,7 @@ export class WireMeter {
   }
 
   private settleReads(metered: Metered): void {
-    const read = metered.socket.bytesRead ?? metered.readMark;
+    const read = metered.wire.bytesRead ?? metered.readMark;
     // Counters only grow: a reading below the mark is ignored, never subtracted.
     if (read > metered.readMark) {
       this.ledger.add(metered.who, 'bytesIn', read - metered.readMark);
@@ -152,7 +161,7 @@ export class WireMeter {
   }
 
   private settleWrites(metered: Metered): void {
-    const sent = metered.finalSent ?? sentBytes(metered.socket);
+    const sent = metered.finalSent ?? sentBytes(metered.wire);
     if (sent > metered.writeMark) {
       this.ledger.add(metered.writer, 'bytesOut', sent - metered.writeMark);
       metered.writeMark = sent;

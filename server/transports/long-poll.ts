@@ -7,6 +7,7 @@
 import { LONG_POLL_TIMEOUT, POLL_LIMIT, ROUTES } from '../../contract/index.js';
 import { BadQueryError, BadTimeoutError, FutureCursorError, TooManyConnectionsError } from '../errors.js';
 import { parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
+import { isGone } from './gone.js';
 import { LongPollWaiters } from './long-poll-waiters.js';
 import { countAnswer, pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
@@ -56,13 +57,15 @@ export default defineTransport('long-poll', async (app, { lab }) => {
     const release = accounting.openStream({
       who,
       close: () => {
-        reply.header('connection', 'close');
+        // HTTP/2 has no Connection header (RFC 9113 §8.2.2); its streams end with the answer.
+        if (request.raw.httpVersionMajor < 2) reply.header('connection', 'close');
         finish(pollAnswer(accounting, who, feed.epoch, feed.head, [], null));
       },
     });
     // The client went away (or was cut): free the waiter now, not at the timeout. A response
     // closes either after it was answered (nothing to do) or because its connection died.
     reply.raw.once('close', () => finish(null));
+    if (isGone(reply.raw)) finish(null);
     return reply;
   });
 });

@@ -12,6 +12,7 @@ import { type ResetNotice, ROUTES } from '../../contract/index.js';
 import type { FeedEntry } from '../feed/feed.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
 import { FanOut, hotPath } from './fan-out.js';
+import { isGone } from './gone.js';
 import { defineTransport } from './transport.js';
 
 /**
@@ -27,7 +28,8 @@ function writeHead(res: ServerResponse): void {
     'content-type': 'text/event-stream; charset=utf-8',
     // no-transform: compression middleware and proxies must not buffer the stream.
     'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
+    // HTTP/2 forbids connection-specific headers (RFC 9113 §8.2.2): there a stream is the connection.
+    ...(res.req.httpVersionMajor >= 2 ? {} : { connection: 'keep-alive' }),
     'x-accel-buffering': 'no',
   });
 }
@@ -115,10 +117,12 @@ export default defineTransport('sse', async (app, { lab }) => {
     });
     const heartbeat = setInterval(() => send(': heartbeat\n\n'), options.sseHeartbeatMs);
     const release = accounting.openStream({ who, close: () => res.end() });
-    res.once('close', () => {
+    const done = () => {
       unsubscribe();
       clearInterval(heartbeat);
       release();
-    });
+    };
+    res.once('close', done);
+    if (isGone(res)) done();
   });
 });

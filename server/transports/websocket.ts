@@ -26,6 +26,7 @@ import {
 } from '../../contract/index.js';
 import { BadQueryError, NoHandshakeError, TooManyConnectionsError } from '../errors.js';
 import type { FeedEntry } from '../feed/feed.js';
+import type { Lab } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
 import { defineTransport } from './transport.js';
@@ -66,11 +67,22 @@ function pairs(raw: string[]): [string, string][] {
   return out;
 }
 
+const handshakesByLab = new WeakMap<Lab, Map<string, Handshake>>();
+function handshakesOf(lab: Lab): Map<string, Handshake> {
+  let map = handshakesByLab.get(lab);
+  if (!map) {
+    map = new Map();
+    handshakesByLab.set(lab, map);
+  }
+  return map;
+}
+
 export default defineTransport('websocket', async (app, { lab }) => {
   const { feed, accounting, options } = lab;
 
   // ws tells us the 101 response lines just before it writes them: keep both sides, per client.
-  const handshakes = new Map<string, Handshake>();
+  // One map per lab, not per app: the page may ask over h2 about a WebSocket upgraded over HTTP/1.1.
+  const handshakes = handshakesOf(lab);
   app.websocketServer.on('headers', (lines: string[], request: IncomingMessage) => {
     const client = new URL(request.url ?? '/', 'http://x').searchParams.get('client');
     if (client === null) return;

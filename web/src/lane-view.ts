@@ -45,6 +45,7 @@ type Metric =
 export class LaneView {
   readonly element: HTMLElement;
   private readonly stateBadge: HTMLElement;
+  private readonly protocolBadge: HTMLElement;
   private readonly connectButton: HTMLButtonElement;
   private readonly cutButton: HTMLButtonElement;
   private readonly values = new Map<Metric, HTMLElement>();
@@ -70,6 +71,16 @@ export class LaneView {
     const t = lane.transport;
     const color = TRANSPORT_COLORS[t];
     this.stateBadge = h('span', { class: 'state', 'data-role': 'state' });
+    this.protocolBadge = h(
+      'span',
+      {
+        class: 'protocol mono',
+        'data-role': 'protocol',
+        title:
+          'The protocol this lane’s requests arrived on, as the server saw it (ALPN on https). A WebSocket always gets its own HTTP/1.1 connection: the lab does not offer RFC 8441 (docs/http2.md).',
+      },
+      '…',
+    );
     this.connectButton = h('button', { type: 'button', 'data-action': 'connect' }, 'Disconnect');
     this.cutButton = h(
       'button',
@@ -126,6 +137,7 @@ export class LaneView {
         { class: 'lane-head' },
         h('h2', {}, TRANSPORT_LABELS[t]),
         this.stateBadge,
+        this.protocolBadge,
         this.networkBadge,
         h('p', { class: 'route mono' }, TRANSPORT_ROUTE[t]),
       ),
@@ -364,6 +376,13 @@ export class LaneView {
     if (element === undefined) return;
     setText(element, text);
     setAttr(element, 'class', tone);
+  }
+
+  /** The protocol the server saw this lane's last request on (from the stats stream). */
+  setProtocol(protocol: string | undefined): void {
+    if (protocol === undefined) return;
+    setText(this.protocolBadge, protocol);
+    setAttr(this.protocolBadge, 'data-protocol', protocol);
   }
 
   private renderState(): void {

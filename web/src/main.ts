@@ -63,6 +63,15 @@ function makeLane<T extends TransportName>(transport: T, clock: ServerClock): La
   });
 }
 
+/** The page's own protocol, from Navigation Timing (`h2` over https, `http/1.1` on http://). */
+function showPageProtocol(): void {
+  const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+  const protocol = navigation?.nextHopProtocol || 'unknown';
+  const out = must('#page-protocol');
+  setText(out, `page over ${protocol}`);
+  out.dataset.protocol = protocol;
+}
+
 async function boot(): Promise<void> {
   const clock = new ServerClock();
   const controls = new FeedControls(toast);
@@ -73,6 +82,7 @@ async function boot(): Promise<void> {
     toast(`Clock offset not measured: ${(error as Error).message}`);
   }
   showClock(clock);
+  showPageProtocol();
   must<HTMLButtonElement>('#clock-remeasure').addEventListener('click', () => {
     clock.measure().then(
       () => showClock(clock),
@@ -113,10 +123,11 @@ async function boot(): Promise<void> {
   const stats = openStatsStream(
     lanes.map((l) => l.clientId),
     (event) => {
-      for (const lane of lanes) {
+      lanes.forEach((lane, i) => {
         const counters = event.clients[lane.clientId]?.transports[lane.transport];
         if (counters !== undefined) lane.updateServerCounters(counters);
-      }
+        views[i]?.setProtocol(event.protocols?.[lane.clientId]?.[lane.transport]);
+      });
     },
     (ok) => {
       setText(statsHealth, ok ? 'wire counters live' : 'wire counters reconnecting…');
