@@ -1,6 +1,7 @@
 /**
  * The protocol floor: the fewest framing bytes each transport must spend to carry one feed
- * message, computed from the specifications (RFC 6455 §5.2, WHATWG HTML §9.2, RFC 9112).
+ * message, computed from the specifications (RFC 6455 §5.2, WHATWG HTML §9.2, RFC 9112, and the
+ * Engine.IO v4 / Socket.IO v5 protocols of https://github.com/socketio/socket.io-protocol).
  * The lab shows it beside the measured overhead, so a student sees what is protocol and what
  * is habit (headers, heartbeats, chunking).
  */
@@ -88,6 +89,20 @@ export function floorOverhead(transport: TransportName, input: FloorInput): Floo
         part('line end + blank line', '\n\n'),
         // HTTP/1.1 has no length for a stream, so each write is a chunk (RFC 9112 §7.1).
         { name: 'HTTP/1.1 chunk framing', bytes: chunkFramingBytes(utf8(event)) },
+      ];
+      return { total: parts.reduce((sum, p) => sum + p.bytes, 0), parts };
+    }
+    case 'socket.io': {
+      // The least Socket.IO can send, once upgraded to WebSocket: `42["feed",<message>]` in one
+      // text frame (Engine.IO message type 4, Socket.IO EVENT type 2, then a JSON array).
+      const envelope = [part('Engine.IO "4" + Socket.IO "2"', '42'), part('["feed",', '["feed",'), part(']', ']')];
+      const envelopeBytes = envelope.reduce((sum, p) => sum + p.bytes, 0);
+      const parts = [
+        ...envelope,
+        {
+          name: 'frame header (server→client, unmasked)',
+          bytes: wsFrameHeaderBytes(input.payloadBytes + envelopeBytes),
+        },
       ];
       return { total: parts.reduce((sum, p) => sum + p.bytes, 0), parts };
     }

@@ -9,7 +9,7 @@ export * from './feed-settings.js';
 export * from './palette.js';
 
 /** Transport names, everywhere (routes aside). Iterate this instead of naming transports by hand. */
-export const TRANSPORTS = ['short-poll', 'long-poll', 'sse', 'websocket'] as const;
+export const TRANSPORTS = ['short-poll', 'long-poll', 'sse', 'websocket', 'socket.io'] as const;
 export type TransportName = (typeof TRANSPORTS)[number];
 
 export function isTransportName(value: unknown): value is TransportName {
@@ -29,6 +29,8 @@ export const ROUTES: Record<TransportName, string> = {
   'long-poll': '/api/long-poll',
   sse: '/api/sse',
   websocket: '/api/ws',
+  // Engine.IO's own path: its long-polling requests and its WebSocket upgrade both go here.
+  'socket.io': '/socket.io/',
 };
 
 /** One feed message. Serialized once per publish; every transport carries that same text. */
@@ -119,11 +121,47 @@ export type WsServerControl =
   | { type: 'echo'; [key: string]: unknown }
   | { type: 'error'; code: string; message: string };
 
+/**
+ * Socket.IO (the fifth transport): event names, and what a client puts in the handshake `auth`.
+ * The cursor travels in `auth` rather than the query because Socket.IO sends `auth` afresh on each
+ * (re)connection (it may be a function), while the query is fixed when the client is made.
+ */
+export const SOCKET_IO_EVENTS = {
+  /** server → client: one feed message, the message object (`42["feed",{…}]` on the wire). */
+  feed: 'feed',
+  /** server → client, first: where the feed stands, and whether Socket.IO recovered the session. */
+  hello: 'hello',
+  /** server → client: the lab's cursor could not be honoured exactly (a `ResetNotice`). */
+  reset: 'reset',
+  /** client → server: `emit('publish', data)` publishes `data` into the feed. */
+  publish: 'publish',
+  /** client → server: `emit('echo', x, ack)`; the server calls `ack(x)`. */
+  echo: 'echo',
+  /** server → client: bad input, said in-band (`{code, message}`), as the WebSocket's `error` frame. */
+  error: 'lab-error',
+} as const;
+
+/** The lab's cursor in the Socket.IO handshake: `io(url, { auth: { since, epoch } })`. */
+export interface SocketIoAuth {
+  /** A whole number (or its digits as a string), as `since=` on the other transports. */
+  since?: number | string;
+  epoch?: string;
+}
+
+export interface SocketIoHello {
+  epoch: string;
+  head: number;
+  oldest: number;
+  client: string | null;
+  /** Socket.IO's connection-state recovery replayed what was missed (the lab's cursor was not needed). */
+  recovered: boolean;
+}
+
 /** Wire accounting of one transport (or one client's use of it). docs/accounting.md. */
 export interface TransportCounters {
-  /** Open now: WebSockets, SSE streams, held long polls. */
+  /** Open now: WebSockets, SSE streams, held long polls, Socket.IO sessions. */
   connections: number;
-  /** HTTP requests received, SSE request and WebSocket upgrade included. */
+  /** HTTP requests received, SSE request, WebSocket upgrades and Engine.IO's polling requests included. */
   requests: number;
   /** Poll and long-poll answers that carried no message. */
   emptyResponses: number;
@@ -200,6 +238,8 @@ export const ERROR_CODES = {
   noHandshake: 'LAB_NO_HANDSHAKE',
   /** An unknown network profile or a parameter out of range (contract/networks.ts). */
   badNetwork: 'LAB_BAD_NETWORK',
+  /** Socket.IO: more events per second than the lab takes from one client (WebSocket: close 4429). */
+  tooManyMessages: 'LAB_TOO_MANY_MESSAGES',
 } as const;
 
 /** `GET /api/handshake?client=ID`: the real upgrade request and 101 response of that client's last WebSocket. */

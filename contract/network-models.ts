@@ -49,6 +49,8 @@ export function modelP50Ms(transport: TransportName, m: ModelInput): number {
   switch (transport) {
     case 'sse':
     case 'websocket':
+    // Socket.IO, once upgraded, is a WebSocket carrying a few bytes more per message.
+    case 'socket.io':
       return oneWay + serializationMs(m.messageBytes + 40, m.network.downKbps);
     case 'long-poll': {
       const r = pollRoundTripMs(m);

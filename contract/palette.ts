@@ -1,7 +1,7 @@
 /**
  * One colour per transport, everywhere — the dashboard's lanes (web/) and the scenario charts
  * (scenarios/render/) — from the Okabe–Ito palette, readable by the colour-blind: the polls warm,
- * the streams cool.
+ * the streams cool (Socket.IO, a WebSocket underneath, the sky blue beside it).
  */
 import type { TransportName } from './index.js';
 
@@ -10,6 +10,7 @@ export const TRANSPORT_COLORS: Record<TransportName, string> = {
   'long-poll': '#CC79A7',
   sse: '#0072B2',
   websocket: '#009E73',
+  'socket.io': '#56B4E9',
 };
 
 /** The three channels of `#rrggbb`. */

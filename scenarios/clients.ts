@@ -6,7 +6,9 @@
  * server's accounting. It runs in a worker thread of its own (group-worker.ts).
  */
 import { type EventLoopUtilization, performance as perfHooks } from 'node:perf_hooks';
+import { NodeWebSocket as EngineNodeWebSocket, NodeXHR as EngineNodeXhr } from 'engine.io-client';
 import { EventSource as NodeEventSource } from 'eventsource';
+import { io } from 'socket.io-client';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { DeliveryAudit } from '../client/audit.js';
 import { defaultNow } from '../client/clock.js';
@@ -18,6 +20,8 @@ import {
   type FeedClientError,
   type FeedClientOptions,
   type FetchLike,
+  type SocketIoConnectLike,
+  type SocketIoSocketLike,
   type WebSocketConstructorLike,
 } from '../client/transports/index.js';
 import type { FeedMessage, ResetNotice } from '../contract/index.js';
@@ -30,7 +34,7 @@ import { addBooks, emptyBooks, type ShaperBooks } from './shaper.js';
 import type { ProxyTotals, TcpProxy } from './tcp-proxy.js';
 
 export interface RequestCounts {
-  /** HTTP requests: polls, SSE requests (EventSource reconnects included), WebSocket upgrades. */
+  /** HTTP requests: polls, SSE requests (EventSource reconnects included), WebSocket upgrades, Engine.IO's polls and upgrade. */
   requests: number;
   /** Poll answers with no message. */
   emptyResponses: number;
@@ -269,6 +273,8 @@ export class ClientGroup {
           subprotocols: spec.subprotocol === null ? [] : [spec.subprotocol],
           compress: spec.compress,
         };
+      case 'socket.io':
+        return { ...base, io: countingSocketIo(counts), socketIoTransports: spec.socketIoTransports };
     }
   }
 }
@@ -323,4 +329,29 @@ function countingWebSocket(counts: RequestCounts): WebSocketConstructorLike {
       counts.requests += 1;
     }
   } as unknown as WebSocketConstructorLike;
+}
+
+/**
+ * socket.io-client with Engine.IO's own Node transports, subclassed to count each HTTP request:
+ * every long-polling GET and POST (the handshake's included), and each WebSocket upgrade.
+ */
+function countingSocketIo(counts: RequestCounts): SocketIoConnectLike {
+  class CountingXhr extends EngineNodeXhr {
+    override request(opts?: Record<string, unknown>) {
+      counts.requests += 1;
+      return super.request(opts);
+    }
+  }
+  class CountingWebSocket extends EngineNodeWebSocket {
+    override createSocket(uri: string, protocols: string | string[] | undefined, opts: Record<string, unknown>) {
+      counts.requests += 1;
+      return super.createSocket(uri, protocols, opts);
+    }
+  }
+  const byName = { polling: CountingXhr, websocket: CountingWebSocket };
+  return (url, options) =>
+    io(url, {
+      ...options,
+      transports: options.transports.map((name) => byName[name]),
+    }) as unknown as SocketIoSocketLike;
 }

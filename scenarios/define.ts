@@ -6,6 +6,8 @@
  * ScenarioError naming the scenario and the field: a mistake fails before any process starts.
  * It returns the scenario normalized (every default filled in), which is all the runner reads.
  */
+
+import type { SocketIoTransportName } from '../client/transports/types.js';
 import {
   CLIENT_PATTERN,
   FEED_LIMITS,
@@ -61,6 +63,8 @@ export interface ClientGroupDef {
   subprotocol?: WsSubprotocol;
   /** websocket only: ask for permessage-deflate (`compress=1`). Default false. */
   compress?: boolean;
+  /** socket.io only: Engine.IO's transports (default `['polling', 'websocket']`: poll, then upgrade). */
+  socketIoTransports?: SocketIoTransportName[];
   /**
    * The network between these clients and the server (contract/networks.ts): a profile name, or
    * a name with parameters (`3g?rttMs=300`). Default `loopback` (the proxy adds nothing).
@@ -146,6 +150,8 @@ export interface GroupSpec {
   compress: boolean;
   /** The network profile, resolved: every parameter the group's shaping proxy applies. */
   network: ResolvedNetwork;
+  /** socket.io only, when the scenario says: Engine.IO's transports. */
+  socketIoTransports?: SocketIoTransportName[];
 }
 
 export interface Scenario extends RunSpec {
@@ -376,6 +382,18 @@ function normalizeGroup(transport: TransportName, g: ClientGroupDef | undefined,
     fail(`${field}.subprotocol`, `websocket clients only, one of ${WS_SUBPROTOCOLS.join(', ')}`);
   if (g.compress !== undefined && (transport !== 'websocket' || typeof g.compress !== 'boolean'))
     fail(`${field}.compress`, 'websocket clients only, true or false');
+  if (g.socketIoTransports !== undefined) {
+    if (transport !== 'socket.io')
+      fail(`${field}.socketIoTransports`, 'only socket.io clients have Engine.IO transports');
+    const list = g.socketIoTransports as unknown[];
+    if (
+      !Array.isArray(list) ||
+      list.length === 0 ||
+      new Set(list).size !== list.length ||
+      !list.every((t) => t === 'polling' || t === 'websocket')
+    )
+      fail(`${field}.socketIoTransports`, `must list "polling" and/or "websocket" once each, got ${show(list)}`);
+  }
   const network = checkNetwork(g.network ?? 'loopback', `${field}.network`, fail);
   const defaultSpread = transport === 'short-poll' ? pollIntervalMs : Math.min(2_000, count);
   const startSpreadMs =
@@ -391,6 +409,7 @@ function normalizeGroup(transport: TransportName, g: ClientGroupDef | undefined,
     subprotocol: g.subprotocol ?? null,
     compress: g.compress ?? false,
     network,
+    ...(g.socketIoTransports ? { socketIoTransports: [...g.socketIoTransports] } : {}),
   };
 }
 

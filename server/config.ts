@@ -19,6 +19,10 @@ export interface LabOptions {
   slowConsumerBytes: number;
   /** Incoming WebSocket frames per second (token bucket, burst = 2 s worth) before close 4429. */
   wsFramesPerSecond: number;
+  /** Socket.IO (Engine.IO) ping interval: `2` from the server, `3` back. */
+  socketIoPingMs: number;
+  /** How long Socket.IO's connection-state recovery keeps a disconnected session and the broadcasts it missed. */
+  socketIoRecoveryMs: number;
   /** Open streams (WebSocket, SSE, held long polls) across the server. */
   maxStreams: number;
   /** Data frames one WebSocket message may be split into before close 1009. */
@@ -58,6 +62,8 @@ export const DEFAULT_OPTIONS: LabOptions = {
   pollRequestsPerSecond: 500,
   sseOverloadRetryMs: 10_000,
   allowedHosts: [],
+  socketIoPingMs: 25_000,
+  socketIoRecoveryMs: 120_000,
   maxStreams: 10_000,
   allowedOrigins: [],
   headersTimeoutMs: 10_000,
@@ -78,6 +84,8 @@ export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {
     'wsMaxFragments',
     'wsFragmentTimeoutMs',
     'sseOverloadRetryMs',
+    'socketIoPingMs',
+    'socketIoRecoveryMs',
     'maxStreams',
     'headersTimeoutMs',
     'requestTimeoutMs',

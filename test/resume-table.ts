@@ -57,6 +57,8 @@ export function resumeTable(
       if (transport === 'websocket') {
         expect(answer.closeCode).toBe(4400);
         expect(answer.error).toMatch(/ahead of head 10/);
+      } else if (transport === 'socket.io') {
+        expect(JSON.parse(answer.error as string).code).toBe('LAB_FUTURE_CURSOR');
       } else if (transport === 'sse') {
         // EventSource gives up for good on a non-200: SSE says it in-band and goes live.
         expect(answer.status).toBe(200);
@@ -74,6 +76,8 @@ export function resumeTable(
         if (transport === 'websocket') {
           expect(answer.closeCode).toBe(4400);
           expect(answer.error).toMatch(/since must be a whole number/);
+        } else if (transport === 'socket.io') {
+          expect(JSON.parse(answer.error as string).code).toBe('LAB_BAD_CURSOR');
         } else {
           expect(answer.status).toBe(400);
           const body = JSON.parse(answer.error as string);
@@ -86,6 +90,7 @@ export function resumeTable(
     it('a malformed epoch: a clear 400', async () => {
       const answer = await ask(transport, '', '?since=1&epoch=NOT-AN-EPOCH', 0);
       if (transport === 'websocket') expect(answer.closeCode).toBe(4400);
+      else if (transport === 'socket.io') expect(JSON.parse(answer.error as string).code).toBe('LAB_BAD_CURSOR');
       else expect(answer.status).toBe(400);
     });
   });

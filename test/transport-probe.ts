@@ -3,8 +3,10 @@
  * once and check it on all four: the messages, the reset notice, and how a refusal looks
  * (HTTP status, or WebSocket close code).
  */
+
+import { io } from 'socket.io-client';
 import type { FeedMessage, ResetNotice, TransportName } from '../contract/index.js';
-import { ROUTES } from '../contract/index.js';
+import { ROUTES, SOCKET_IO_EVENTS } from '../contract/index.js';
 import { until, WsProbe } from './harness.js';
 
 export interface Answer {
@@ -82,6 +84,60 @@ async function readWs(base: string, query: string, count: number): Promise<Answe
 }
 
 /**
+ * Socket.IO, asked with a real socket.io-client: the query's `since`/`epoch` go in the handshake
+ * `auth`, as the lab's Socket.IO clients send them. A refusal is a `connect_error`: `error` is
+ * its `data` (the lab's `{code, message}`) as JSON, and `status` the HTTP status Engine.IO got
+ * (200 when Engine.IO connected and Socket.IO refused).
+ */
+async function readSocketIo(
+  base: string,
+  query: string,
+  count: number,
+  headers: Record<string, string>,
+): Promise<Answer> {
+  const params = new URLSearchParams(query.replace(/^\?/, ''));
+  const auth: Record<string, string> = {};
+  for (const key of ['since', 'epoch']) {
+    const value = params.get(key);
+    if (value !== null) auth[key] = value;
+  }
+  const client = params.get('client');
+  const socket = io(base, {
+    path: ROUTES['socket.io'],
+    auth,
+    query: client === null ? {} : { client },
+    extraHeaders: headers,
+    reconnection: false,
+    forceNew: true,
+  });
+  const answer: Answer = { messages: [], reset: null, status: 200, closeCode: null, error: null };
+  let hello = false;
+  socket.on(SOCKET_IO_EVENTS.hello, () => {
+    hello = true;
+  });
+  socket.on(SOCKET_IO_EVENTS.feed, (message: FeedMessage) => answer.messages.push(message));
+  socket.on(SOCKET_IO_EVENTS.reset, (notice: ResetNotice) => {
+    answer.reset = notice;
+  });
+  socket.on('connect_error', (error: Error & { data?: unknown; description?: unknown }) => {
+    answer.error = JSON.stringify(error.data ?? { message: error.message });
+    if (typeof error.description === 'number') answer.status = error.description;
+  });
+  try {
+    await until(
+      () => (hello && answer.messages.length >= count) || answer.error !== null,
+      5_000,
+      'socket.io events',
+    ).catch(() => {});
+    // A reset follows the hello at once: give it its moment when nothing else is awaited.
+    if (count === 0 && answer.error === null) await until(() => answer.reset !== null, 300).catch(() => {});
+  } finally {
+    socket.disconnect();
+  }
+  return answer;
+}
+
+/**
  * Ask `transport` with `query` (e.g. `?since=3&epoch=x`); wait for `count` messages where the
  * transport streams. Polls answer once; long polls with their default timeout.
  */
@@ -108,5 +164,7 @@ export async function ask(
       return readSse(url, count, headers, fetcher);
     case 'websocket':
       return readWs(base, query, count);
+    case 'socket.io':
+      return readSocketIo(base, query, count, headers);
   }
 }

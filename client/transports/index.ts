@@ -5,6 +5,7 @@
 import { TRANSPORTS, type TransportName } from '../../contract/index.js';
 import { LongPollClient } from './long-poll.js';
 import { ShortPollClient } from './short-poll.js';
+import { SocketIoClient } from './socket-io.js';
 import { SseClient } from './sse.js';
 import type { FeedClientOptions } from './types.js';
 import { WebSocketClient } from './websocket.js';
@@ -14,6 +15,7 @@ export interface ClientClasses {
   'long-poll': LongPollClient;
   sse: SseClient;
   websocket: WebSocketClient;
+  'socket.io': SocketIoClient;
 }
 
 export const CLIENTS: { [T in TransportName]: new (options: FeedClientOptions) => ClientClasses[T] } = {
@@ -21,9 +23,10 @@ export const CLIENTS: { [T in TransportName]: new (options: FeedClientOptions) =
   'long-poll': LongPollClient,
   sse: SseClient,
   websocket: WebSocketClient,
+  'socket.io': SocketIoClient,
 };
 
-/** A client for `transport`. It needs `options.fetch` (polls), `EventSource` (sse) or `WebSocket` (websocket). */
+/** A client for `transport`. It needs `options.fetch` (polls), `EventSource` (sse), `WebSocket` (websocket) or `io` (socket.io). */
 export function createClient<T extends TransportName>(transport: T, options: FeedClientOptions): ClientClasses[T] {
   const Client = CLIENTS[transport];
   if (Client === undefined)
@@ -35,6 +38,7 @@ export { TRANSPORTS, type TransportName } from '../../contract/index.js';
 export { BaseFeedClient } from './base.js';
 export { LongPollClient } from './long-poll.js';
 export { ShortPollClient } from './short-poll.js';
+export { SocketIoClient } from './socket-io.js';
 export { SseClient } from './sse.js';
 export * from './types.js';
 export { WebSocketClient } from './websocket.js';

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EventSource } from 'eventsource';
+import { io } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -167,6 +168,7 @@ function options(transport: TransportName, overrides: Partial<FeedClientOptions>
     fetch: globalThis.fetch,
     WebSocket,
     EventSource,
+    io: io as never,
     ...overrides,
   };
 }
@@ -383,11 +385,12 @@ describe('createClient', () => {
     expect(() => createClient('short-poll', base)).toThrow(/fetch/);
     expect(() => createClient('sse', base)).toThrow(/EventSource/);
     expect(() => createClient('websocket', base)).toThrow(/WebSocket/);
+    expect(() => createClient('socket.io', base)).toThrow(/options\.io/);
     expect(() => createClient('websocket', { ...base, WebSocket, clientId: 'no spaces' })).toThrow(/clientId/);
     expect(() => createClient('websocket', { ...base, WebSocket, baseUrl: '/relative' })).toThrow(/baseUrl/);
     expect(() => createClient('long-poll', { ...base, fetch, longPollTimeoutMs: 70_000 })).toThrow(/longPollTimeoutMs/);
     for (const transport of TRANSPORTS) {
-      const client = createClient(transport, { ...base, fetch, WebSocket, EventSource });
+      const client = createClient(transport, { ...base, fetch, WebSocket, EventSource, io: io as never });
       expect(client.transport).toBe(transport);
       expect(client.state).toBe('idle');
       expect(client.cursor).toBeNull();
@@ -405,6 +408,7 @@ describe('createClient', () => {
         fetch,
         WebSocket,
         EventSource,
+        io: io as never,
       });
       const recorder = new Recorder(client);
       client.start();

@@ -85,6 +85,48 @@ export interface EventSourceLike {
   close(): void;
 }
 
+/** An Engine.IO packet, as engine.io-client reports it (`packet` / `packetCreate` events). */
+export interface SocketIoPacketLike {
+  type: string;
+  data?: unknown;
+}
+
+/** engine.io-client's Socket, the part the wire log reads. */
+export interface SocketIoEngineLike {
+  readonly transport?: { readonly name: string } | null;
+  readonly readyState?: string;
+  /** True from a probe's answer until the upgrade is done (and, in engine.io-client 6.6, after one failed). */
+  readonly upgrading?: boolean;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  close(): unknown;
+}
+
+/** socket.io-client's Socket (the browser's and Node's are the same code). */
+export interface SocketIoSocketLike {
+  readonly connected: boolean;
+  readonly recovered?: boolean;
+  readonly io: { readonly engine?: SocketIoEngineLike };
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  emit(event: string, ...args: unknown[]): unknown;
+  connect(): unknown;
+  disconnect(): unknown;
+}
+
+export interface SocketIoOptionsLike {
+  path: string;
+  query: Record<string, string>;
+  transports: SocketIoTransportName[];
+  reconnection: boolean;
+  autoConnect: boolean;
+  forceNew: boolean;
+  auth: (callback: (auth: Record<string, unknown>) => void) => void;
+}
+
+/** `io` from 'socket.io-client', or the browser's global `io` (served at `/socket.io/socket.io.js`). */
+export type SocketIoConnectLike = (url: string, options: SocketIoOptionsLike) => SocketIoSocketLike;
+
+export type SocketIoTransportName = 'polling' | 'websocket';
+
 export type EventSourceConstructorLike = new (url: string) => EventSourceLike;
 
 /* ------------------------------------------------------------------ options */
@@ -124,6 +166,10 @@ export interface FeedClientOptions {
   WebSocket?: WebSocketConstructorLike;
   /** Needed by sse. */
   EventSource?: EventSourceConstructorLike;
+  /** Needed by socket.io. */
+  io?: SocketIoConnectLike;
+  /** socket.io: Engine.IO's transports, in order. Default `['polling', 'websocket']` (poll, then upgrade). */
+  socketIoTransports?: SocketIoTransportName[];
   /** Reconnect backoff (full jitter). Default base 250 ms, cap 10 s. */
   reconnect?: Partial<BackoffOptions>;
 }
@@ -187,7 +233,9 @@ export interface FeedClient extends Emitter<FeedClientEvents> {
 }
 
 /** The options a running client may change (the dashboard's switches). */
-export type LiveSettings = Partial<Pick<FeedClientOptions, 'resume' | 'pollIntervalMs' | 'longPollTimeoutMs'>>;
+export type LiveSettings = Partial<
+  Pick<FeedClientOptions, 'resume' | 'pollIntervalMs' | 'longPollTimeoutMs' | 'socketIoTransports'>
+>;
 
 /* ------------------------------------------------------------------ errors */
 
@@ -206,7 +254,7 @@ export type FeedClientErrorCode =
   | 'TIMEOUT'
   /** The server reported an error in-band (WebSocket `error` frame); `serverCode` says which. */
   | 'SERVER'
-  /** `publish`/`sendEcho` while the WebSocket is not open, or the client stopped meanwhile. */
+  /** `publish`/`sendEcho` while the WebSocket (or Socket.IO) is not open, or the client stopped meanwhile. */
   | 'NOT_OPEN';
 
 export class FeedClientError extends Error {

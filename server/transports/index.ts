@@ -2,6 +2,7 @@
 import type { TransportName } from '../../contract/index.js';
 import longPoll from './long-poll.js';
 import shortPoll from './short-poll.js';
+import socketIo from './socket-io.js';
 import sse from './sse.js';
 import type { Transport } from './transport.js';
 import websocket from './websocket.js';
@@ -11,4 +12,5 @@ export const transports: Record<TransportName, Transport> = {
   'long-poll': longPoll,
   sse,
   websocket,
+  'socket.io': socketIo,
 };

@@ -46,7 +46,7 @@ import { checkUpgradeHeaders, guardFragments } from './ws-guard.js';
 const CLOSE_GRACE_MS = 5_000;
 
 /** Token bucket for incoming frames: `rate` per second, bursts up to two seconds' worth. */
-function frameBudget(rate: number): () => boolean {
+export function frameBudget(rate: number): () => boolean {
   let tokens = rate * 2;
   let last = performance.now();
   return () => {

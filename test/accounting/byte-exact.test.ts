@@ -8,6 +8,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import { EventSource } from 'eventsource';
+import { io } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -28,8 +29,11 @@ let sockets: ServerSockets;
 let proxy: TcpProxy;
 
 beforeAll(async () => {
-  lab = await startLab({ sseHeartbeatMs: 50, wsPingMs: 50 });
+  lab = await startLab({ sseHeartbeatMs: 50, wsPingMs: 50, socketIoPingMs: 50 });
   sockets = new ServerSockets(lab.app);
+  // Warm the publish path (every transport's, Socket.IO's broadcast included) before any client
+  // connects: a first call's compilation can hold the loop past the 50 ms heartbeats below.
+  await publish(lab.url, { warmUp: true });
 });
 afterAll(async () => {
   await lab.close();
@@ -219,6 +223,43 @@ describe.each(NETWORKS)('per-transport bytes equal a TCP proxy’s count, to the
       payloadBytes: sumBytes(feed()),
     } satisfies Partial<Counts>);
     expect(report.transports.websocket.connections).toBe(0);
+  });
+
+  it('socket.io: Engine.IO polling requests, the upgrade, 2/3 heartbeats, events, an acknowledged echo', async () => {
+    proxy = await startProxy({ upstreamPort: lab.port, capture: true });
+    const client = 'exact-sio';
+    const socket = io(proxy.url, { path: '/socket.io/', query: { client }, reconnection: false, forceNew: true });
+    const received: FeedMessage[] = [];
+    socket.on('feed', (message: FeedMessage) => received.push(message));
+    await new Promise((resolve) => socket.once('hello', resolve));
+    // Long polling first, then the upgrade: wait until Engine.IO runs on the WebSocket.
+    await until(() => socket.io.engine.transport.name === 'websocket', 10_000, 'the upgrade');
+
+    for (let n = 1; n <= 3; n++) await publish(lab.url, { n, pad: 'y'.repeat(n * 60) });
+    await until(() => received.length === 3, 10_000, 'three Socket.IO events');
+    let pings = 0;
+    socket.io.engine.on('ping', () => {
+      pings += 1;
+    });
+    await until(() => pings >= 2, 10_000, 'two Engine.IO pings');
+    expect(await socket.timeout(5_000).emitWithAck('echo', { pad: 'z'.repeat(200) })).toEqual({ pad: 'z'.repeat(200) });
+
+    socket.disconnect();
+    await sockets.allClosed(proxy);
+
+    const report = await stats(lab.url, client);
+    expectBytesMatch(report, 'socket.io', proxy);
+    // Every HTTP request the proxy carried (polls, posts, the upgrade) is counted once.
+    const upstream = proxy.connections.map((c) => Buffer.concat(c.captured.clientToServer).toString('latin1')).join('');
+    const httpRequests = upstream.match(/(?:GET|POST) \/socket\.io\/\?/g)?.length ?? 0;
+    expect(httpRequests).toBeGreaterThanOrEqual(3); // handshake, CONNECT post, a poll, the upgrade…
+    expect(countsOf(report.transports['socket.io'])).toMatchObject({
+      requests: httpRequests,
+      emptyResponses: 0,
+      messages: 3,
+      payloadBytes: sumBytes(received),
+    } satisfies Partial<Counts>);
+    expect(report.transports['socket.io'].connections).toBe(0);
   });
 });
 

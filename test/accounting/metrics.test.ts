@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import { EventSource } from 'eventsource';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TRANSPORTS } from '../../contract/index.js';
@@ -56,6 +57,12 @@ describe('/metrics', () => {
     });
     await Promise.all([once(es, 'open'), once(ws, 'open')]);
     await until(() => wsFrames === 1, 10_000, 'hello');
+    const sio = io(lab.url, { path: '/socket.io/', query: { client: 'm-sio' }, forceNew: true, reconnection: false });
+    let sioMessages = 0;
+    sio.on('feed', () => {
+      sioMessages += 1;
+    });
+    await new Promise((resolve) => sio.once('hello', resolve));
     const first = await pollJson(`${lab.url}/api/poll?client=m-sp`, agent);
     const held = pollJson(`${lab.url}/api/long-poll?client=m-lp&since=${first.head}&timeout=10000`, new http.Agent());
     await until(() => lab.app.lab.accounting.ledger.read()['long-poll'].connections === 1, 10_000, 'the held poll');
@@ -64,7 +71,8 @@ describe('/metrics', () => {
     await held;
     await pollJson(`${lab.url}/api/poll?client=m-sp&since=${first.head}`, agent);
     await pollJson(`${lab.url}/api/poll?client=m-sp&since=${first.head + 2}`, agent);
-    await until(() => sseMessages === 2 && wsFrames === 3, 10_000, 'the stream messages');
+    await until(() => sseMessages === 2 && wsFrames === 3 && sioMessages === 2, 10_000, 'the stream messages');
+    sio.disconnect();
     es.close();
     ws.close();
     await once(ws, 'close');

@@ -5,6 +5,7 @@
  * `data-lost`, `data-duplicates`, `data-resets`, `data-reconnects`, `data-state` for tests and
  * curious students.
  */
+import type { SocketIoTransportName } from '../../client/transports/types.js';
 import { type FeedState, isPolling, LONG_POLL_TIMEOUT } from '../../contract/index.js';
 import { modelP50Ms } from '../../contract/network-models.js';
 import type { NetworkProfile } from '../../contract/networks.js';
@@ -506,6 +507,34 @@ export class LaneView {
         );
       case 'websocket':
         return this.websocketSettings();
+      case 'socket.io': {
+        // Engine.IO's transports: its own long polling, the upgrade students should watch, or WebSocket at once.
+        const select = h('select', { 'data-action': 'engine-transports' });
+        const current = (lane.options.socketIoTransports ?? ['polling', 'websocket']).join(',');
+        for (const [value, text] of [
+          ['polling,websocket', 'polling → websocket'],
+          ['polling', 'polling only'],
+          ['websocket', 'websocket only'],
+        ] as const) {
+          select.append(h('option', { value, selected: value === current }, text));
+        }
+        select.addEventListener('change', () => {
+          lane.configure({ socketIoTransports: select.value.split(',') as SocketIoTransportName[] });
+        });
+        return h(
+          'div',
+          { class: 'lane-settings' },
+          h(
+            'label',
+            {
+              class: 'setting',
+              title: "Engine.IO's transports (io(url, { transports })); applies at once, with a new connection",
+            },
+            'transports ',
+            select,
+          ),
+        );
+      }
     }
     return h('div', { class: 'lane-settings' });
   }

@@ -3,6 +3,7 @@
  * plus the combined comparison, the WebSocket corner (chat, echo, handshake inspector) and the
  * wire logs. Measures the clock offset first, so every event age is honest from the first message.
  */
+import type { SocketIoConnectLike } from '../../client/transports/types.js';
 import { TRANSPORTS, type TransportName } from '../../contract/index.js';
 import { Chat } from './chat.js';
 import { Comparison } from './comparison.js';
@@ -60,6 +61,8 @@ function makeLane<T extends TransportName>(transport: T, clock: ServerClock): La
     fetch: (url, init) => fetch(url, init),
     EventSource,
     WebSocket,
+    // The browser client the lab serves at /socket.io/socket.io.js (index.html loads it first).
+    io: (globalThis as { io?: SocketIoConnectLike }).io,
   });
 }
 

@@ -11,6 +11,7 @@ export const TRANSPORT_LABELS: Record<TransportName, string> = {
   'long-poll': 'Long polling',
   sse: 'Server-Sent Events',
   websocket: 'WebSocket',
+  'socket.io': 'Socket.IO',
 };
 
 export const TRANSPORT_SHORT: Record<TransportName, string> = {
@@ -18,6 +19,7 @@ export const TRANSPORT_SHORT: Record<TransportName, string> = {
   'long-poll': 'long poll',
   sse: 'SSE',
   websocket: 'WebSocket',
+  'socket.io': 'Socket.IO',
 };
 
 export const TRANSPORT_ROUTE: Record<TransportName, string> = {
@@ -25,6 +27,7 @@ export const TRANSPORT_ROUTE: Record<TransportName, string> = {
   'long-poll': `fetch GET ${ROUTES['long-poll']}`,
   sse: `EventSource ${ROUTES.sse}`,
   websocket: `WebSocket ${ROUTES.websocket}`,
+  'socket.io': `io() ${ROUTES['socket.io']}`,
 };
 
 export const TRANSPORT_HELP: Record<TransportName, string> = {
@@ -34,5 +37,7 @@ export const TRANSPORT_HELP: Record<TransportName, string> = {
     'The server holds each request until there is a message (or the timeout); the client asks again at once. Push-like ages, a whole HTTP exchange per answer.',
   sse: 'One HTTP response that never ends; each message is an event on it. EventSource reconnects by itself and sends Last-Event-ID.',
   websocket:
-    'One upgraded TCP connection, frames both ways: a 2-byte header up to 125 B of payload, 4 up to 64 KiB. The only lane that can also send.',
+    'One upgraded TCP connection, frames both ways: a 2-byte header up to 125 B of payload, 4 up to 64 KiB. It can also send.',
+  'socket.io':
+    'Socket.IO: Engine.IO long-polls first, then upgrades to a WebSocket; each message is an event, 42["feed",{…}], with 2/3 heartbeats. It can also send, and recovers a short gap by itself.',
 };

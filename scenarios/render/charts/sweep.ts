@@ -23,12 +23,14 @@ import type { SweepMetric } from './sweep-metrics.js';
  */
 const SWEEP_MARKERS: Record<
   TransportName,
-  { pointStyle: 'circle' | 'rect' | 'triangle' | 'rectRot'; pointRadius: number }
+  { pointStyle: 'circle' | 'rect' | 'triangle' | 'rectRot' | 'crossRot'; pointRadius: number }
 > = {
   'short-poll': { pointStyle: 'circle', pointRadius: 3.5 },
   'long-poll': { pointStyle: 'rect', pointRadius: 4 },
   sse: { pointStyle: 'triangle', pointRadius: 5 },
   websocket: { pointStyle: 'rectRot', pointRadius: 6.5 },
+  // Drawn first of all, under the rest: an open cross still shows through what lies on it.
+  'socket.io': { pointStyle: 'crossRot', pointRadius: 8 },
 };
 
 /** The loop delay is drawn when, somewhere, it is at least this share of the value and this many ms. */

@@ -17,6 +17,7 @@ const TIMELINE_WIDTH: Record<TransportName, number> = {
   'long-poll': 3,
   sse: 4.25,
   websocket: 5.5,
+  'socket.io': 6.75,
 };
 const WINDOW_COLOR = '#6b7280';
 
