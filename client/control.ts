@@ -24,6 +24,9 @@ export type ControlFetch = (
 ) => Promise<{ status: number; ok: boolean; text(): Promise<string> }>;
 
 export class ControlClient {
+  /** Classroom mode: the token this client acts with (a student's or the instructor's), or none. */
+  private bearer: string | null = null;
+
   /** `baseUrl` e.g. `http://127.0.0.1:3000`; the dashboard passes `location.origin`. */
   constructor(
     readonly url: string,
@@ -59,6 +62,11 @@ export class ControlClient {
     return this.call<Handshake>('GET', `/api/handshake?client=${encodeURIComponent(client)}`);
   }
 
+  /** Classroom mode: send `Authorization: Bearer <token>` on every call from now on (null: none). */
+  actWithToken(token: string | null): void {
+    this.bearer = token;
+  }
+
   /** A GET whose body is text (e.g. `/metrics`); any status but 200 is an ApiError. */
   async text(path: string): Promise<string> {
     const response = await this.fetchImpl(new URL(path, this.url).href, { method: 'GET', cache: 'no-store' });
@@ -68,10 +76,13 @@ export class ControlClient {
     return body;
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const init: Parameters<ControlFetch>[1] = { method, cache: 'no-store' };
+  /** Any JSON call of the lab's API (the class routes of contract/classroom.ts use it directly). */
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (this.bearer !== null) headers.authorization = `Bearer ${this.bearer}`;
+    const init: Parameters<ControlFetch>[1] = { method, cache: 'no-store', headers };
     if (body !== undefined) {
-      init.headers = { 'content-type': 'application/json' };
+      headers['content-type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
     const response = await this.fetchImpl(new URL(path, this.url).href, init);

@@ -22,7 +22,7 @@ import type { Summary } from './summary.js';
 
 export type CapacityResult = NonNullable<Summary['capacity']>[number];
 
-interface Run {
+export interface Run {
   requestsPerSec: number;
   p50: number;
   p99: number;
@@ -32,7 +32,13 @@ interface Run {
   cpuMs: number;
 }
 
-function fire(url: string, pid: number, connections: number, durationS: number, pipelining: number): Promise<Run> {
+export function fire(
+  url: string,
+  pid: number,
+  connections: number,
+  durationS: number,
+  pipelining: number,
+): Promise<Run> {
   const before = readProc(pid)?.cpuMs ?? Number.NaN;
   return new Promise((resolve, reject) => {
     autocannon({ url, connections, duration: durationS, pipelining }, (error, result) => {

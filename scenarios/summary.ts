@@ -3,6 +3,7 @@
  * Every table, chart and report is drawn from it and nothing else.
  */
 import type { LatencySummaryMs } from '../client/latency.js';
+import type { ClassExperiment } from '../contract/classroom.js';
 import type { TransportName } from '../contract/index.js';
 import type { ResolvedNetwork } from '../contract/networks.js';
 
@@ -184,4 +185,24 @@ export interface Summary {
    * publish is a message no client could receive; it is shown, never dropped.
    */
   publisher?: { published: number; failed: number };
+  /**
+   * Present in a classroom export (server/classroom/export.ts): every student's own numbers, and the
+   * class-wide experiments with their before/after.
+   */
+  class?: ClassSummary;
+}
+
+export interface ClassSummary {
+  students: {
+    name: string;
+    rttMs: number | null;
+    slow: boolean;
+    lanes: Partial<
+      Record<
+        TransportName,
+        { p50: number | null; p99: number | null; received: number; lost: number; duplicated: number }
+      >
+    >;
+  }[];
+  experiments: ClassExperiment[];
 }

@@ -1,5 +1,6 @@
-// Builds the dashboard into web/dist: web/src/main.ts bundled by esbuild (chart.js from npm, no CDN),
-// beside web/index.html and web/style.css. `npm start` runs this first, so it serves what it built.
+// Builds the dashboard into web/dist: web/src/main.ts and the class view web/src/class/main.ts, bundled by
+// esbuild (chart.js from npm, no CDN), beside web/index.html, web/class.html and web/style.css. `npm start` runs
+// this first, so it serves what it built.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -8,7 +9,7 @@ const web = fileURLToPath(new URL('../web/', import.meta.url));
 const dist = `${web}dist/`;
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
-for (const file of ['index.html', 'streams.html', 'style.css']) {
+for (const file of ['index.html', 'class.html', 'streams.html', 'style.css']) {
   if (existsSync(`${web}${file}`)) copyFileSync(`${web}${file}`, `${dist}${file}`);
 }
 /**
@@ -35,9 +36,10 @@ const noEvalForZlib = {
   },
 };
 
+// Three pages: the dashboard (main.js), the classroom's class view (class.js), the N-streams page (streams.js).
 await build({
   plugins: [noEvalForZlib],
-  entryPoints: { main: `${web}src/main.ts`, streams: `${web}src/streams.ts` },
+  entryPoints: { main: `${web}src/main.ts`, class: `${web}src/class/main.ts`, streams: `${web}src/streams.ts` },
   bundle: true,
   format: 'esm',
   platform: 'browser',
@@ -48,7 +50,7 @@ await build({
   logLevel: 'warning',
 });
 // The Content-Security-Policy has no 'unsafe-eval': nothing in the bundle may need it.
-for (const name of ['main.js', 'streams.js']) {
+for (const name of ['main.js', 'class.js', 'streams.js']) {
   const bundle = readFileSync(`${dist}${name}`, 'utf8');
   for (const pattern of [/\beval\(/, /new Function\(/]) {
     if (pattern.test(bundle)) throw new Error(`web/dist/${name} calls ${pattern.source}: the CSP forbids it`);

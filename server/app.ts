@@ -9,6 +9,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pickSubprotocol, TRANSPORTS } from '../contract/index.js';
 import { accountingPlugin } from './accounting/plugin.js';
+import { classroomPlugin, createClassroom } from './classroom/plugin.js';
 import { type LabOptions, MAX_BODY_BYTES, resolveOptions, WS_DEFLATE } from './config.js';
 import { feedPlugin } from './feed/routes.js';
 import { createLab, type Lab } from './lab.js';
@@ -44,6 +45,7 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
   });
 
   const lab = createLab(options);
+  lab.classroom = createClassroom(lab);
 
   // Shutdown: stop the ticker, then end every stream its own way — pending long polls get a
   // 200 with no messages, SSE streams end, WebSockets close 1012 — and give them a moment to flush.
@@ -123,6 +125,7 @@ async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' 
   await hostGuard(app, lab);
   await pollLimit(app, lab);
   await app.register(feedPlugin, { lab });
+  await app.register(classroomPlugin, { lab });
   app.get('/api/endpoints', async () => lab.ports);
   // Networks before the transports: its hooks (CORS for requests through a listener) reach them.
   await app.register(networkPlugin, { lab });
@@ -130,6 +133,7 @@ async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' 
 
   if (options.webRoot && existsSync(options.webRoot)) {
     await app.register(fastifyStatic, { root: options.webRoot });
+    app.get('/class', (_request, reply) => reply.sendFile('class.html'));
   } else {
     app.get('/', async (_request, reply) =>
       reply

@@ -49,6 +49,17 @@ export interface LabOptions {
    * (docs/accounting.md, "Exact or approximate"): to check the fallback, never for measuring.
    */
   forceApproximateBytes: boolean;
+  /**
+   * Classroom mode (server/classroom/): the instructor's token, the URL students open, and where
+   * class exports go. Null: an ordinary lab, with no roles.
+   */
+  classroom: {
+    instructorToken: string;
+    joinUrl: string | null;
+    resultsDir: string;
+    /** A student silent this long has left (default CLASS_LEAVE_AFTER_MS, three heartbeats). */
+    leaveAfterMs?: number;
+  } | null;
 }
 
 export const DEFAULT_OPTIONS: LabOptions = {
@@ -76,6 +87,7 @@ export const DEFAULT_OPTIONS: LabOptions = {
   logger: false,
   webRoot: null,
   forceApproximateBytes: false,
+  classroom: null,
 };
 
 export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {

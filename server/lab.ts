@@ -4,9 +4,21 @@
  * transport) is handed it as its `lab` option.
  */
 import { Accounting } from './accounting/accounting.js';
+import type { Experiments } from './classroom/experiments.js';
+import type { Roster } from './classroom/roster.js';
 import type { LabOptions } from './config.js';
 import { Feed } from './feed/feed.js';
 import { Ticker } from './feed/ticker.js';
+
+/** Classroom mode's state (server/classroom/); null when the lab is one student's own. */
+export interface Classroom {
+  roster: Roster;
+  experiments: Experiments;
+  instructorToken: string;
+  joinUrl: string | null;
+  /** Where class exports are written (results/class by default). */
+  resultsDir: string;
+}
 
 export interface Lab {
   options: LabOptions;
@@ -15,6 +27,7 @@ export interface Lab {
   accounting: Accounting;
   /** True once shutdown began: new long-lived streams are refused. */
   closing: boolean;
+  classroom: Classroom | null;
   /** Closed after the app itself (the HTTPS and h2c listeners of server/h2/listeners.ts). */
   closeAfter: (() => Promise<void>)[];
   /** The ports this lab listens on, once it does (`GET /api/endpoints`, for the "open N streams" page). */
@@ -36,6 +49,7 @@ export function createLab(options: LabOptions): Lab {
     ticker: new Ticker(feed, options),
     accounting: new Accounting({ forceApproximateBytes: options.forceApproximateBytes }),
     closing: false,
+    classroom: null,
     closeAfter: [],
     ports: { http: null, https: null, h2c: null },
   };

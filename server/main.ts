@@ -6,6 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
+import { classroomBanner, joinUrlFor } from './classroom/lan.js';
+import { newToken } from './classroom/roster.js';
 import type { LabOptions } from './config.js';
 import { loadOrCreateCertificate, trustAdvice } from './h2/certificate.js';
 import { listenSecure } from './h2/listeners.js';
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     log: { type: 'boolean' },
     'allow-origin': { type: 'string', multiple: true },
     'approximate-bytes': { type: 'boolean' },
+    classroom: { type: 'boolean' },
     'https-port': { type: 'string' },
     'h2c-port': { type: 'string' },
     'cert-dir': { type: 'string' },
@@ -53,7 +56,16 @@ for (const [key, value] of [
   if (value !== undefined) options[key] = value;
 }
 const port = number(values.port, env.PORT) ?? 3000;
-const host = values.host ?? env.HOST ?? '127.0.0.1';
+// A classroom: every interface, an instructor token (CLASS_TOKEN to choose it, else a fresh one).
+const classroom = values.classroom ?? env.CLASSROOM === '1';
+const host = values.host ?? env.HOST ?? (classroom ? '0.0.0.0' : '127.0.0.1');
+if (classroom) {
+  options.classroom = {
+    instructorToken: env.CLASS_TOKEN ?? newToken(),
+    joinUrl: null,
+    resultsDir: fileURLToPath(new URL('../results/class', import.meta.url)),
+  };
+}
 // HTTPS with ALPN h2 + http/1.1 (0 turns it off); cleartext h2c only when asked for.
 const httpsPort = number(values['https-port'], env.HTTPS_PORT) ?? 3443;
 const h2cPort = number(values['h2c-port'], env.H2C_PORT) ?? 0;
@@ -76,6 +88,11 @@ if (app.lab.accounting.meter.mode === 'approximate') {
 }
 // One line a script can wait for (the scenario runner does).
 console.log(`Transport Lab listening on ${shown} (epoch ${app.lab.feed.epoch})`);
+const classState = app.lab.classroom;
+if (classState !== null && typeof address === 'object' && address) {
+  classState.joinUrl = joinUrlFor(address.port);
+  console.log(await classroomBanner(classState.joinUrl, classState.instructorToken, address.port));
+}
 if (httpsPort > 0 || h2cPort > 0) {
   const certificate = httpsPort > 0 ? await loadOrCreateCertificate(certDir) : null;
   const secure = await listenSecure(app, {

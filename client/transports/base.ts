@@ -253,21 +253,21 @@ export function makeReset(reason: ResetReason, epoch: string, from: number): Res
   return { reason, epoch, from };
 }
 
-/** `route?client=…&since=…&epoch=…&…` on `baseUrl`; the cursor only when there is one. */
+/** `route?since=…&epoch=…&…&client=…[&name=…]` on `baseUrl`; the cursor only when there is one. */
 export function buildUrl(
-  baseUrl: string,
+  options: Pick<FeedClientOptions, 'baseUrl' | 'clientId' | 'name'>,
   route: string,
-  clientId: string,
   cursor: Cursor | null,
   extra: Record<string, string | number | undefined> = {},
 ): URL {
-  const url = new URL(route, baseUrl);
+  const url = new URL(route, options.baseUrl);
   if (cursor !== null) {
     url.searchParams.set('since', String(cursor.seq));
     url.searchParams.set('epoch', cursor.epoch);
   }
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) url.searchParams.set(key, String(value));
-  url.searchParams.set('client', clientId);
+  url.searchParams.set('client', options.clientId);
+  if (options.name !== undefined) url.searchParams.set('name', options.name);
   return url;
 }
 

@@ -62,7 +62,7 @@ export abstract class PollingClient extends BaseFeedClient {
   }
 
   private async request(cursor: Cursor | null, session: number): Promise<void> {
-    const url = buildUrl(this.options.baseUrl, this.route, this.options.clientId, cursor, this.query());
+    const url = buildUrl(this.options, this.route, cursor, this.query());
     const controller = new AbortController();
     this.inflight = controller;
     let timedOut = false;

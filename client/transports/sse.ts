@@ -52,7 +52,7 @@ export class SseClient extends BaseFeedClient {
   }
 
   protected connect(cursor: Cursor | null, session: number): void {
-    const url = buildUrl(this.options.baseUrl, ROUTES.sse, this.options.clientId, cursor);
+    const url = buildUrl(this.options, ROUTES.sse, cursor);
     this.log('up', 'request', `GET ${pathOf(url)}`, 0);
     const source = new this.EventSource(url.toString());
     this.source = source;

@@ -141,6 +141,11 @@ export interface FeedClientOptions {
   baseUrl: string;
   /** Sent as `client=` on every request so the server can report this client's own wire bytes. Must match CLIENT_PATTERN. */
   clientId: string;
+  /**
+   * Classroom mode: the student's name, sent as `name=` beside `client=` on every request, so the
+   * server's logs and counters say whose they are (server/classroom/). Absent outside a classroom.
+   */
+  name?: string;
   /** On a reconnect, send the cursor (true) or come back live-only and lose what was missed (false). */
   resume: boolean;
   /** Start from this cursor instead of live-only. */

@@ -128,7 +128,7 @@ export class WebSocketClient extends BaseFeedClient {
   }
 
   protected connect(cursor: Cursor | null, session: number): void {
-    const url = buildUrl(this.options.baseUrl, ROUTES.websocket, this.options.clientId, cursor, {
+    const url = buildUrl(this.options, ROUTES.websocket, cursor, {
       [WS_COMPRESS_PARAM]: this.options.compress ? 1 : undefined,
     });
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';

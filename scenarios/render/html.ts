@@ -31,7 +31,7 @@ export function escapeHtml(text: unknown): string {
 }
 
 /** JSON that can sit inside a <script> element: no `</script>`, no `<!--`, no line separators. */
-function scriptJson(value: unknown): string {
+export function scriptJson(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, '\\u003c')
     .replace(/\u2028/g, '\\u2028')
@@ -39,11 +39,11 @@ function scriptJson(value: unknown): string {
 }
 
 /** Script text cannot hold `</script` or `<!--`; both only ever occur in strings or comments. */
-function scriptText(code: string): string {
+export function scriptText(code: string): string {
   return code.replace(/<\/script/gi, '<\\/script').replace(/<!--/g, '<\\!--');
 }
 
-function tableHtml(model: TableModel): string {
+export function tableHtml(model: TableModel): string {
   const head = model.columns.map((c) => `<th class="${c.align}">${escapeHtml(c.label)}</th>`).join('');
   const rows = model.rows
     .map((row) => {
@@ -100,7 +100,7 @@ function machineHtml(summary: Summary): string {
   return `<dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
 }
 
-const STYLE = `
+export const STYLE = `
 :root { color-scheme: light; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", "Liberation Sans", "DejaVu Sans", sans-serif; color: #1f2937; margin: 0 auto; max-width: 1240px; padding: 24px; }
 h1 { margin: 0 0 4px; font-size: 26px; }
@@ -125,7 +125,7 @@ pre { background: #f9fafb; border: 1px solid #e5e7eb; border-radius: 6px; paddin
 `;
 
 /** Draws every chart from its embedded config; log axes get the same 1–2–5 labels as the PNGs. */
-function loaderScript(): string {
+export function loaderScript(): string {
   return `(function () {
   'use strict';
   var logTickLabel = ${logTickLabel.toString()};

@@ -13,6 +13,8 @@
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { writeBenchReport } from '../bench/report.js';
+import { isBenchSummary } from '../bench/summary.js';
 import { assertSummary } from '../validate.js';
 import { chartConfigs } from './charts/index.js';
 import { writeReport } from './write.js';
@@ -40,6 +42,8 @@ export async function rerender(dir: string): Promise<Rerendered> {
   const file = join(dir, 'summary.json');
   const before = await readFile(file);
   const summary: unknown = JSON.parse(before.toString('utf8'));
+  // A benchmark's folder (scenarios/bench/) has its own summary shape and charts.
+  if (isBenchSummary(summary)) return { dir, written: await writeBenchReport(dir, summary, false), removed: [] };
   assertSummary(summary);
   const written = await writeReport(dir, summary, { summary: false });
   const after = await readFile(file);

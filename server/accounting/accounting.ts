@@ -56,8 +56,13 @@ export class Accounting {
     payloadBytes = entries.reduce((sum, entry) => sum + entry.bytes, 0),
   ): void {
     if (entries.length === 0) return;
-    this.ledger.add(who, 'messages', entries.length);
-    this.ledger.add(who, 'payloadBytes', payloadBytes);
+    // Both counters with one per-client recency update (ledger.ts).
+    this.ledger.addDelivered(who, entries.length, payloadBytes);
+  }
+
+  /** One live message delivered: the hot path of every stream (no array, one ledger update). */
+  deliveredOne(who: Attribution, entry: FeedEntry): void {
+    this.ledger.addDelivered(who, 1, entry.bytes);
   }
 
   /** A reset notice was sent: the client's cursor could not be honoured exactly. */

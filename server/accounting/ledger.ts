@@ -16,7 +16,7 @@ type CounterName = keyof TransportCounters;
 type Counters = Record<Bucket, TransportCounters>;
 
 /** Client ids remembered at most; the least recently active is forgotten first. */
-const MAX_CLIENTS = 10_000;
+export const MAX_CLIENTS = 10_000;
 
 function emptyBuckets(): Counters {
   const out = { other: emptyCounters() } as Counters;
@@ -31,7 +31,24 @@ export class Ledger {
   add(who: Attribution, counter: CounterName, amount: number): void {
     if (amount === 0) return;
     this.totals[who.bucket][counter] += amount;
-    if (who.client === null) return;
+    const client = this.touch(who);
+    if (client) client[who.bucket][counter] += amount;
+  }
+
+  /** Messages delivered and their payload bytes: two counters, one recency update (the hot path). */
+  addDelivered(who: Attribution, messages: number, payloadBytes: number): void {
+    const totals = this.totals[who.bucket];
+    totals.messages += messages;
+    totals.payloadBytes += payloadBytes;
+    const client = this.touch(who);
+    if (!client) return;
+    client[who.bucket].messages += messages;
+    client[who.bucket].payloadBytes += payloadBytes;
+  }
+
+  /** The client's counters, made most recently used (created, evicting the least recent, if new). */
+  private touch(who: Attribution): Counters | null {
+    if (who.client === null) return null;
     let counters = this.clients.get(who.client);
     if (counters) {
       this.clients.delete(who.client); // re-insert: Map order is our recency order
@@ -43,7 +60,12 @@ export class Ledger {
       }
     }
     this.clients.set(who.client, counters);
-    counters[who.bucket][counter] += amount;
+    return counters;
+  }
+
+  /** Client ids remembered now (at most MAX_CLIENTS). */
+  get clientCount(): number {
+    return this.clients.size;
   }
 
   /** A copy of the counters, of everyone or of one client (all zero for a client never seen). */

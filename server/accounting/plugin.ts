@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { CLIENT_PATTERN, isClientId, isTransportName, type StatsStreamEvent } from '../../contract/index.js';
+import { requireMayCut } from '../classroom/guard.js';
 import { BadQueryError } from '../errors.js';
 import { protocolOf } from '../h2/protocols.js';
 import type { LabPluginOptions } from '../lab.js';
@@ -108,6 +109,7 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, prot
     const { client } = request.params as { client: string };
     const transport = (request.query as RawQuery).transport;
     if (!isClientId(client)) throw new BadQueryError(`client must match ${CLIENT_PATTERN}`);
+    requireMayCut(request, lab, client);
     if (transport !== undefined && !isTransportName(transport))
       throw new BadQueryError(`unknown transport ${String(transport)}`);
     const match = (who: Attribution) => who.client === client && (transport === undefined || who.bucket === transport);

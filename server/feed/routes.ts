@@ -1,6 +1,7 @@
 /** Feed control: publish, read and change the ticker, and the server clock for offset estimation. */
 import type { FastifyPluginAsync } from 'fastify';
 import type { FeedState } from '../../contract/index.js';
+import { requireInstructor } from '../classroom/guard.js';
 import { BadFeedSettingsError } from '../errors.js';
 import type { Lab, LabPluginOptions } from '../lab.js';
 import { checkOrigin } from '../origin.js';
@@ -18,13 +19,16 @@ export function feedState(lab: Lab): FeedState {
 }
 
 export const feedPlugin: FastifyPluginAsync<LabPluginOptions> = async (app, { lab }) => {
-  const sameOrigin = async (request: Parameters<typeof checkOrigin>[0]) =>
+  // Changing the shared feed: same origin, and in a classroom the instructor only.
+  const mayChangeFeed = async (request: Parameters<typeof checkOrigin>[0]) => {
     checkOrigin(request, lab.options.allowedOrigins);
+    requireInstructor(request, lab, 'change the shared feed');
+  };
 
   app.post(
     '/api/publish',
     {
-      preHandler: sameOrigin,
+      preHandler: mayChangeFeed,
       schema: { body: { type: 'object', required: ['data'], properties: { data: {} } } },
     },
     async (request, reply) => {
@@ -36,7 +40,7 @@ export const feedPlugin: FastifyPluginAsync<LabPluginOptions> = async (app, { la
 
   app.get('/api/feed', async () => feedState(lab));
 
-  app.put('/api/feed', { preHandler: sameOrigin }, async (request) => {
+  app.put('/api/feed', { preHandler: mayChangeFeed }, async (request) => {
     let settings: ReturnType<typeof validateSettings>;
     try {
       settings = validateSettings(request.body);

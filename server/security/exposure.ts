@@ -33,9 +33,25 @@ function reachableAt(host: string, port: number): string[] {
 }
 
 /** The warning for a bind beyond loopback, or null for a loopback one. */
-export function exposureWarning(host: string, port: number, options: Pick<LabOptions, 'maxStreams'>): string | null {
+export function exposureWarning(
+  host: string,
+  port: number,
+  options: Pick<LabOptions, 'maxStreams' | 'classroom'>,
+): string | null {
   if (isLoopbackHost(host)) return null;
   const urls = reachableAt(host, port);
+  if (options.classroom !== null) {
+    // Classroom mode (server/classroom/): the shared feed and the faults are behind the instructor's token.
+    return [
+      `WARNING: classroom mode listens on ${host}, not loopback. Anyone who can reach this machine can:`,
+      '  - open the dashboard and read the feed (GET /, /api/poll, /api/long-poll, /api/sse, /api/ws),',
+      '  - join the class under any name, cut their own lanes, and read counters and handshakes (/api/stats, /api/handshake),',
+      `  - hold up to ${options.maxStreams} connections.`,
+      '  Changing the feed, publishing, cutting anyone else and exporting need the instructor token printed below.',
+      `  Reachable at: ${urls.length > 0 ? urls.join(', ') : '(no external interface found)'}`,
+      '  Use it only on a network you trust, and stop it (Ctrl-C) when the class is over.',
+    ].join('\n');
+  }
   return [
     `WARNING: listening on ${host}, not loopback. The lab has no login; anyone who can reach this machine can:`,
     '  - open the dashboard and read the feed (GET /, /api/poll, /api/long-poll, /api/sse, /api/ws),',

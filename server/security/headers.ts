@@ -1,5 +1,5 @@
 /**
- * Security headers on every answer (pages, JSON, SSE streams), via @fastify/helmet.
+ * Security headers on every answer (pages, JSON, SSE streams), as helmet sets them.
  *
  * The Content-Security-Policy is the one the dashboard actually passes: scripts and styles only
  * from this server, no inline script, no 'unsafe-inline' for styles (the dashboard sets its few
@@ -13,8 +13,9 @@
  * - Strict-Transport-Security on `localhost` would pin every localhost port of the student's
  *   browser to HTTPS for a year.
  */
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import helmet, { type HelmetOptions } from 'helmet';
 
 /** The policy, directive by directive (exported for the tests and docs/reliability.md). */
 export const CSP_DIRECTIVES = {
@@ -61,19 +62,61 @@ export const API_HELMET = {
   xXssProtection: false,
 } as const;
 
+/** Every page (and the 404s): helmet's defaults with the policy above. */
+const PAGE_HELMET: HelmetOptions = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: Object.fromEntries(Object.entries(CSP_DIRECTIVES).map(([k, v]) => [k, [...v]])),
+  },
+  strictTransportSecurity: false,
+  referrerPolicy: { policy: 'no-referrer' },
+  xFrameOptions: { action: 'deny' },
+};
+
+/** One header helmet sets (value) or removes (null), in helmet's order. */
+type HeaderStep = readonly [name: string, value: string | null];
+
+/**
+ * What helmet does to a response with these options, recorded once. None of our directives is a
+ * function (no nonces), so helmet would do exactly this on every answer: replaying the steps gives
+ * the same headers in the same order, without building helmet's middleware per request as
+ * @fastify/helmet does (per request it merged the options and rebuilt every header: the largest share of a short
+ * poll's CPU after Node's own HTTP work, see `npm run bench`).
+ */
+export function helmetSteps(options: HelmetOptions): HeaderStep[] {
+  const steps: HeaderStep[] = [];
+  const recorder = {
+    setHeader: (name: string, value: unknown) => steps.push([name, String(value)]),
+    removeHeader: (name: string) => steps.push([name, null]),
+  };
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, () => {});
+  return steps;
+}
+
+const PAGE_STEPS = helmetSteps(PAGE_HELMET);
+// @fastify/helmet merged a route's options over the global ones, shallowly: the same here.
+const API_STEPS = helmetSteps({ ...PAGE_HELMET, ...API_HELMET } as HelmetOptions);
+
 export async function securityHeaders(app: FastifyInstance): Promise<void> {
-  // Before helmet's own onRoute hook, which reads `helmet` off each route as it is added.
+  // Each route knows its steps when it is added: /api/ routes the short set, the rest the page set.
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/') && route.helmet === undefined) route.helmet = { ...API_HELMET };
+    route.config = { ...route.config, securityHeaders: route.url.startsWith('/api/') ? API_STEPS : PAGE_STEPS };
   });
-  await app.register(helmet, {
-    global: true,
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: Object.fromEntries(Object.entries(CSP_DIRECTIVES).map(([k, v]) => [k, [...v]])),
-    },
-    strictTransportSecurity: false,
-    referrerPolicy: { policy: 'no-referrer' },
-    xFrameOptions: { action: 'deny' },
+  // A callback hook (no promise per request); answers that match no route get the page set.
+  app.addHook('onRequest', (request, reply, done) => {
+    const steps = request.routeOptions.config.securityHeaders ?? PAGE_STEPS;
+    const res = reply.raw;
+    for (const [name, value] of steps) {
+      if (value === null) res.removeHeader(name);
+      else res.setHeader(name, value);
+    }
+    done();
   });
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The security headers of this route's answers (set by securityHeaders). */
+    securityHeaders?: readonly HeaderStep[];
+  }
 }

@@ -8,11 +8,13 @@ import { LONG_POLL_TIMEOUT, POLL_LIMIT, ROUTES } from '../../contract/index.js';
 import { BadQueryError, BadTimeoutError, FutureCursorError, TooManyConnectionsError } from '../errors.js';
 import { parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
 import { isGone } from './gone.js';
-import { pollAnswer } from './poll-answer.js';
+import { LongPollWaiters } from './long-poll-waiters.js';
+import { countAnswer, pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
 
 export default defineTransport('long-poll', async (app, { lab }) => {
   const { feed, accounting } = lab;
+  const waiters = new LongPollWaiters(feed);
 
   app.get(ROUTES['long-poll'], { config: { transport: 'long-poll' } }, (request, reply) => {
     const query = request.query as RawQuery;
@@ -42,8 +44,14 @@ export default defineTransport('long-poll', async (app, { lab }) => {
       release();
       if (body !== null) reply.send(body);
     };
-    const unsubscribe = feed.subscribe(() => {
-      finish(pollAnswer(accounting, who, feed.epoch, feed.head, feed.after(since, limit), null));
+    const unsubscribe = waiters.add({
+      since,
+      limit,
+      wake: (entries, body) => {
+        if (settled) return;
+        countAnswer(accounting, who, entries, null);
+        finish(body);
+      },
     });
     const timer = setTimeout(() => finish(pollAnswer(accounting, who, feed.epoch, feed.head, [], null)), timeout);
     const release = accounting.openStream({

@@ -11,6 +11,7 @@ import { sseIdLine } from '../../contract/floor.js';
 import { type ResetNotice, ROUTES } from '../../contract/index.js';
 import type { FeedEntry } from '../feed/feed.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
+import { FanOut, hotPath } from './fan-out.js';
 import { isGone } from './gone.js';
 import { defineTransport } from './transport.js';
 
@@ -57,6 +58,12 @@ export function sseHello(retryMs: number, epoch: string, position: number, head:
 
 export default defineTransport('sse', async (app, { lab }) => {
   const { feed, accounting, options } = lab;
+  // Each live message's event is built once, as bytes, for every stream. (Node's ServerResponse
+  // already corks the socket for the rest of the tick on a write, so a burst leaves in one writev.)
+  const fanOut = new FanOut(feed, (entry) => {
+    hotPath.sseEventsBuilt += 1;
+    return Buffer.from(sseEvent(entry, feed.epoch));
+  });
 
   app.get(ROUTES.sse, { config: { transport: 'sse' } }, (request, reply) => {
     const query = request.query as RawQuery;
@@ -78,7 +85,7 @@ export default defineTransport('sse', async (app, { lab }) => {
     }
 
     writeHead(res);
-    const send = (text: string): void => {
+    const send = (text: string | Buffer): void => {
       res.write(text);
       // A consumer that does not read is cut before its buffer grows without bound;
       // its EventSource reconnects with Last-Event-ID and resumes.
@@ -104,7 +111,10 @@ export default defineTransport('sse', async (app, { lab }) => {
       deliver(resolution.entries);
     }
     // Subscribe in the same turn as the backlog was read: no publish can fall between the two.
-    const unsubscribe = feed.subscribe((entry) => deliver([entry]));
+    const unsubscribe = fanOut.add((event, entry) => {
+      send(event);
+      accounting.deliveredOne(who, entry);
+    });
     const heartbeat = setInterval(() => send(': heartbeat\n\n'), options.sseHeartbeatMs);
     const release = accounting.openStream({ who, close: () => res.end() });
     const done = () => {

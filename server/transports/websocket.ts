@@ -174,6 +174,15 @@ export default defineTransport('websocket', async (app, { lab }) => {
         const type = (frame as { type?: unknown } | null)?.type;
         if (type === 'echo') return control(frame as WsServerControl);
         if (type === 'publish' && typeof frame === 'object' && frame !== null && 'data' in frame) {
+          // A WebSocket cannot carry the instructor's Authorization header: in a classroom, publishing
+          // is POST /api/publish with the instructor's token (server/classroom/guard.ts).
+          if (lab.classroom !== null) {
+            return control({
+              type: 'error',
+              code: 'LAB_INSTRUCTOR_ONLY',
+              message: 'in a classroom only the instructor publishes (POST /api/publish with the instructor token)',
+            });
+          }
           feed.publish(frame.data);
           return;
         }

@@ -82,7 +82,7 @@ describe('the classroom bind', () => {
     for (const host of ['0.0.0.0', '::', '192.168.1.20', 'example.com', 'localhost.example.com']) {
       expect(isLoopbackHost(host), host).toBe(false);
     }
-    expect(exposureWarning('127.0.0.1', 3000, { maxStreams: 10 })).toBeNull();
+    expect(exposureWarning('127.0.0.1', 3000, { maxStreams: 10, classroom: null })).toBeNull();
   });
 
   it('--host 0.0.0.0 prints what it exposes before it listens; the default bind prints nothing', async () => {

@@ -27,9 +27,14 @@ export class Chat {
   private readonly send: HTMLButtonElement;
   private readonly status: HTMLElement;
 
+  /**
+   * `canPublish` is false in a classroom: the feed is the instructor's, and a WebSocket cannot carry
+   * the instructor's token (server/classroom/guard.ts), so the server refuses publish frames there.
+   */
   constructor(
     lanes: readonly Lane[],
     private readonly wsLane: Lane<'websocket'>,
+    private readonly canPublish = true,
   ) {
     this.name = must<HTMLInputElement>('#chat-name');
     this.text = must<HTMLInputElement>('#chat-text');
@@ -108,6 +113,11 @@ export class Chat {
   }
 
   private renderState(): void {
+    if (!this.canPublish) {
+      this.send.disabled = true;
+      setText(this.status, 'Classroom: only the instructor publishes to the shared feed (the chat is off here).');
+      return;
+    }
     const open = this.wsLane.state === 'open';
     this.send.disabled = !open;
     if (!open) setText(this.status, 'Connect the WebSocket lane to chat: the message is sent on its socket.');

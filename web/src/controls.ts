@@ -49,6 +49,14 @@ export class FeedControls {
     });
   }
 
+  /** Classroom mode, for a student: the feed is the instructor's, so its controls are shown, not used. */
+  lock(reason: string): void {
+    for (const control of [this.rate, this.payload, this.mode, this.pause, this.publish]) {
+      control.disabled = true;
+      control.title = reason;
+    }
+  }
+
   /** The feed's settings as last seen, null until loaded. */
   get current(): FeedState | null {
     return this.state;

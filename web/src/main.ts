@@ -6,6 +6,7 @@
 import type { SocketIoConnectLike } from '../../client/transports/types.js';
 import { TRANSPORTS, type TransportName } from '../../contract/index.js';
 import { Chat } from './chat.js';
+import { type ClassSession, classSession, reportToClass, showClassBanner } from './classroom.js';
 import { Comparison } from './comparison.js';
 import { FeedControls } from './controls.js';
 import { h, must, setText } from './dom.js';
@@ -49,10 +50,15 @@ function showClock(clock: ServerClock): void {
   );
 }
 
-function makeLane<T extends TransportName>(transport: T, clock: ServerClock): Lane<T> {
+/**
+ * A lane's client id: `dash-<tab>-<transport>` on one's own lab; in a classroom a student's lanes
+ * are `<student>-<transport>` (what its token may cut) and carry the student's name.
+ */
+function makeLane<T extends TransportName>(transport: T, clock: ServerClock, session: ClassSession): Lane<T> {
   return new Lane(transport, {
     baseUrl: location.origin, // direct; a network selector points it at a shaping listener
-    clientId: `dash-${tabTag}-${transport}`,
+    clientId: session.kind === 'student' ? `${session.student}-${transport}` : `dash-${tabTag}-${transport}`,
+    ...(session.kind === 'student' ? { name: session.name } : {}),
     resume: true,
     pollIntervalMs: 1_000,
     longPollTimeoutMs: 25_000,
@@ -76,8 +82,11 @@ function showPageProtocol(): void {
 }
 
 async function boot(): Promise<void> {
+  const session = await classSession();
   const clock = new ServerClock();
   const controls = new FeedControls(toast);
+  if (session.kind !== 'solo') showClassBanner(session);
+  if (session.kind === 'student') controls.lock('In a classroom the instructor runs the feed for everyone');
   setText(must('#clock-offset'), 'measuring the clock offset…');
   try {
     await clock.measure();
@@ -93,8 +102,8 @@ async function boot(): Promise<void> {
     );
   });
 
-  const wsLane = makeLane('websocket', clock);
-  const lanes: Lane[] = TRANSPORTS.map((t) => (t === 'websocket' ? wsLane : makeLane(t, clock)));
+  const wsLane = makeLane('websocket', clock, session);
+  const lanes: Lane[] = TRANSPORTS.map((t) => (t === 'websocket' ? wsLane : makeLane(t, clock, session)));
   const views = lanes.map((lane) => new LaneView(lane, toast, () => controls.current));
   // Networks: one selector per lane, and one for all of them in the header.
   const allNetworks = must<HTMLSelectElement>('#network-all');
@@ -116,7 +125,7 @@ async function boot(): Promise<void> {
   must('#wire-logs').replaceChildren(...wireViews.map((v) => v.element));
 
   const comparison = new Comparison(lanes);
-  new Chat(lanes, wsLane);
+  new Chat(lanes, wsLane, session.kind === 'solo');
   const echo = new Echo(wsLane, clock);
   new HandshakeInspector(wsLane, must('#handshake'));
   const wsOrigin = location.origin.replace(/^http/, 'ws');
@@ -136,7 +145,11 @@ async function boot(): Promise<void> {
       setText(statsHealth, ok ? 'wire counters live' : 'wire counters reconnecting…');
       statsHealth.dataset.ok = String(ok);
     },
+    500,
+    session.kind === 'student' ? session.name : undefined,
   );
+  const stopReporting =
+    session.kind === 'student' ? reportToClass(lanes, () => clock.current?.rttMs ?? null, clock.now) : () => {};
 
   must<HTMLButtonElement>('#reset-numbers').addEventListener('click', () => {
     for (const lane of lanes) lane.resetNumbers();
@@ -174,6 +187,7 @@ async function boot(): Promise<void> {
   window.addEventListener('pagehide', () => {
     for (const lane of lanes) lane.disconnect();
     stats.close();
+    stopReporting();
   });
   document.body.dataset.ready = 'true';
 }

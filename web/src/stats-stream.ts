@@ -16,8 +16,11 @@ export function openStatsStream(
   onStats: (event: StatsEvent) => void,
   onHealth: (ok: boolean) => void,
   intervalMs = 500,
+  name?: string,
 ): StatsStream {
   const query = new URLSearchParams({ clients: clientIds.join(','), interval: String(intervalMs) });
+  // Classroom mode: the student's name beside its client ids, like on every lane's request.
+  if (name !== undefined) query.set('name', name);
   const source = new EventSource(`/api/stats/stream?${query}`);
   source.onopen = () => onHealth(true);
   // EventSource reconnects by itself after a network error; just say so meanwhile.

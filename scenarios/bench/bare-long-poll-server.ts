@@ -1,0 +1,46 @@
+/**
+ * Bare node:http long poll: the benchmark's long-poll baseline. `GET /api/long-poll?since=N`
+ * answers at once with what is newer than N, else holds the request until the next publish,
+ * which answers every held request with one body built once; `timeout` ms answers it empty.
+ * The answer has the lab's shape (`{"epoch","head","messages":[…]}`), from the lab's feed and
+ * nothing else (bare-feed.ts): no Fastify, no accounting, no cursor checks.
+ */
+import http from 'node:http';
+import type { FeedEntry } from '../../server/feed/feed.js';
+import { bareFeed, listen } from './bare-feed.js';
+
+const { feed, control } = bareFeed();
+const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+let waiting: http.ServerResponse[] = [];
+
+const body = (entries: readonly FeedEntry[]): string =>
+  `{"epoch":"${feed.epoch}","head":${feed.head},"messages":[${entries.map((e) => e.text).join(',')}]}`;
+
+const server = http.createServer((request, response) => {
+  if (control(request, response)) return;
+  if (!request.url?.startsWith('/api/long-poll')) {
+    response.writeHead(404).end();
+    return;
+  }
+  const query = new URL(request.url, 'http://x').searchParams;
+  const since = Number(query.get('since') ?? feed.head);
+  const timeout = Number(query.get('timeout') ?? 30_000);
+  const entries = feed.after(since);
+  if (entries.length > 0) {
+    response.writeHead(200, HEADERS).end(body(entries));
+    return;
+  }
+  waiting.push(response);
+  const timer = setTimeout(() => {
+    if (!response.writableEnded) response.writeHead(200, HEADERS).end(body([]));
+  }, timeout);
+  response.once('close', () => clearTimeout(timer));
+});
+feed.subscribe((entry) => {
+  const answer = body([entry]);
+  const held = waiting;
+  waiting = [];
+  for (const response of held)
+    if (!response.writableEnded && !response.destroyed) response.writeHead(200, HEADERS).end(answer);
+});
+listen(server, 'Bare long poll', feed.epoch);

@@ -1,0 +1,202 @@
+/**
+ * The goal table of issue 10 as data: each row names the phase it reads, the baseline it divides
+ * by, how to get its figure from one measurement, and its goal. `computeRows` turns a run's
+ * measurements into the rows: per round the lab's figure over the baseline's from that same
+ * round, then the median and spread of those ratios (never a ratio of medians across rounds).
+ */
+import type { BenchServer, Measurement, RowResult } from './summary.js';
+
+type Figure = (m: Measurement) => number;
+
+const cpuUsPerDelivery: Figure = (m) => (m.deliveries > 0 ? (m.serverCpuMs * 1000) / m.deliveries : Number.NaN);
+const perSecond: Figure = (m) => (m.seconds > 0 ? m.deliveries / m.seconds : Number.NaN);
+const rssPerConnection: Figure = (m) =>
+  m.rssIdleBytes !== undefined && m.rssBeforeBytes !== undefined && m.clients > 0
+    ? (m.rssIdleBytes - m.rssBeforeBytes) / m.clients
+    : Number.NaN;
+const p99: Figure = (m) => m.ageMs?.p99 ?? Number.NaN;
+
+export interface RowDef {
+  id: string;
+  what: string;
+  figure: string;
+  unit: string;
+  phase: string;
+  baseline: BenchServer;
+  goal: { op: '<=' | '>='; value: number };
+  decides: boolean;
+  value: Figure;
+  note?: string;
+}
+
+export const ROW_DEFS: readonly RowDef[] = [
+  {
+    id: 'websocket-cpu',
+    what: 'WebSocket server CPU per delivered message vs bare ws',
+    figure: 'server CPU per delivered message',
+    unit: 'µs',
+    phase: 'websocket load',
+    baseline: 'bare ws',
+    goal: { op: '<=', value: 1.0 },
+    decides: true,
+    value: cpuUsPerDelivery,
+    note: 'stretch goal 0.85×',
+  },
+  {
+    id: 'sse-cpu',
+    what: 'SSE server CPU per delivered message vs bare node:http SSE',
+    figure: 'server CPU per delivered message',
+    unit: 'µs',
+    phase: 'sse load',
+    baseline: 'bare SSE',
+    goal: { op: '<=', value: 1.05 },
+    decides: true,
+    value: cpuUsPerDelivery,
+  },
+  {
+    id: 'polls-fastify-wrk',
+    what: 'short polls answered per second vs bare Fastify (wrk)',
+    figure: 'polls/s',
+    unit: '/s',
+    phase: 'polls wrk',
+    baseline: 'bare Fastify',
+    goal: { op: '>=', value: 0.9 },
+    decides: true,
+    value: perSecond,
+  },
+  {
+    id: 'polls-fastify-autocannon',
+    what: 'the same, autocannon (Node, on the same cores)',
+    figure: 'polls/s',
+    unit: '/s',
+    phase: 'polls autocannon',
+    baseline: 'bare Fastify',
+    goal: { op: '>=', value: 0.9 },
+    decides: false,
+    value: perSecond,
+  },
+  {
+    id: 'polls-node-wrk',
+    what: 'short polls answered per second vs bare node:http (wrk)',
+    figure: 'polls/s',
+    unit: '/s',
+    phase: 'polls wrk',
+    baseline: 'bare node:http',
+    goal: { op: '>=', value: 0.85 },
+    decides: true,
+    value: perSecond,
+  },
+  {
+    id: 'polls-node-autocannon',
+    what: 'the same, autocannon (Node, on the same cores)',
+    figure: 'polls/s',
+    unit: '/s',
+    phase: 'polls autocannon',
+    baseline: 'bare node:http',
+    goal: { op: '>=', value: 0.85 },
+    decides: false,
+    value: perSecond,
+  },
+  {
+    id: 'long-poll-cpu',
+    what: 'long-poll server CPU per delivered message vs bare node:http long poll',
+    figure: 'server CPU per delivered message',
+    unit: 'µs',
+    phase: 'long-poll load',
+    baseline: 'bare long poll',
+    goal: { op: '<=', value: 1.1 },
+    decides: true,
+    value: cpuUsPerDelivery,
+  },
+  ...(
+    [
+      ['websocket', 'bare ws'],
+      ['sse', 'bare SSE'],
+      ['long-poll', 'bare long poll'],
+      ['short-poll', 'bare node:http'],
+    ] as const
+  ).map(
+    ([transport, baseline]): RowDef => ({
+      id: `${transport}-rss`,
+      what: `RSS per idle connection, ${transport} vs ${baseline}`,
+      figure: 'RSS per idle connection',
+      unit: 'B',
+      phase: transport === 'short-poll' ? 'short-poll idle' : `${transport} crowd`,
+      baseline,
+      goal: { op: '<=', value: 1.2 },
+      decides: true,
+      value: rssPerConnection,
+    }),
+  ),
+  ...(
+    [
+      ['websocket', 'bare ws'],
+      ['sse', 'bare SSE'],
+    ] as const
+  ).map(
+    ([transport, baseline]): RowDef => ({
+      id: `${transport}-p99`,
+      what: `p99 event age of a crowd, ${transport} vs ${baseline}`,
+      figure: 'p99 event age',
+      unit: 'ms',
+      phase: `${transport} crowd`,
+      baseline,
+      goal: { op: '<=', value: 1.2 },
+      decides: true,
+      value: p99,
+    }),
+  ),
+];
+
+export function median(values: readonly number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** A load generator that used this much of its one core or more was likely the limit. */
+export const GENERATOR_BOUND_SHARE = 0.85;
+
+export function computeRows(measurements: readonly Measurement[], defs: readonly RowDef[] = ROW_DEFS): RowResult[] {
+  return defs.map((def) => {
+    const of = (server: BenchServer) =>
+      measurements.filter((m) => m.phase === def.phase && m.server === server).sort((a, b) => a.round - b.round);
+    const lab = of('lab');
+    const base = of(def.baseline);
+    const ratios: number[] = [];
+    for (const l of lab) {
+      const b = base.find((m) => m.round === l.round);
+      if (b) ratios.push(def.value(l) / def.value(b));
+    }
+    const finite = ratios.filter((r) => Number.isFinite(r));
+    const ratio = {
+      median: median(finite),
+      min: finite.length > 0 ? Math.min(...finite) : Number.NaN,
+      max: finite.length > 0 ? Math.max(...finite) : Number.NaN,
+    };
+    const pass = def.goal.op === '<=' ? ratio.median <= def.goal.value : ratio.median >= def.goal.value;
+    const share = median(lab.map((m) => m.clientCpuMs / (m.seconds * 1000)));
+    const generatorVsServer = median(lab.map((m) => m.clientCpuMs / m.serverCpuMs));
+    const memoryRow = def.figure.startsWith('RSS');
+    return {
+      id: def.id,
+      what: def.what,
+      figure: `${def.figure}, ${def.unit}`,
+      baseline: def.baseline,
+      goal: def.goal,
+      decides: def.decides,
+      ratios,
+      ratio,
+      lab: median(lab.map(def.value)),
+      base: median(base.map(def.value)),
+      pass: Number.isFinite(ratio.median) && pass,
+      generator: memoryRow
+        ? { cpuPerDeliveryVsServer: Number.NaN, cpuShare: Number.NaN, bound: false }
+        : { cpuPerDeliveryVsServer: generatorVsServer, cpuShare: share, bound: share >= GENERATOR_BOUND_SHARE },
+      ...(def.note ? { note: def.note } : {}),
+    };
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * Fan-out of the feed to a transport's open streams: ONE feed subscription per transport, not one
+ * per stream. Each published message is prepared once — the WebSocket frame, the SSE event — and
+ * handed to every subscriber, so the per-subscriber work is a write and a count.
+ *
+ * `hotPath` counts what the hot paths do (frames built, events built, long-poll bodies built and
+ * waiters woken), so tests can assert the work per publish without timing anything.
+ */
+import type { Socket } from 'node:net';
+import type { Feed, FeedEntry } from '../feed/feed.js';
+
+export const hotPath = {
+  /** WebSocket frames built (once per message, whatever the number of sockets). */
+  wsFramesBuilt: 0,
+  /** SSE `id:`/`data:` events built (once per message for live streams). */
+  sseEventsBuilt: 0,
+  /** Long-poll answer bodies built for woken waiters (once per distinct cursor and limit). */
+  longPollBodiesBuilt: 0,
+  /** Held long polls answered by a publish. */
+  longPollWakeups: 0,
+  /** Sockets uncorked after a burst of writes (one flush per socket per tick). */
+  corkedFlushes: 0,
+};
+
+export class FanOut<Prepared> {
+  private readonly subscribers = new Set<(prepared: Prepared, entry: FeedEntry) => void>();
+
+  constructor(feed: Feed, prepare: (entry: FeedEntry) => Prepared) {
+    feed.subscribe((entry) => {
+      if (this.subscribers.size === 0) return;
+      const prepared = prepare(entry);
+      for (const deliver of this.subscribers) deliver(prepared, entry);
+    });
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  /** Deliver every message published from now on; the function returned stops it. */
+  add(deliver: (prepared: Prepared, entry: FeedEntry) => void): () => void {
+    this.subscribers.add(deliver);
+    return () => this.subscribers.delete(deliver);
+  }
+}
+
+/**
+ * Corks a socket for the rest of this tick: every write of a burst (a backlog, or a bursty ticker
+ * publishing ten messages in one turn) then leaves in one writev when the tick ends, instead of
+ * one system call per message. The bytes are the same; only how many syscalls carry them changes.
+ */
+const corked: Socket[] = [];
+
+function flush(): void {
+  for (const socket of corked.splice(0)) {
+    hotPath.corkedFlushes += 1;
+    socket.uncork();
+  }
+}
+
+export function corkForThisTick(socket: Socket): void {
+  if (socket.writableCorked > 0) return;
+  socket.cork();
+  if (corked.push(socket) === 1) process.nextTick(flush);
+}

@@ -1,0 +1,77 @@
+/**
+ * The held long polls, indexed by what their answer depends on (cursor and limit), behind ONE
+ * feed subscription. A publish wakes exactly the polls held at that moment, each once: one answer
+ * body is built per distinct (cursor, limit) — in practice one, since a poll is only held when
+ * nothing is newer than its cursor, i.e. every held poll waits at the head — and each waiter gets
+ * that same text. Waiters that leave (answered by their timeout, cut, gone) are removed at once.
+ */
+import type { Feed, FeedEntry } from '../feed/feed.js';
+import { hotPath } from './fan-out.js';
+import { pollBody } from './poll-answer.js';
+
+export interface Waiter {
+  since: number;
+  limit: number;
+  /** Answer with these messages (their body is prebuilt). Called at most once, by a publish. */
+  wake(entries: readonly FeedEntry[], body: string): void;
+}
+
+export class LongPollWaiters {
+  /** `since` → `limit` → the waiters. */
+  private groups = new Map<number, Map<number, Set<Waiter>>>();
+  private count = 0;
+
+  constructor(private readonly feed: Feed) {
+    feed.subscribe(() => this.wakeAll());
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Hold `waiter` until the next publish; the function returned removes it (harmless twice). */
+  add(waiter: Waiter): () => void {
+    let byLimit = this.groups.get(waiter.since);
+    if (!byLimit) {
+      byLimit = new Map();
+      this.groups.set(waiter.since, byLimit);
+    }
+    let set = byLimit.get(waiter.limit);
+    if (!set) {
+      set = new Set();
+      byLimit.set(waiter.limit, set);
+    }
+    set.add(waiter);
+    this.count += 1;
+    const held = set;
+    return () => {
+      if (held.delete(waiter)) this.count -= 1;
+    };
+  }
+
+  private wakeAll(): void {
+    if (this.count === 0) return;
+    // Take the whole index first: a waiter's answer may make its client poll again at once (in a
+    // test, in the same process); that new poll waits for the next publish, not this one.
+    const groups = this.groups;
+    this.groups = new Map();
+    this.count = 0;
+    const { feed } = this;
+    for (const [since, byLimit] of groups) {
+      for (const [limit, waiters] of byLimit) {
+        if (waiters.size === 0) continue;
+        // Emptied before waking, so a waiter's own removal (when its answer is sent) finds
+        // nothing left to remove and does not count it twice.
+        const woken = [...waiters];
+        waiters.clear();
+        const entries = feed.after(since, limit);
+        const body = pollBody(feed.epoch, feed.head, entries, null);
+        hotPath.longPollBodiesBuilt += 1;
+        for (const waiter of woken) {
+          hotPath.longPollWakeups += 1;
+          waiter.wake(entries, body);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Issue 10: the hot paths do their work once, counted — never timed. A publish builds one
+ * WebSocket frame and one SSE event whatever the number of streams; a burst of messages leaves
+ * each socket in one write; a publish wakes exactly the held long polls, once each, with one
+ * body; the ledger's per-client memory stays bounded. (Bytes and counts on the wire are checked
+ * by test/accounting/byte-exact.test.ts, which must stay green with all of this.)
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ledger, MAX_CLIENTS } from '../server/accounting/ledger.js';
+import { hotPath } from '../server/transports/fan-out.js';
+import { type Running, startLab, until } from './harness.js';
+
+let lab: Running;
+/** The server's side of every connection, by the client's port, with its count of socket writes. */
+const serverSockets = new Map<number, { socket: Socket; writes: number }>();
+
+beforeAll(async () => {
+  lab = await startLab();
+  lab.app.server.on('connection', (socket: Socket) => {
+    const entry = { socket, writes: 0 };
+    serverSockets.set(socket.remotePort as number, entry);
+    // Every write handed to libuv (one write or writev system call) goes through _writeGeneric.
+    const internals = socket as unknown as { _writeGeneric: (...args: unknown[]) => unknown };
+    const original = internals._writeGeneric;
+    internals._writeGeneric = function (this: Socket, ...args: unknown[]) {
+      entry.writes += 1;
+      return original.apply(this, args);
+    };
+  });
+});
+afterAll(async () => {
+  await lab.close();
+});
+
+const feed = () => lab.app.lab.feed;
+const publishBurst = (count: number) => {
+  for (let i = 0; i < count; i++) feed().publish({ burst: i });
+};
+const writesOf = (localPort: number) => serverSockets.get(localPort)?.writes ?? Number.NaN;
+
+describe('SSE: one event per message, one write per burst', () => {
+  it('builds each event once for five streams, and a burst of 10 leaves each socket in one write', async () => {
+    const streams = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => {
+        return new Promise<{ text: () => string; port: number; request: http.ClientRequest }>((resolve) => {
+          let text = '';
+          const request = http.get(`${lab.url}/api/sse?client=hot-sse-${i}`, (response) => {
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              text += chunk;
+            });
+            resolve({ text: () => text, port: response.socket.localPort as number, request });
+          });
+        });
+      }),
+    );
+    await until(() => streams.every((s) => s.text().includes('event: hello')), 10_000, 'hello events');
+    const eventsBefore = hotPath.sseEventsBuilt;
+    const writesBefore = streams.map((s) => writesOf(s.port));
+
+    publishBurst(10);
+    const dataLines = (s: { text: () => string }) =>
+      s
+        .text()
+        .split('\n')
+        .filter((l) => l.startsWith('data: ') && l.includes('"seq":'));
+    await until(() => streams.every((s) => dataLines(s).length === 10), 10_000, 'ten events on every stream');
+
+    expect(hotPath.sseEventsBuilt - eventsBefore).toBe(10);
+    expect(streams.map((s, i) => writesOf(s.port) - (writesBefore[i] as number))).toEqual([1, 1, 1, 1, 1]);
+    for (const s of streams) s.request.destroy();
+    await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'streams closed');
+  });
+});
+
+describe('long poll: a publish wakes exactly the held polls, once each, with one body', () => {
+  it('five held polls: five wakeups, one body built, five identical answers', async () => {
+    const head = feed().head;
+    const held = lab.app.lab.accounting.openStreams;
+    const answers = Array.from(
+      { length: 5 },
+      (_, i) =>
+        new Promise<string>((resolve, reject) => {
+          http
+            .get(`${lab.url}/api/long-poll?since=${head}&timeout=20000&client=hot-lp-${i}`, (response) => {
+              let body = '';
+              response.setEncoding('utf8');
+              response.on('data', (chunk: string) => {
+                body += chunk;
+              });
+              response.on('end', () => resolve(body));
+            })
+            .on('error', reject);
+        }),
+    );
+    await until(() => lab.app.lab.accounting.openStreams === held + 5, 10_000, 'five held polls');
+    const wakeupsBefore = hotPath.longPollWakeups;
+    const bodiesBefore = hotPath.longPollBodiesBuilt;
+
+    feed().publish({ wake: 1 });
+    const bodies = await Promise.all(answers);
+
+    expect(hotPath.longPollWakeups - wakeupsBefore).toBe(5);
+    expect(hotPath.longPollBodiesBuilt - bodiesBefore).toBe(1);
+    expect(new Set(bodies).size).toBe(1);
+    expect(JSON.parse(bodies[0] as string).messages.map((m: { seq: number }) => m.seq)).toEqual([head + 1]);
+    // Answered polls leave the index: the next publish wakes nobody.
+    feed().publish({ wake: 2 });
+    expect(hotPath.longPollWakeups - wakeupsBefore).toBe(5);
+  });
+});
+
+describe('long poll: held again and again, every publish wakes the poll held at that moment', () => {
+  it('three rounds of hold, publish, answer: one wakeup and one message each', async () => {
+    for (let round = 1; round <= 3; round++) {
+      const head = feed().head;
+      const wakeupsBefore = hotPath.longPollWakeups;
+      const answer = fetch(`${lab.url}/api/long-poll?since=${head}&timeout=20000&client=hot-again`).then((r) =>
+        r.json(),
+      );
+      await until(() => lab.app.lab.accounting.openStreams === 1, 10_000, `held poll ${round}`);
+      feed().publish({ round });
+      const body = (await answer) as { messages: { seq: number }[] };
+      expect(body.messages.map((m) => m.seq)).toEqual([head + 1]);
+      expect(hotPath.longPollWakeups - wakeupsBefore).toBe(1);
+      await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'the answered poll released');
+    }
+  });
+});
+
+describe('ledger: per-client memory stays bounded', () => {
+  it('remembers at most MAX_CLIENTS clients, forgetting the least recently active', () => {
+    const ledger = new Ledger();
+    for (let i = 0; i < MAX_CLIENTS + 5; i++) ledger.addDelivered({ bucket: 'sse', client: `c${i}` }, 1, 10);
+    expect(ledger.clientCount).toBe(MAX_CLIENTS);
+    expect(ledger.read('c0').sse.messages).toBe(0);
+    expect(ledger.read(`c${MAX_CLIENTS + 4}`).sse).toMatchObject({ messages: 1, payloadBytes: 10 });
+    expect(ledger.read().sse).toMatchObject({ messages: MAX_CLIENTS + 5, payloadBytes: 10 * (MAX_CLIENTS + 5) });
+  });
+});
