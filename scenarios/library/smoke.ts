@@ -1,5 +1,5 @@
 /**
- * smoke: everything once, small and quick (the tests run it). All four transports, a few
+ * smoke: everything once, small and quick (the tests run it). All five transports, a few
  * clients each, one abrupt cut at the proxies mid-way (resume must make it invisible), and a
  * one-second capacity phase, so every part of the runner is exercised in well under 30 s.
  */
@@ -9,13 +9,14 @@ import { bytesAgree, noLoss } from './expect.js';
 export default defineScenario({
   name: 'smoke',
   description:
-    'All four transports, 4 clients each, 10 msg/s of 256-byte messages for 6 s with one abrupt cut at the proxies: nothing may be lost.',
+    'All five transports, 4 clients each, 10 msg/s of 256-byte messages for 6 s with one abrupt cut at the proxies: nothing may be lost.',
   feed: { rate: 10, payloadBytes: 256 },
   clients: {
     'short-poll': { count: 4, pollIntervalMs: 500 },
     'long-poll': { count: 4 },
     sse: { count: 4 },
     websocket: { count: 4 },
+    'socket.io': { count: 4 },
   },
   warmupMs: 1_500,
   durationMs: 6_000,

@@ -227,7 +227,7 @@ describe.each(NETWORKS)('per-transport bytes equal a TCP proxy’s count, to the
 
   it('socket.io: Engine.IO polling requests, the upgrade, 2/3 heartbeats, events, an acknowledged echo', async () => {
     proxy = await startProxy({ upstreamPort: lab.port, capture: true });
-    const client = 'exact-sio';
+    const client = `exact-sio${shaping.network ? '-shaped' : ''}`;
     const socket = io(proxy.url, { path: '/socket.io/', query: { client }, reconnection: false, forceNew: true });
     const received: FeedMessage[] = [];
     socket.on('feed', (message: FeedMessage) => received.push(message));

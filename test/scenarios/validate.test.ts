@@ -1,5 +1,6 @@
 /** The summary.json validator: passes the renderers' fixtures, names every broken field. */
 import { describe, expect, it } from 'vitest';
+import { TRANSPORTS } from '../../contract/index.js';
 import type { LatencySummary, Summary } from '../../scenarios/summary.js';
 import { assertSummary, SummaryError, validateSummary } from '../../scenarios/validate.js';
 import { plainSummary, sweepSummary } from '../fixtures/summaries.js';
@@ -31,7 +32,7 @@ describe('validateSummary', () => {
     const s = clone(plainSummary) as unknown as { transports: Record<string, unknown> };
     s.transports.carrier = s.transports.sse;
     expect(validateSummary(s)).toContain(
-      'summary.transports.carrier: not a transport (expected one of short-poll, long-poll, sse, websocket)',
+      `summary.transports.carrier: not a transport (expected one of ${TRANSPORTS.join(', ')})`,
     );
     s.transports = {};
     expect(validateSummary(s)).toContain('summary.transports: expected at least one transport');
