@@ -205,10 +205,7 @@ export default defineTransport('websocket', async (app, { lab }) => {
         alive = true;
       });
       const heartbeat = setInterval(() => {
-        if (!alive) {
-          console.log('DBG terminate no pong');
-          return socket.terminate();
-        }
+        if (!alive) return socket.terminate();
         alive = false;
         socket.ping();
       }, options.wsPingMs);

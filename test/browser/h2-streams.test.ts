@@ -113,6 +113,14 @@ describe('open N streams on one origin', () => {
   }, 90_000);
 
   it('long polls: over h1 two of eight wait for a free connection, over h2 none', async () => {
+    // Paused, so every poll is held to its timeout: a message answering one early would end it
+    // before the others start, and "waited" (started after another ended) would count a race.
+    const paused = await fetch(`http://127.0.0.1:${lab.port}/api/feed`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ running: false }),
+    });
+    expect(paused.status).toBe(200);
     const h1 = await open(`http://localhost:${lab.port}/streams.html?run=long-poll&n=8`);
     const h2 = await open(`https://localhost:${lab.httpsPort}/streams.html?run=long-poll&n=8`);
     for (const page of [h1, h2]) {
