@@ -38,7 +38,23 @@ async function allOn(name: string): Promise<void> {
     { transports: TRANSPORTS, name },
     { timeout: 15_000, polling: 100 },
   );
+  const before = Object.fromEntries(
+    await Promise.all(TRANSPORTS.map(async (t) => [t, Number((await laneData(t)).received)])),
+  );
   await page.click('#reset-numbers');
+  // The lanes' data-* attributes follow the render loop: wait until the reset shows, or a read
+  // right after it sees the old counts.
+  await page.waitForFunction(
+    ({ transports, before }) =>
+      transports.every((t) => {
+        const received = Number(
+          (document.querySelector(`.lane[data-transport="${t}"]`) as HTMLElement).dataset.received,
+        );
+        return before[t] === 0 || received < before[t];
+      }),
+    { transports: TRANSPORTS, before },
+    { timeout: 15_000, polling: 50 },
+  );
 }
 
 async function received(t: TransportName, atLeast: number, timeout = 20_000): Promise<void> {
