@@ -11,7 +11,9 @@ import { Ledger } from './accounting/ledger.js';
 import { accounting } from './accounting/plugin.js';
 import { WireMeter } from './accounting/wire-meter.js';
 import { type LabOptions, MAX_BODY_BYTES, resolveOptions } from './config.js';
-import { Feed } from './feed/feed.js';
+import { type FeedBackend, MemoryBackend } from './feed/backend.js';
+import { Feed, newEpoch } from './feed/feed.js';
+import { RedisBackend } from './feed/redis-backend.js';
 import { feedRoutes } from './feed/routes.js';
 import { Ticker } from './feed/ticker.js';
 import { type Lab, StreamRegistry } from './lab.js';
@@ -39,16 +41,37 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
 
   const ledger = new Ledger();
   const feed = new Feed(options.retention);
+  const instance = options.instance ?? `${process.pid}-${newEpoch().slice(0, 4)}`;
+  const backend: FeedBackend =
+    options.redisUrl === null
+      ? new MemoryBackend()
+      : new RedisBackend({ url: options.redisUrl, instance, retention: options.retention });
+  const ticker = new Ticker(feed, options);
+  // A broker that cannot be reached fails the build, with its reason: main.ts exits on it.
+  await backend.start(feed, ticker).catch(async (error) => {
+    await app.close();
+    throw error;
+  });
   const lab: Lab = {
     options,
+    instance,
+    backend,
     feed,
-    ticker: new Ticker(feed, options),
+    ticker,
     ledger,
     meter: new WireMeter(ledger),
     streams: new StreamRegistry(ledger),
     closing: false,
   };
   app.decorate('lab', lab);
+  app.addHook('onClose', async () => backend.close());
+  // Which instance answered: behind a round-robin balancer, each request may meet another one.
+  // Only behind a broker: a lone memory-backed lab keeps its bytes on the wire as they were.
+  if (backend.kind !== 'memory') {
+    app.addHook('onRequest', async (_request, reply) => {
+      reply.header('x-lab-instance', instance);
+    });
+  }
   // Bodies are JSON or nothing: anything else is a 415, not a string quietly accepted.
   app.removeContentTypeParser('text/plain');
 

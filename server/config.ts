@@ -30,6 +30,10 @@ export interface LabOptions {
   logger: boolean;
   /** Serve the built dashboard from this folder, if it exists. */
   webRoot: string | null;
+  /** The feed's backend: null = memory (this process only); `redis://host:port` = one feed shared by many instances. */
+  redisUrl: string | null;
+  /** This instance's name, shown to clients (`X-Lab-Instance`, hello frames); null = made up from the pid. */
+  instance: string | null;
 }
 
 export const DEFAULT_OPTIONS: LabOptions = {
@@ -49,6 +53,8 @@ export const DEFAULT_OPTIONS: LabOptions = {
   requestTimeoutMs: 30_000,
   logger: false,
   webRoot: null,
+  redisUrl: null,
+  instance: null,
 };
 
 export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {

@@ -20,3 +20,8 @@ export const TooManyConnectionsError = createError<[number]>(
   'The server holds its limit of %s open connections: try again later',
   503,
 );
+export const FeedUnavailableError = createError<[string]>(
+  ERROR_CODES.feedUnavailable,
+  "The feed's Redis is unreachable (%s): publishing is refused until it is back",
+  503,
+);

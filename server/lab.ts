@@ -7,6 +7,7 @@ import { CLIENT_PATTERN, type TransportName } from '../contract/index.js';
 import type { Attribution, Ledger } from './accounting/ledger.js';
 import type { WireMeter } from './accounting/wire-meter.js';
 import type { LabOptions } from './config.js';
+import type { FeedBackend } from './feed/backend.js';
 import type { Feed, FeedEntry } from './feed/feed.js';
 import type { Ticker } from './feed/ticker.js';
 
@@ -44,6 +45,10 @@ export class StreamRegistry {
 
 export interface Lab {
   options: LabOptions;
+  /** This instance's name (many may serve one feed behind a balancer). */
+  instance: string;
+  /** Where publishes go and how this instance's `feed` is filled (server/feed/backend.ts). */
+  backend: FeedBackend;
   feed: Feed;
   ticker: Ticker;
   ledger: Ledger;

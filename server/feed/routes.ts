@@ -13,6 +13,7 @@ export function feedState(lab: Lab): FeedState {
     oldest: lab.feed.oldest,
     retention: lab.feed.retention,
     ...lab.ticker.settings,
+    backend: { ...lab.backend.status(), instance: lab.instance },
   };
 }
 
@@ -27,17 +28,20 @@ export async function feedRoutes(app: FastifyInstance, lab: Lab): Promise<void> 
       schema: { body: { type: 'object', required: ['data'], properties: { data: {} } } },
     },
     async (request, reply) => {
-      const entry = lab.feed.publish((request.body as { data: unknown }).data);
+      // Memory answers at once; a broker once the message is in its stream (or 503 LAB_FEED_UNAVAILABLE).
+      const published = lab.backend.publish((request.body as { data: unknown }).data);
+      const result = published instanceof Promise ? await published : published;
       reply.code(201);
-      return { epoch: lab.feed.epoch, seq: entry.seq };
+      return result;
     },
   );
 
   app.get('/api/feed', async () => feedState(lab));
 
   app.put('/api/feed', { preHandler: sameOrigin }, async (request, reply) => {
+    let settings: ReturnType<typeof validateSettings>;
     try {
-      lab.ticker.update(validateSettings(request.body));
+      settings = validateSettings(request.body);
     } catch (error) {
       reply.code(400);
       return {
@@ -47,6 +51,8 @@ export async function feedRoutes(app: FastifyInstance, lab: Lab): Promise<void> 
         message: (error as Error).message,
       };
     }
+    // Behind a broker every instance's ticker takes the change (one feed); it may be refused with a 503.
+    await lab.backend.updateTicker(settings);
     return feedState(lab);
   });
 

@@ -6,6 +6,8 @@
  */
 import { LONG_POLL_TIMEOUT, POLL_LIMIT, ROUTES } from '../../contract/index.js';
 import { BadQueryError, BadTimeoutError, FutureCursorError, TooManyConnectionsError } from '../errors.js';
+import type { Resolution } from '../feed/feed.js';
+import { resolveCursor } from '../feed/resolve.js';
 import { attributionOf } from '../lab.js';
 import { parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
 import { pollAnswer } from './poll-answer.js';
@@ -23,39 +25,45 @@ export default defineTransport('long-poll', async (app, lab) => {
     const who = attributionOf(request);
     reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
 
-    const resolution = feed.resolve(cursor, limit);
-    if (resolution.kind === 'future') throw new FutureCursorError(cursor?.since ?? 0, resolution.head);
-    if (resolution.entries.length > 0 || resolution.reset !== null || timeout === 0) {
-      return reply.send(pollAnswer(ledger, who, feed.epoch, feed.head, resolution.entries, resolution.reset));
-    }
-    if (lab.closing || streams.size >= lab.options.maxStreams)
-      throw new TooManyConnectionsError(lab.options.maxStreams);
+    const resolved = resolveCursor(lab, cursor, limit);
+    return resolved instanceof Promise ? resolved.then(answer) : answer(resolved);
 
-    // Nothing newer yet: hold the request. "Live only" waits for the next message after now.
-    const since = cursor?.since ?? feed.head;
-    let settled = false;
-    const finish = (body: string | null) => {
-      if (settled) return;
-      settled = true;
-      unsubscribe();
-      clearTimeout(timer);
-      release();
-      if (body !== null) reply.send(body);
-    };
-    const unsubscribe = feed.subscribe(() => {
-      finish(pollAnswer(ledger, who, feed.epoch, feed.head, feed.after(since, limit), null));
-    });
-    const timer = setTimeout(() => finish(pollAnswer(ledger, who, feed.epoch, feed.head, [], null)), timeout);
-    const release = streams.add({
-      who,
-      close: () => {
-        reply.header('connection', 'close');
-        finish(pollAnswer(ledger, who, feed.epoch, feed.head, [], null));
-      },
-    });
-    // The client went away (or was cut): free the waiter now, not at the timeout. A response
-    // closes either after it was answered (nothing to do) or because its connection died.
-    reply.raw.once('close', () => finish(null));
-    return reply;
+    function answer(resolution: Resolution) {
+      if (resolution.kind === 'future') throw new FutureCursorError(cursor?.since ?? 0, resolution.head);
+      if (resolution.entries.length > 0 || resolution.reset !== null || timeout === 0) {
+        return reply.send(pollAnswer(ledger, who, feed.epoch, feed.head, resolution.entries, resolution.reset));
+      }
+      if (lab.closing || streams.size >= lab.options.maxStreams)
+        throw new TooManyConnectionsError(lab.options.maxStreams);
+
+      // Nothing newer yet: hold the request. "Live only" waits for the next message after now.
+      const since = cursor?.since ?? feed.head;
+      let settled = false;
+      const finish = (body: string | null) => {
+        if (settled) return;
+        settled = true;
+        unsubscribe();
+        clearTimeout(timer);
+        release();
+        if (body !== null) reply.send(body);
+      };
+      const unsubscribe = feed.subscribe(
+        () => finish(pollAnswer(ledger, who, feed.epoch, feed.head, feed.after(since, limit), null)),
+        // Behind a broker the feed can jump (a new epoch): the held poll answers with the reset at once.
+        (notice) => finish(pollAnswer(ledger, who, feed.epoch, feed.head, [], notice)),
+      );
+      const timer = setTimeout(() => finish(pollAnswer(ledger, who, feed.epoch, feed.head, [], null)), timeout);
+      const release = streams.add({
+        who,
+        close: () => {
+          reply.header('connection', 'close');
+          finish(pollAnswer(ledger, who, feed.epoch, feed.head, [], null));
+        },
+      });
+      // The client went away (or was cut): free the waiter now, not at the timeout. A response
+      // closes either after it was answered (nothing to do) or because its connection died.
+      reply.raw.once('close', () => finish(null));
+      return reply;
+    }
   });
 });

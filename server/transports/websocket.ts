@@ -11,7 +11,8 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { CLOSE_CODES, ERROR_CODES, type Handshake, ROUTES, type WsServerControl } from '../../contract/index.js';
 import { TooManyConnectionsError } from '../errors.js';
-import type { FeedEntry } from '../feed/feed.js';
+import type { FeedEntry, Resolution } from '../feed/feed.js';
+import { resolveCursor } from '../feed/resolve.js';
 import { attributionOf, countDelivered } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
@@ -47,7 +48,10 @@ export default defineTransport('websocket', async (app, lab) => {
 
   // ws tells us the 101 response lines just before it writes them: keep both sides, per client.
   const handshakes = new Map<string, Handshake>();
+  const instance = lab.backend.kind === 'memory' ? undefined : lab.instance;
   app.websocketServer.on('headers', (lines: string[], request: IncomingMessage) => {
+    // Behind a broker, the 101 names the instance too (Fastify's hooks do not reach it).
+    if (instance !== undefined) lines.push(`X-Lab-Instance: ${instance}`);
     const client = new URL(request.url ?? '/', 'http://x').searchParams.get('client');
     if (client === null) return;
     if (handshakes.size >= MAX_HANDSHAKES) handshakes.delete(handshakes.keys().next().value as string);
@@ -136,7 +140,13 @@ export default defineTransport('websocket', async (app, lab) => {
         const type = (frame as { type?: unknown } | null)?.type;
         if (type === 'echo') return control(frame as WsServerControl);
         if (type === 'publish' && typeof frame === 'object' && frame !== null && 'data' in frame) {
-          feed.publish(frame.data);
+          const published = lab.backend.publish(frame.data);
+          // Behind a broker a publish can fail (Redis away): the client hears it, the socket stays.
+          if (published instanceof Promise) {
+            published.catch((error: Error & { code?: string }) =>
+              control({ type: 'error', code: error.code ?? 'LAB_FEED_UNAVAILABLE', message: error.message }),
+            );
+          }
           return;
         }
         control({
@@ -173,18 +183,38 @@ export default defineTransport('websocket', async (app, lab) => {
       } catch (error) {
         return refuse(ERROR_CODES.badCursor, (error as Error).message);
       }
-      control({ type: 'hello', epoch: feed.epoch, head: feed.head, oldest: feed.oldest, client: who.client });
-      const resolution = feed.resolve(cursor);
-      if (resolution.kind === 'future') {
-        return refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.since} is ahead of head ${resolution.head}`);
+      const resolved = resolveCursor(lab, cursor);
+      if (resolved instanceof Promise) resolved.then(begin);
+      else begin(resolved);
+
+      function begin(resolution: Resolution): void {
+        if (closing || socket.readyState !== socket.OPEN) return;
+        const hello: WsServerControl = {
+          type: 'hello',
+          epoch: feed.epoch,
+          head: feed.head,
+          oldest: feed.oldest,
+          client: who.client,
+        };
+        control(instance === undefined ? hello : { ...hello, instance });
+        if (resolution.kind === 'future') {
+          refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.since} is ahead of head ${resolution.head}`);
+          return;
+        }
+        if (resolution.reset) {
+          ledger.add(who, 'resets', 1);
+          control({ type: 'reset', ...resolution.reset });
+        }
+        deliver(resolution.entries);
+        // Same turn as the backlog: no publish can fall between the two.
+        unsubscribe = feed.subscribe(
+          (entry) => deliver([entry]),
+          (notice) => {
+            ledger.add(who, 'resets', 1);
+            control({ type: 'reset', ...notice });
+          },
+        );
       }
-      if (resolution.reset) {
-        ledger.add(who, 'resets', 1);
-        control({ type: 'reset', ...resolution.reset });
-      }
-      deliver(resolution.entries);
-      // Same turn as the backlog: no publish can fall between the two.
-      unsubscribe = feed.subscribe((entry) => deliver([entry]));
     },
   );
 });
