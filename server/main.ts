@@ -1,6 +1,7 @@
 /**
  * Starts the lab: `npm start` (PORT, HOST and the other options from the environment or flags,
- * e.g. `--port 3001 --host 0.0.0.0 --rate 5`). Handles SIGINT/SIGTERM: pending long polls are
+ * e.g. `--port 3001 --host 0.0.0.0 --rate 5`; `--redis redis://host:port` or REDIS_URL shares one feed
+ * among many instances, and exits 2 with the reason when that Redis cannot be reached). Handles SIGINT/SIGTERM: pending long polls are
  * answered, SSE streams ended, WebSockets closed 1012, and the process exits within 5 s.
  */
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     paused: { type: 'boolean' },
     log: { type: 'boolean' },
     'allow-origin': { type: 'string', multiple: true },
+    redis: { type: 'string' },
+    instance: { type: 'string' },
   },
 });
 
@@ -32,6 +35,9 @@ const options: Partial<LabOptions> = {
   logger: values.log ?? env.LOG === '1',
   webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)),
   allowedOrigins: values['allow-origin'] ?? (env.ALLOW_ORIGINS ? env.ALLOW_ORIGINS.split(',') : []),
+  // One feed shared by many instances (docs/scale-out.md); without it the feed lives in this process.
+  redisUrl: values.redis ?? env.REDIS_URL ?? null,
+  instance: values.instance ?? env.LAB_INSTANCE ?? null,
 };
 for (const [key, value] of [
   ['rate', number(values.rate, env.RATE)],
@@ -43,7 +49,13 @@ for (const [key, value] of [
 const port = number(values.port, env.PORT) ?? 3000;
 const host = values.host ?? env.HOST ?? '127.0.0.1';
 
-const app = await buildApp(options);
+/** Exit code when the feed's backend cannot be reached at start (distinct from a crash's 1). */
+const EXIT_BACKEND_UNREACHABLE = 2;
+
+const app = await buildApp(options).catch((error: Error) => {
+  console.error(`Transport Lab: ${error.message}`);
+  process.exit(EXIT_BACKEND_UNREACHABLE);
+});
 await app.listen({ port, host });
 const address = app.server.address();
 const shown =
@@ -51,7 +63,8 @@ const shown =
     ? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
     : String(address);
 // One line a script can wait for (the scenario runner does).
-console.log(`Transport Lab listening on ${shown} (epoch ${app.lab.feed.epoch})`);
+const behind = app.lab.backend.kind === 'memory' ? '' : ` as instance ${app.lab.instance}, feed in ${options.redisUrl}`;
+console.log(`Transport Lab listening on ${shown} (epoch ${app.lab.feed.epoch})${behind}`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

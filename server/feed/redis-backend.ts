@@ -113,6 +113,7 @@ export class RedisBackend implements FeedBackend {
   private leaseTimer: NodeJS.Timeout | null = null;
   private readLoopDone: Promise<void> = Promise.resolve();
   private lastEpochCheck = 0;
+  private lastError = '';
 
   constructor(private readonly options: RedisBackendOptions) {
     const prefix = options.prefix ?? 'lab:';
@@ -142,7 +143,9 @@ export class RedisBackend implements FeedBackend {
     this.subscriber = new Redis(options.url, { ...common, maxRetriesPerRequest: null });
     for (const client of [this.commands, this.reader, this.subscriber]) {
       // Errors are reported by the calls that meet them; an unhandled 'error' event would crash.
-      client.on('error', () => {});
+      client.on('error', (error: Error) => {
+        this.lastError = error.message;
+      });
     }
   }
 
@@ -158,7 +161,7 @@ export class RedisBackend implements FeedBackend {
       await Promise.all([this.commands.connect(), this.reader.connect(), this.subscriber.connect()]);
     } catch (error) {
       await this.close();
-      throw new Error(`cannot reach Redis at ${this.options.url}: ${(error as Error).message}`);
+      throw new Error(`cannot reach Redis at ${this.options.url}: ${this.lastError || (error as Error).message}`);
     }
     this.started = true;
 
