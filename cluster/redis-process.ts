@@ -24,7 +24,9 @@ export interface RedisProcess {
   remove(): Promise<void>;
 }
 
-export async function startRedis(options: { port?: number; dir?: string; binary?: string } = {}): Promise<RedisProcess> {
+export async function startRedis(
+  options: { port?: number; dir?: string; binary?: string } = {},
+): Promise<RedisProcess> {
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'lab-redis-'));
   const binary = options.binary ?? REDIS_SERVER;
