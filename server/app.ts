@@ -17,6 +17,7 @@ import { RedisBackend } from './feed/redis-backend.js';
 import { feedRoutes } from './feed/routes.js';
 import { Ticker } from './feed/ticker.js';
 import { type Lab, StreamRegistry } from './lab.js';
+import { securityHeaders } from './security/headers.js';
 import { transports } from './transports/index.js';
 
 /** How long shutdown waits for streams to say goodbye (1012 frames, final long-poll answers). */
@@ -93,6 +94,7 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
       this.websocketServer.close(() => done());
     },
   });
+  await securityHeaders(app);
   await accounting(app, lab);
   await feedRoutes(app, lab);
   for (const name of TRANSPORTS) await transports[name].register(app, lab);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import type { LabOptions } from './config.js';
+import { exposureWarning } from './security/exposure.js';
 
 const EXIT_DEADLINE_MS = 5_000;
 
@@ -62,6 +63,8 @@ const shown =
   typeof address === 'object' && address
     ? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
     : String(address);
+const warning = exposureWarning(host, typeof address === 'object' && address ? address.port : port, app.lab.options);
+if (warning) console.error(warning);
 // One line a script can wait for (the scenario runner does).
 const behind = app.lab.backend.kind === 'memory' ? '' : ` as instance ${app.lab.instance}, feed in ${options.redisUrl}`;
 console.log(`Transport Lab listening on ${shown} (epoch ${app.lab.feed.epoch})${behind}`);

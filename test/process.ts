@@ -8,6 +8,8 @@ export interface LabProcess {
   child: ChildProcess;
   url: string;
   epoch: string;
+  /** Everything the process printed so far (stdout and stderr, interleaved). */
+  output(): string;
   /** Resolves with the exit code and how long the process took to exit after `signal`. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
 }
@@ -25,6 +27,14 @@ export async function spawnLab(args: string[] = [], env: Record<string, string> 
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+) \(epoch (\w+)\)/.exec(output);
       if (match) {
+        child.stdout?.off('data', onData);
+        child.stderr?.off('data', onData);
+        child.stdout?.on('data', (more: Buffer) => {
+          output += more.toString();
+        });
+        child.stderr?.on('data', (more: Buffer) => {
+          output += more.toString();
+        });
         clearTimeout(timer);
         resolve(match);
       }
@@ -36,8 +46,9 @@ export async function spawnLab(args: string[] = [], env: Record<string, string> 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
-    url: listening[1],
-    epoch: listening[2],
+    output: () => output,
+    url: listening[1] as string,
+    epoch: listening[2] as string,
     async stop(signal = 'SIGTERM') {
       const started = Date.now();
       child.kill(signal);

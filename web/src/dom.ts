@@ -6,6 +6,9 @@ export type Child = Node | string | null | undefined | false;
 /**
  * `h('button', {class: 'x', 'data-action': 'cut'}, 'Cut')`. `class` sets className; `true` sets an
  * empty attribute, `false`/`null`/`undefined` leave it out; everything else is `setAttribute`.
+ * `style` goes through the CSSOM (`element.style.cssText`), never the `style` attribute: the
+ * server's Content-Security-Policy has no 'unsafe-inline' for styles (server/security/headers.ts),
+ * and CSP blocks a style attribute but not the CSSOM.
  */
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -16,6 +19,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
     if (name === 'class') element.className = String(value);
+    else if (name === 'style') element.style.cssText = String(value);
     else element.setAttribute(name, value === true ? '' : String(value));
   }
   append(element, ...children);
