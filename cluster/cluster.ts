@@ -50,7 +50,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const launch = async (instance: Instance): Promise<void> => {
     const args = ['--import', 'tsx', 'server/main.ts', ...(options.labArgs ?? [])];
     args.push('--port', String(instance.port), '--redis', redis.url, '--instance', instance.name);
-    instance.server = await startChild(args, LISTENING, options.env ?? {});
+    // A generous start: on a busy 2-core machine, N tsx processes compile before they listen.
+    instance.server = await startChild(args, LISTENING, options.env ?? {}, 90_000);
   };
   try {
     // One at a time: they share two cores, and the first one makes the epoch.

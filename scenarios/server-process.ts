@@ -42,7 +42,12 @@ export function startLabServer(options: LabServerOptions = {}): Promise<ChildSer
 }
 
 /** Starts a script that prints `listening on http://…` once ready. */
-export async function startChild(args: string[], ready: RegExp, env: Record<string, string>): Promise<ChildServer> {
+export async function startChild(
+  args: string[],
+  ready: RegExp,
+  env: Record<string, string>,
+  startTimeoutMs = START_TIMEOUT_MS,
+): Promise<ChildServer> {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -61,8 +66,8 @@ export async function startChild(args: string[], ready: RegExp, env: Record<stri
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')} did not start within ${START_TIMEOUT_MS} ms: ${output.slice(-2000)}`));
-    }, START_TIMEOUT_MS);
+      reject(new Error(`${args.join(' ')} did not start within ${startTimeoutMs} ms: ${output.slice(-2000)}`));
+    }, startTimeoutMs);
     const onData = (chunk: Buffer) => {
       // Keep only what is needed to find the line and explain a failure.
       output = (output + chunk.toString()).slice(-8_000);

@@ -20,7 +20,7 @@ beforeAll(async () => {
   requireSystemTool('redis-server');
   requireSystemTool('haproxy');
   cluster = await startCluster({ instances: 2, labArgs: ['--paused'] });
-}, 90_000);
+}, 200_000);
 afterAll(async () => {
   await cluster?.stop();
 }, 30_000);

@@ -53,6 +53,7 @@ export class LaneView {
   private readonly noteLine: HTMLElement;
   private readonly chart: Chart<'scatter', { x: number; y: number }[]>;
   private noteTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly servedLine: HTMLElement;
 
   constructor(
     private readonly lane: Lane,
@@ -61,6 +62,8 @@ export class LaneView {
     const t = lane.transport;
     const color = TRANSPORT_COLORS[t];
     this.stateBadge = h('span', { class: 'state', 'data-role': 'state' });
+    // Empty unless the lab runs behind a balancer (npm run cluster): then, who served this lane.
+    this.servedLine = h('p', { class: 'lane-served mono', 'data-role': 'served' });
     this.connectButton = h('button', { type: 'button', 'data-action': 'connect' }, 'Disconnect');
     this.cutButton = h(
       'button',
@@ -109,6 +112,7 @@ export class LaneView {
         this.stateBadge,
         h('p', { class: 'route mono' }, TRANSPORT_ROUTE[t]),
       ),
+      this.servedLine,
       h('p', { class: 'lane-help' }, TRANSPORT_HELP[t]),
       h(
         'div',
@@ -204,6 +208,11 @@ export class LaneView {
     setAttr(el, 'data-resets', String(audit.resets));
     setAttr(el, 'data-reconnects', String(lane.reconnects));
     this.renderState();
+    if (lane.servedBy !== null) {
+      const seen = [...lane.servedCounts].map(([name, n]) => `${name} ×${n}`).join(', ');
+      setText(this.servedLine, `served by ${lane.servedBy} · so far: ${seen}`);
+      setAttr(el, 'data-served-by', lane.servedBy);
+    }
 
     const last = lane.lastMessage;
     this.set('received', count(lane.received));
