@@ -2,7 +2,7 @@
  * A real load balancer in front of the instances: Debian's HAProxy, round-robin per request,
  * with NO stickiness (no cookie, no source hash), so a client's next poll, reconnect or
  * EventSource retry may meet any instance. Health checks take a dead instance out within about
- * a second; `retries` + `redispatch` send a refused connection to another instance.
+ * three seconds; `retries` + `redispatch` send a refused connection to another instance.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,8 @@ export function haproxyConfig(port: number, backends: { name: string; port: numb
     '  timeout server 90s',
     // WebSocket and SSE streams live as long as they like once upgraded/started.
     '  timeout tunnel 1h',
+    // A busy 2-core machine answers health checks slowly: slow is not dead.
+    '  timeout check 5s',
     '  retries 2',
     '  option redispatch',
     'frontend lab',
@@ -39,7 +41,7 @@ export function haproxyConfig(port: number, backends: { name: string; port: numb
     // Every request is balanced on its own: no cookie, no stick table, no prefer-last-server.
     '  balance roundrobin',
     '  option httpchk GET /api/time',
-    '  default-server inter 500ms fall 2 rise 2',
+    '  default-server inter 1s fall 3 rise 2',
     ...backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check`),
     '',
   ].join('\n');
