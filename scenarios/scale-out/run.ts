@@ -212,8 +212,10 @@ async function runFault(progress: (text: string) => void): Promise<FaultResult> 
     progress('fault run: restarting Redis (empty: persistence is off)');
     await cluster.redis.restart();
     await sleep(Math.max(0, durationMs - (performance.now() - started)));
-    // Stop publishing, then give every client time to reach the final head.
-    const final = await setFeed(cluster, { running: false });
+    // Stop publishing; publishes already on their way to Redis land within a moment: then read the final head.
+    await setFeed(cluster, { running: false });
+    await sleep(1_000);
+    const final = await json<FeedState>(`${cluster.url}/api/feed`);
     const members = groups.members;
     const deadline = performance.now() + 15_000;
     const atHead = (m: (typeof members)[number]) =>
