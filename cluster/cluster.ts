@@ -3,7 +3,7 @@
  * process, `--redis` to the one feed), and HAProxy round-robin in front without stickiness.
  * `npm run cluster` (cluster/main.ts), the scale-out scenario and the balancer test all start it here.
  */
-import { type ChildServer, startChild } from '../scenarios/server-process.js';
+import { type ChildServer, startChild } from '../tools/child-process.js';
 import { freePort } from './free-port.js';
 import { type Balancer, startHaproxy } from './haproxy.js';
 import { type RedisProcess, startRedis } from './redis-process.js';

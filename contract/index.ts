@@ -1,7 +1,12 @@
 /**
- * The wire contract v1 (DESIGN.md §2–4): names, shapes and limits shared by the server,
- * the dashboard and the scenario runner. Nothing here touches the network.
+ * The wire contract v1 (docs/contract.md): names, shapes and limits shared by the server, the
+ * clients, the dashboard and the scenario runner. Nothing here touches the network.
  */
+import type { FeedMode } from './feed-settings.js';
+
+export * from './cursor.js';
+export * from './feed-settings.js';
+export * from './palette.js';
 
 /** Transport names, everywhere (routes aside). Iterate this instead of naming transports by hand. */
 export const TRANSPORTS = ['short-poll', 'long-poll', 'sse', 'websocket'] as const;
@@ -9,6 +14,13 @@ export type TransportName = (typeof TRANSPORTS)[number];
 
 export function isTransportName(value: unknown): value is TransportName {
   return typeof value === 'string' && (TRANSPORTS as readonly string[]).includes(value);
+}
+
+/** The transports that answer requests (a whole HTTP exchange per answer) rather than hold a stream open. */
+export const POLLING_TRANSPORTS: readonly TransportName[] = ['short-poll', 'long-poll'];
+
+export function isPolling(transport: TransportName): boolean {
+  return POLLING_TRANSPORTS.includes(transport);
 }
 
 /** The route each transport is served on. */
@@ -49,8 +61,6 @@ export interface PollResponse {
   reset?: ResetNotice;
 }
 
-export type FeedMode = 'steady' | 'bursty';
-
 /** `GET /api/feed`; `PUT /api/feed` takes any subset of `FeedSettings`. */
 export interface FeedState {
   epoch: string;
@@ -79,21 +89,10 @@ export interface FeedBackendState {
 
 export type FeedSettings = Partial<Pick<FeedState, 'rate' | 'payloadBytes' | 'mode' | 'running'>>;
 
-export const FEED_LIMITS = {
-  maxRate: 10_000,
-  minPayloadBytes: 100,
-  maxPayloadBytes: 65_536,
-} as const;
-
-/** Query parameters every transport accepts. */
-export const SINCE_PATTERN = '^[0-9]{1,15}$';
-export const EPOCH_PATTERN = '^[0-9a-z]{1,16}$';
-export const CLIENT_PATTERN = '^[0-9A-Za-z_.-]{1,64}$';
-
 export const LONG_POLL_TIMEOUT = { min: 0, max: 60_000, default: 25_000 } as const;
 export const POLL_LIMIT = { min: 1, max: 10_000, default: 1_000 } as const;
 
-/** WebSocket close codes (DESIGN.md §3). */
+/** WebSocket close codes (docs/contract.md lists when each is sent). */
 export const CLOSE_CODES = {
   normal: 1000,
   policy: 1008,
@@ -119,9 +118,7 @@ export type WsServerControl =
   | { type: 'echo'; [key: string]: unknown }
   | { type: 'error'; code: string; message: string };
 
-export type WsClientFrame = { type: 'publish'; data: unknown } | { type: 'echo'; [key: string]: unknown };
-
-/** Wire accounting of one transport (or one client's use of it). DESIGN.md §4. */
+/** Wire accounting of one transport (or one client's use of it). docs/accounting.md. */
 export interface TransportCounters {
   /** Open now: WebSockets, SSE streams, held long polls. */
   connections: number;
@@ -189,6 +186,12 @@ export const ERROR_CODES = {
   tooManyConnections: 'LAB_TOO_MANY_CONNECTIONS',
   /** Behind a broker: Redis is unreachable, so a publish or a ticker change is refused (503). */
   feedUnavailable: 'LAB_FEED_UNAVAILABLE',
+  /** `PUT /api/feed` with a field out of its limits (contract/feed-settings.ts). */
+  badFeedSettings: 'LAB_BAD_FEED_SETTINGS',
+  /** `GET /api/handshake?client=` for a client whose WebSocket upgrade the server has not seen. */
+  noHandshake: 'LAB_NO_HANDSHAKE',
+  /** An unknown network profile or a parameter out of range (contract/networks.ts). */
+  badNetwork: 'LAB_BAD_NETWORK',
 } as const;
 
 /** `GET /api/handshake?client=ID`: the real upgrade request and 101 response of that client's last WebSocket. */
@@ -198,9 +201,8 @@ export interface Handshake {
   response: { line: string; headers: [string, string][] };
 }
 
-/** One event of `GET /api/stats/stream?clients=…`: everyone's counters and each named client's. */
+/** One event of `GET /api/stats/stream?clients=…`: each named client's counters (everyone's are at `/api/stats`). */
 export interface StatsStreamEvent {
-  totals: StatsResponse;
   clients: Record<string, StatsResponse>;
 }
 

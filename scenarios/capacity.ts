@@ -14,10 +14,10 @@
  * figure to compare.
  */
 import autocannon from 'autocannon';
+import type { ControlClient } from '../client/control.js';
+import { LISTENING, startChild } from '../tools/child-process.js';
 import type { CapacityDef } from './define.js';
 import { readProc } from './proc-meter.js';
-import type { ServerApi } from './server-api.js';
-import { startChild } from './server-process.js';
 import type { Summary } from './summary.js';
 
 export type CapacityResult = NonNullable<Summary['capacity']>[number];
@@ -52,14 +52,12 @@ function fire(url: string, pid: number, connections: number, durationS: number, 
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
 const mean = (values: number[]): number => sum(values) / Math.max(1, values.length);
 
-const READY = /listening on (http:\/\/\S+) \(epoch (\w+)\)/;
-
 /**
  * Two entries: the lab against bare node:http, and bare Fastify (same body, no lab) against bare
  * node:http, so the gap can be split between the framework and the lab's own per-request work.
  */
 export async function runCapacity(
-  api: ServerApi,
+  api: ControlClient,
   labPid: number,
   def: Required<CapacityDef>,
   log: (line: string) => void,
@@ -74,8 +72,8 @@ export async function runCapacity(
   const body = await api.text(route);
   const env = { BASELINE_BODY: body };
   const [bareStarted, fastifyStarted] = await Promise.allSettled([
-    startChild(['--import', 'tsx', 'scenarios/baseline-server.ts'], READY, env),
-    startChild(['--import', 'tsx', 'scenarios/fastify-baseline-server.ts'], READY, env),
+    startChild(['--import', 'tsx', 'scenarios/baseline-server.ts'], LISTENING, env),
+    startChild(['--import', 'tsx', 'scenarios/fastify-baseline-server.ts'], LISTENING, env),
   ]);
   if (bareStarted.status === 'rejected' || fastifyStarted.status === 'rejected') {
     for (const started of [bareStarted, fastifyStarted]) if (started.status === 'fulfilled') await started.value.stop();

@@ -21,8 +21,11 @@ options:
   --clients <n>       clients per group (every transport), instead of the scenario's
   --rate <msg/s>      feed rate, instead of the scenario's
   --duration <time>   measurement window: 20 (seconds), 20s, 1500ms, 2m
+  --network <profile> every group's network: loopback, lan, broadband, 4g, 3g, slow-3g,
+                      satellite, lossy-wifi, buffering-proxy, idle-cut-proxy; parameters
+                      after a ?, e.g. '3g?rttMs=300&lossPercent=1' (contract/networks.ts)
   --fetch <which>     the poll clients' fetch: node-http (default: undici's exact request
-                      bytes at a fifth of its CPU, see scenarios/http-fetch.ts) or global
+                      bytes at a fifth of its CPU, see tools/http-fetch.ts) or global
   --out <dir>         results folder (default: results/)
   --no-write          do not write results (print only)
   -h, --help          this text`;
@@ -65,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
       clients: { type: 'string' },
       rate: { type: 'string' },
       duration: { type: 'string' },
+      network: { type: 'string' },
       out: { type: 'string' },
       fetch: { type: 'string' },
       'no-write': { type: 'boolean' },
@@ -96,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
   if (clients !== undefined) overrides.clients = clients;
   if (rate !== undefined) overrides.rate = rate;
   if (values.duration !== undefined) overrides.durationMs = parseDuration(values.duration);
+  if (values.network !== undefined) overrides.network = values.network;
   const scenario = applyOverrides(base, overrides);
   const fetch = values.fetch ?? 'node-http';
   if (fetch !== 'node-http' && fetch !== 'global')
@@ -125,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  // Exiting runs server-process.ts's exit hook, which stops the servers we started.
+  // Exiting runs tools/child-process.ts's exit hook, which stops the servers we started.
   process.once(signal, () => process.exit(130));
 }
 

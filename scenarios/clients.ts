@@ -5,6 +5,7 @@
  * own HTTP requests (at the injected fetch / EventSource / WebSocket), independent of the
  * server's accounting. It runs in a worker thread of its own (group-worker.ts).
  */
+import { type EventLoopUtilization, performance as perfHooks } from 'node:perf_hooks';
 import { EventSource as NodeEventSource } from 'eventsource';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { DeliveryAudit } from '../client/audit.js';
@@ -20,11 +21,12 @@ import {
   type WebSocketConstructorLike,
 } from '../client/transports/index.js';
 import type { FeedMessage, ResetNotice } from '../contract/index.js';
+import { createHttpFetch } from '../tools/http-fetch.js';
 import { clientId, type GroupSpec } from './define.js';
 import { DeliveryLog } from './delivery-log.js';
 import type { EpochRange } from './feed-window.js';
-import { createHttpFetch } from './http-fetch.js';
 import { loopDelayMonitor, loopDelayMs } from './loop-delay.js';
+import { addBooks, emptyBooks, type ShaperBooks } from './shaper.js';
 import type { ProxyTotals, TcpProxy } from './tcp-proxy.js';
 
 export interface RequestCounts {
@@ -81,6 +83,12 @@ export interface GroupResult {
   errors: Record<string, number>;
   /** Event-loop delay of this group's thread while measuring, ms. */
   loopDelayMs: { p50: number; p99: number; max: number };
+  /** The shaping proxy's books over the window (segments, stalls, lateness of its deliveries). */
+  shaper: ShaperBooks;
+  /** Connections the network's idle timeout cut over the window. */
+  idleCuts: number;
+  /** Share of the window this group's thread (its clients and its shaping proxy) was busy, 0…1. */
+  threadBusyShare: number;
 }
 
 export class ClientGroup {
@@ -92,6 +100,13 @@ export class ClientGroup {
   private readonly tracked: Tracked[] = [];
   private startTimers: ReturnType<typeof setTimeout>[] = [];
   private readonly loopDelay = loopDelayMonitor();
+  /** The proxy's books and idle cuts at the window's opening, and what was added until it closed. */
+  private shaperFrom: ShaperBooks = emptyBooks();
+  private shaperWindow: ShaperBooks = emptyBooks();
+  private idleCutsFrom = 0;
+  private idleCutsWindow = 0;
+  private eluFrom: EventLoopUtilization | null = null;
+  private busyShare = 0;
 
   constructor(
     readonly spec: GroupSpec,
@@ -181,8 +196,17 @@ export class ClientGroup {
 
   /** Event-loop delay is recorded between these two (the window and its drain). */
   measuring(on: boolean): void {
-    if (on) this.loopDelay.enable();
-    else this.loopDelay.disable();
+    if (on) {
+      this.loopDelay.enable();
+      this.shaperFrom = addBooks(emptyBooks(), this.proxy.shaper);
+      this.idleCutsFrom = this.proxy.idleCutCount;
+      this.eluFrom = perfHooks.eventLoopUtilization();
+    } else {
+      this.loopDelay.disable();
+      this.shaperWindow = subtractBooks(this.proxy.shaper, this.shaperFrom);
+      this.idleCutsWindow = this.proxy.idleCutCount - this.idleCutsFrom;
+      if (this.eluFrom) this.busyShare = perfHooks.eventLoopUtilization(this.eluFrom).utilization;
+    }
   }
 
   /** Over the window's closed ranges: what each client should have had, what it had, how late. */
@@ -211,6 +235,9 @@ export class ClientGroup {
       recoveries: [...this.recoveries],
       errors: { ...this.errors },
       loopDelayMs: loopDelayMs(this.loopDelay),
+      shaper: this.shaperWindow,
+      idleCuts: this.idleCutsWindow,
+      threadBusyShare: this.busyShare,
     };
   }
 
@@ -239,6 +266,17 @@ export class ClientGroup {
         return { ...base, WebSocket: countingWebSocket(counts) };
     }
   }
+}
+
+function subtractBooks(now: ShaperBooks, from: ShaperBooks): ShaperBooks {
+  return {
+    segments: now.segments - from.segments,
+    stalls: now.stalls - from.stalls,
+    deliveries: now.deliveries - from.deliveries,
+    lateness: now.lateness.map((n, i) => n - (from.lateness[i] ?? 0)),
+    // The largest lateness over the run so far (a maximum cannot be subtracted).
+    latenessMaxMs: now.latenessMaxMs,
+  };
 }
 
 /** Which fetch the poll clients use: node:http with undici's exact headers (default), or globalThis.fetch. */

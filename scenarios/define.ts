@@ -10,11 +10,17 @@ import {
   CLIENT_PATTERN,
   FEED_LIMITS,
   type FeedMode,
+  isClientId,
+  isFeedMode,
+  isFeedRate,
+  isPayloadBytes,
   isTransportName,
   LONG_POLL_TIMEOUT,
+  MIN_MESSAGE_BYTES,
   TRANSPORTS,
   type TransportName,
 } from '../contract/index.js';
+import { NetworkError, parseNetworkSpec, type ResolvedNetwork } from '../contract/networks.js';
 import type { Summary, SweepPoint } from './summary.js';
 
 /* ------------------------------------------------------------------ what a scenario file writes */
@@ -49,6 +55,11 @@ export interface ClientGroupDef {
   pollIntervalMs?: number;
   /** long-poll only: how long the server holds a poll, ms (default 25 000). */
   longPollTimeoutMs?: number;
+  /**
+   * The network between these clients and the server (contract/networks.ts): a profile name, or
+   * a name with parameters (`3g?rttMs=300`). Default `loopback` (the proxy adds nothing).
+   */
+  network?: string;
   /**
    * Start the clients spread evenly over this long, ms, so polls do not all fire in step.
    * Default: one poll interval for short-poll, else 1 ms per client (at most 2 s).
@@ -124,6 +135,8 @@ export interface GroupSpec {
   pollIntervalMs: number;
   longPollTimeoutMs: number;
   startSpreadMs: number;
+  /** The network profile, resolved: every parameter the group's shaping proxy applies. */
+  network: ResolvedNetwork;
 }
 
 export interface Scenario extends RunSpec {
@@ -141,6 +154,8 @@ export interface Overrides {
   clients?: number;
   rate?: number;
   durationMs?: number;
+  /** A network profile for every group (`--network 3g`). */
+  network?: string;
 }
 
 /** The id of a group's i-th client (the server's `client=`): `<group>-<i>`. */
@@ -160,8 +175,6 @@ export class ScenarioError extends Error {
  */
 export const MAX_CLIENTS_AT_ONCE = 5_000;
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
-/** The smallest message the runner publishes: {"epoch":"xxxxxxxx","seq":N,"ts":T,"data":""} is about 60 B. */
-export const MIN_MESSAGE_BYTES = 64;
 const NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const GROUP = /^[0-9A-Za-z_.-]{1,40}$/;
 /** A measurement window longer than this is not "modest" on a shared box. */
@@ -225,7 +238,23 @@ export function applyOverrides(scenario: Scenario, overrides: Overrides): Scenar
   if (overrides.rate !== undefined) feed = { ...feed, rate: checkRate(overrides.rate, 'rate', fail) };
   if (overrides.durationMs !== undefined)
     durationMs = positive(overrides.durationMs, 'duration', fail, MAX_DURATION_MS);
-  const next: Scenario = { ...scenario, feed, groups, durationMs };
+  let sweep = scenario.sweep;
+  if (overrides.network !== undefined) {
+    const network = checkNetwork(overrides.network, 'network', fail);
+    groups = groups.map((g) => ({ ...g, network }));
+    // A sweep that sets networks itself would undo the override at every point: apply it after.
+    if (sweep) {
+      const inner = sweep;
+      sweep = {
+        ...inner,
+        apply: (spec, value) => {
+          const at = inner.apply(spec, value);
+          return { ...at, groups: at.groups.map((g) => ({ ...g, network })) };
+        },
+      };
+    }
+  }
+  const next: Scenario = { ...scenario, feed, groups, durationMs, sweep };
   checkConcurrency(next, scenario.sweep?.oneTransportAtATime === true, 'clients', fail);
   for (const fault of next.faults)
     if (fault.atMs >= durationMs)
@@ -255,7 +284,7 @@ function normalizeFeed(feed: FeedDef | undefined, fail: Fail): RunSpec['feed'] {
   if (typeof feed !== 'object' || feed === null) return fail('feed', 'is required: {rate, payloadBytes}');
   const rate = checkRate(feed.rate, 'feed.rate', fail);
   const mode = feed.mode ?? 'steady';
-  if (mode !== 'steady' && mode !== 'bursty') fail('feed.mode', `must be "steady" or "bursty", got ${show(mode)}`);
+  if (!isFeedMode(mode)) fail('feed.mode', `must be "steady" or "bursty", got ${show(mode)}`);
   const arrivals = feed.arrivals ?? 'ticker';
   if (!['ticker', 'even', 'poisson'].includes(arrivals))
     fail('feed.arrivals', `must be "ticker", "even" or "poisson", got ${show(arrivals)}`);
@@ -265,7 +294,12 @@ function normalizeFeed(feed: FeedDef | undefined, fail: Fail): RunSpec['feed'] {
     arrivals === 'ticker'
       ? ' (the ticker\'s floor; arrivals "even" publish smaller messages)'
       : ' (the envelope {epoch, seq, ts, data} alone is ~60 B)';
-  const payloadBytes = integerIn(feed.payloadBytes, 'feed.payloadBytes', min, FEED_LIMITS.maxPayloadBytes, fail, why);
+  const payloadBytes = isPayloadBytes(feed.payloadBytes, min)
+    ? feed.payloadBytes
+    : fail(
+        'feed.payloadBytes',
+        `must be an integer within ${min}…${FEED_LIMITS.maxPayloadBytes}${why}, got ${show(feed.payloadBytes)}`,
+      );
   // The runner publishes one HTTP request per message: keep that a trickle.
   if (arrivals !== 'ticker' && rate > 200)
     fail('feed.rate', `the runner publishes ${arrivals} arrivals itself; at most 200 msg/s, got ${rate}`);
@@ -273,7 +307,8 @@ function normalizeFeed(feed: FeedDef | undefined, fail: Fail): RunSpec['feed'] {
 }
 
 function checkRate(rate: unknown, field: string, fail: Fail): number {
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0 || rate > FEED_LIMITS.maxRate) {
+  // The server's limits (contract/feed-settings.ts), and above 0: a scenario with no feed measures nothing.
+  if (!isFeedRate(rate) || rate <= 0) {
     return fail(field, `must be a number of messages/s above 0 and at most ${FEED_LIMITS.maxRate}, got ${show(rate)}`);
   }
   return rate;
@@ -307,8 +342,7 @@ function normalizeGroup(transport: TransportName, g: ClientGroupDef | undefined,
   const name = g.name ?? transport;
   if (typeof name !== 'string' || !GROUP.test(name))
     fail(`${field}.name`, `must match ${GROUP.source}, got ${show(name)}`);
-  if (!new RegExp(CLIENT_PATTERN).test(`${name}-0`))
-    fail(`${field}.name`, `makes client ids outside ${CLIENT_PATTERN}`);
+  if (!isClientId(`${name}-0`)) fail(`${field}.name`, `makes client ids outside ${CLIENT_PATTERN}`);
   const count = integerIn(g.count, `${field}.count`, 1, MAX_CLIENTS_AT_ONCE, fail);
   if (g.resume !== undefined && typeof g.resume !== 'boolean') fail(`${field}.resume`, 'must be true or false');
   if (g.pollIntervalMs !== undefined && transport !== 'short-poll')
@@ -329,10 +363,42 @@ function normalizeGroup(transport: TransportName, g: ClientGroupDef | undefined,
           LONG_POLL_TIMEOUT.max,
           fail,
         );
+  const network = checkNetwork(g.network ?? 'loopback', `${field}.network`, fail);
   const defaultSpread = transport === 'short-poll' ? pollIntervalMs : Math.min(2_000, count);
   const startSpreadMs =
     g.startSpreadMs === undefined ? defaultSpread : nonNegative(g.startSpreadMs, `${field}.startSpreadMs`, fail);
-  return { name, transport, count, resume: g.resume ?? true, pollIntervalMs, longPollTimeoutMs, startSpreadMs };
+  return {
+    name,
+    transport,
+    count,
+    resume: g.resume ?? true,
+    pollIntervalMs,
+    longPollTimeoutMs,
+    startSpreadMs,
+    network,
+  };
+}
+
+/** A profile name (with optional parameters) or an already resolved profile, checked. */
+function checkNetwork(value: unknown, field: string, fail: Fail): ResolvedNetwork {
+  const spec =
+    typeof value === 'object' && value !== null && 'profile' in value ? specOf(value as ResolvedNetwork) : value;
+  try {
+    return parseNetworkSpec(spec);
+  } catch (error) {
+    if (error instanceof NetworkError) return fail(field, error.message);
+    throw error;
+  }
+}
+
+/** `3g`, or `3g?rttMs=…` for a profile with changed parameters: the string that resolves to it. */
+export function specOf(network: ResolvedNetwork): string {
+  const base = parseNetworkSpec(network.profile);
+  const changed = (Object.keys(base) as (keyof ResolvedNetwork)[]).filter(
+    (k) => typeof base[k] === 'number' && base[k] !== network[k],
+  );
+  if (changed.length === 0) return network.profile;
+  return `${network.profile}?${changed.map((k) => `${k}=${network[k]}`).join('&')}`;
 }
 
 function checkFault(fault: FaultDef, i: number, durationMs: number, groups: GroupSpec[], fail: Fail): FaultDef {
@@ -390,7 +456,13 @@ function groupsToClients(groups: GroupSpec[], fail: Fail): ScenarioDef['clients'
     const { transport } = g;
     if (!isTransportName(transport))
       fail('clients', `unknown transport ${show(transport)}; expected one of ${TRANSPORTS.join(', ')}`);
-    const def: ClientGroupDef = { name: g.name, count: g.count, resume: g.resume, startSpreadMs: g.startSpreadMs };
+    const def: ClientGroupDef = {
+      name: g.name,
+      count: g.count,
+      resume: g.resume,
+      startSpreadMs: g.startSpreadMs,
+      network: g.network ? specOf(g.network) : undefined,
+    };
     if (transport === 'short-poll') def.pollIntervalMs = g.pollIntervalMs;
     if (transport === 'long-poll') def.longPollTimeoutMs = g.longPollTimeoutMs;
     const list = clients[transport] ?? [];

@@ -3,12 +3,13 @@
  * or by the server's own `POST /api/clients/<id>/cut`) or a restart (the next server first,
  * then the old one paused and stopped; the proxies follow to the new port).
  */
+
+import { ControlClient } from '../client/control.js';
 import type { FaultDef } from './define.js';
 import type { FeedWindow } from './feed-window.js';
 import type { LabUnderTest } from './lab-under-test.js';
 import type { Progress } from './progress.js';
 import type { RemoteGroup } from './remote-group.js';
-import { ServerApi } from './server-api.js';
 import { chunks, type ServerCounters } from './server-counters.js';
 
 const now = () => performance.timeOrigin + performance.now();
@@ -19,9 +20,9 @@ export interface FaultContext {
   window: FeedWindow;
   server: ServerCounters;
   progress: Progress;
-  configure: (api: ServerApi) => Promise<unknown>;
-  pauseFeed: (api: ServerApi) => Promise<{ epoch: string; head: number }>;
-  startFeed: (api: ServerApi) => Promise<void>;
+  configure: (api: ControlClient) => Promise<unknown>;
+  pauseFeed: (api: ControlClient) => Promise<{ epoch: string; head: number }>;
+  startFeed: (api: ControlClient) => Promise<void>;
 }
 
 export async function inject(fault: FaultDef, ctx: FaultContext): Promise<void> {
@@ -50,7 +51,7 @@ export async function inject(fault: FaultDef, ctx: FaultContext): Promise<void> 
   // moves over; everything the old one published but did not deliver is gone with it.
   const next = await lab.spawnNext();
   const old = lab.api;
-  const nextApi = new ServerApi(next.url);
+  const nextApi = new ControlClient(next.url);
   await ctx.configure(nextApi);
   const last = await ctx.pauseFeed(old);
   ctx.window.close(last.epoch, last.head);

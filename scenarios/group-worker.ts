@@ -30,7 +30,9 @@ export interface GroupRequest {
 const port = parentPort;
 if (!port) throw new Error('group-worker.ts runs as a worker thread');
 const { spec, upstreamPort, startCursor, fetch } = workerData as GroupWorkerData;
-const proxy = await startProxy({ upstreamPort });
+// The group's network, shaped in its own proxy; seeded by the group's name, so a run repeats.
+const seed = [...spec.name].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7);
+const proxy = await startProxy({ upstreamPort, network: spec.network, seed });
 const group = new ClientGroup(spec, proxy, startCursor, fetch);
 
 function handlers() {

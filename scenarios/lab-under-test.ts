@@ -3,9 +3,10 @@
  * its control API, the meter that follows its CPU and memory, and the proxies (in the groups'
  * workers) that must follow it to its new port.
  */
+
+import { ControlClient } from '../client/control.js';
+import { type ChildServer, startLabServer } from '../tools/child-process.js';
 import { ProcMeter } from './proc-meter.js';
-import { ServerApi } from './server-api.js';
-import { type ChildServer, startLabServer } from './server-process.js';
 
 export type UpstreamListener = (port: number) => Promise<unknown>;
 
@@ -28,8 +29,8 @@ export class LabUnderTest {
     return new LabUnderTest(server, retention);
   }
 
-  get api(): ServerApi {
-    return new ServerApi(this.current.url);
+  get api(): ControlClient {
+    return new ControlClient(this.current.url);
   }
 
   get pid(): number {

@@ -10,8 +10,33 @@
 import { floorOverhead } from '../contract/floor.js';
 import type { GroupResult, GroupSnapshot } from './clients.js';
 import type { GroupSpec } from './define.js';
-import type { Counters } from './server-api.js';
-import type { TransportSummary } from './summary.js';
+import type { Counters } from './server-counters.js';
+import { latenessPercentile } from './shaper.js';
+import type { NetworkReport, TransportSummary } from './summary.js';
+
+/** The shaper was the bottleneck when its own lateness p99 exceeds this (ms) for a one-way delay. */
+export function shaperLatenessLimitMs(oneWayMs: number): number {
+  return Math.max(5, 0.1 * oneWayMs);
+}
+
+export function networkReport(spec: GroupSpec, result: GroupResult): NetworkReport {
+  const p99 = latenessPercentile(result.shaper, 99);
+  return {
+    ...spec.network,
+    shaper: {
+      segments: result.shaper.segments,
+      stalls: result.shaper.stalls,
+      idleCuts: result.idleCuts,
+      latenessMs: {
+        p50: latenessPercentile(result.shaper, 50),
+        p99,
+        max: result.shaper.latenessMaxMs,
+      },
+      threadBusyShare: result.threadBusyShare,
+      bottleneck: p99 > shaperLatenessLimitMs(spec.network.rttMs / 2),
+    },
+  };
+}
 
 export interface FeedPosition {
   epoch: string;
@@ -84,6 +109,7 @@ export function summarizeGroup(m: GroupMeasurement): TransportSummary {
     countedMessages: messages,
     clientLoopDelayMs: result.loopDelayMs,
     lostDetected: audited.audit.lostDetected - start.audit.lostDetected,
+    network: networkReport(spec, result),
   };
   if (result.recoveries.length > 0) {
     summary.recoveryMs = result.recoveries.reduce((a, b) => a + b, 0) / result.recoveries.length;

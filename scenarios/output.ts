@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { ROOT } from '../tools/child-process.js';
 import { writeReport } from './render/write.js';
-import { ROOT } from './server-process.js';
 import type { Summary } from './summary.js';
 
 export const DEFAULT_RESULTS_DIR = join(ROOT, 'results');

@@ -10,7 +10,9 @@
  * `data` is a bare string padded so the whole message JSON is about `payloadBytes`: messages
  * can then be as small as the envelope allows (~60 B), below the ticker's floor.
  */
-import type { ServerApi } from './server-api.js';
+
+import type { ControlClient } from '../client/control.js';
+import { envelopeBytes } from '../contract/index.js';
 
 export class Publisher {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -24,7 +26,7 @@ export class Publisher {
   failed = 0;
 
   constructor(
-    private api: ServerApi,
+    private api: ControlClient,
     private readonly process: 'even' | 'poisson',
     private readonly rate: number,
     private readonly payloadBytes: number,
@@ -32,7 +34,7 @@ export class Publisher {
   ) {}
 
   /** Publish to this server from now on (after a restart: its seqs start again at 1). */
-  follow(api: ServerApi, head: number): void {
+  follow(api: ControlClient, head: number): void {
     this.api = api;
     this.nextSeq = head + 1;
   }
@@ -74,8 +76,8 @@ export class Publisher {
 
   private publishOne(): void {
     const seq = this.nextSeq++;
-    // {"epoch":"xxxxxxxx","seq":N,"ts":T,"data":"…"}: the ts of a server's nowMs() has up to 3 decimals.
-    const envelope = `{"epoch":"xxxxxxxx","seq":${seq},"ts":${Date.now()}.123,"data":""}`.length;
+    // The envelope with an 8-character epoch (the server's), plus the quotes of the string `data`.
+    const envelope = envelopeBytes('xxxxxxxx', seq) + 2;
     const data = 'x'.repeat(Math.max(0, this.payloadBytes - envelope));
     const request = this.api.publish(data).then(
       () => {

@@ -14,6 +14,8 @@
  *   a short poll's first answer (carrying messages from before the window) or its drain polls
  *   to messages they did not carry: +20 % requests per message at a 5 s window and T = 1 s.
  */
+
+import type { ControlClient } from '../client/control.js';
 import { FEED_LIMITS } from '../contract/index.js';
 import type { FetchChoice, GroupSnapshot } from './clients.js';
 import type { FaultDef, GroupSpec, RunSpec } from './define.js';
@@ -25,8 +27,7 @@ import { summarizeGroup } from './measure.js';
 import type { Progress } from './progress.js';
 import { Publisher } from './publisher.js';
 import { RemoteGroup } from './remote-group.js';
-import { type ServerApi, zeroCounters } from './server-api.js';
-import { ServerCounters } from './server-counters.js';
+import { ServerCounters, zeroCounters } from './server-counters.js';
 import type { Summary, TransportSummary } from './summary.js';
 
 export interface PointResult {
@@ -38,10 +39,10 @@ export interface PointResult {
   runnerCpuMs: number;
   /** The runner main thread's event-loop delay over the window, ms. */
   runnerLoopDelayMs: { p50: number; p99: number; max: number };
-  delivered: number;
   /** Distinct messages the clients received while the counters ran (the per-message divisor). */
   counted: number;
-  published: number;
+  /** The runner's own publishes (arrivals `even`/`poisson`), null when the server's ticker published. */
+  publishes: { published: number; failed: number } | null;
 }
 
 export interface PointOptions {
@@ -81,14 +82,14 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
   const publisher =
     feed.arrivals === 'ticker' ? null : new Publisher(lab.api, feed.arrivals, feed.rate, feed.payloadBytes);
   // The ticker's settings even when the runner publishes: they are what GET /api/feed shows.
-  const configure = (api: ServerApi) =>
+  const configure = (api: ControlClient) =>
     api.setFeed({
       rate: feed.rate,
       payloadBytes: Math.max(FEED_LIMITS.minPayloadBytes, feed.payloadBytes),
       mode: feed.mode,
       running: false,
     });
-  const startFeed = async (api: ServerApi) => {
+  const startFeed = async (api: ControlClient) => {
     if (publisher) {
       publisher.follow(api, (await api.feed()).head);
       publisher.start();
@@ -97,7 +98,7 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
     }
   };
   /** Stops publishing; the answer is the final head. */
-  const pauseFeed = async (api: ServerApi) => {
+  const pauseFeed = async (api: ControlClient) => {
     if (publisher) {
       await publisher.stop();
       return api.feed();
@@ -171,7 +172,6 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
     );
 
     const out = new Map<string, { spec: GroupSpec; summary: TransportSummary }>();
-    let delivered = 0;
     let counted = 0;
     groups.forEach((g, i) => {
       const summary = summarizeGroup({
@@ -184,7 +184,6 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
         feed: final,
         countedMs,
       });
-      delivered += summary.delivered;
       counted += summary.countedMessages ?? 0;
       out.set(g.spec.name, { spec: g.spec, summary });
     });
@@ -194,9 +193,8 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
       phases,
       runnerCpuMs: (cpu.user + cpu.system) / 1000,
       runnerLoopDelayMs: loopDelayMs(loopDelay),
-      delivered,
       counted,
-      published: window.published,
+      publishes: publisher ? { published: publisher.published, failed: publisher.failed } : null,
     };
   } finally {
     for (const stop of unfollow) stop();

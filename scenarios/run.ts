@@ -20,7 +20,7 @@ import type { GroupSummary, Summary, SweepPoint, TransportSummary } from './summ
 
 export interface RunOptions {
   progress: Progress;
-  /** The poll clients' fetch (default node-http, see http-fetch.ts). */
+  /** The poll clients' fetch (default node-http, see tools/http-fetch.ts). */
   fetch?: FetchChoice;
   /** Shown in params: what the CLI overrode. */
   overrides?: Record<string, unknown>;
@@ -58,6 +58,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     /** Messages received while counting: server CPU in the same span is divided by them. */
     let counted = 0;
     let runnerCpuMs = 0;
+    /** The runner's own publishes over every point, when it published (a failed one must never vanish). */
+    let publishes: Summary['publisher'];
     const point = async (spec: RunSpec, label: string, faults = scenario.faults): Promise<PointResult> => {
       const result = await runPoint({ lab, spec, faults, progress, runStartedAt, label, fetch });
       // The worst window: a run is as trustworthy as its busiest moment.
@@ -67,6 +69,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       cpuMs += result.cost.cpuMs;
       counted += result.counted;
       runnerCpuMs += result.runnerCpuMs;
+      if (result.publishes) {
+        publishes ??= { published: 0, failed: 0 };
+        publishes.published += result.publishes.published;
+        publishes.failed += result.publishes.failed;
+      }
       return result;
     };
 
@@ -141,6 +148,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if (sweep) summary.sweep = sweep;
     if (capacity) summary.capacity = capacity;
     if (groups) summary.groups = groups;
+    if (publishes) summary.publisher = publishes;
     summary.expectations = judge(scenario, summary);
     return summary;
   } finally {
@@ -209,6 +217,7 @@ function paramsOf(scenario: Scenario, overrides: Record<string, unknown>, restar
       count: g.count,
       resume: g.resume,
       startSpreadMs: g.startSpreadMs,
+      network: g.network,
     };
     if (g.transport === 'short-poll') out.pollIntervalMs = g.pollIntervalMs;
     if (g.transport === 'long-poll') out.longPollTimeoutMs = g.longPollTimeoutMs;

@@ -1,6 +1,6 @@
-import type { TransportName } from '../contract/index.js';
+import type { ControlClient } from '../client/control.js';
+import type { StatsResponse, TransportCounters, TransportName } from '../contract/index.js';
 import type { RemoteGroup } from './remote-group.js';
-import { addCounters, type Counters, countersOf, type ServerApi, zeroCounters } from './server-api.js';
 
 /**
  * The server's own accounting of each group, as a difference over the window, across restarts
@@ -13,17 +13,17 @@ export class ServerCounters {
 
   constructor(private readonly groups: RemoteGroup[]) {}
 
-  async begin(api: ServerApi): Promise<void> {
+  async begin(api: ControlClient): Promise<void> {
     this.base = await this.read(api);
   }
 
   /** Before a server goes away: bank what it counted; the next one starts from zero. */
-  async retire(api: ServerApi): Promise<void> {
+  async retire(api: ControlClient): Promise<void> {
     this.bank(await this.read(api));
     this.base = new Map();
   }
 
-  async end(api: ServerApi): Promise<Map<string, Counters>> {
+  async end(api: ControlClient): Promise<Map<string, Counters>> {
     this.bank(await this.read(api));
     return this.sum;
   }
@@ -35,7 +35,7 @@ export class ServerCounters {
     }
   }
 
-  private async read(api: ServerApi): Promise<Map<string, Counters>> {
+  private async read(api: ControlClient): Promise<Map<string, Counters>> {
     const perTransport = new Map<TransportName, number>();
     for (const g of this.groups) perTransport.set(g.spec.transport, (perTransport.get(g.spec.transport) ?? 0) + 1);
     const totals = await api.stats();
@@ -59,5 +59,32 @@ export class ServerCounters {
 export function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export type Counters = Pick<
+  TransportCounters,
+  'requests' | 'emptyResponses' | 'messages' | 'payloadBytes' | 'bytesIn' | 'bytesOut'
+>;
+
+export function zeroCounters(): Counters {
+  return { requests: 0, emptyResponses: 0, messages: 0, payloadBytes: 0, bytesIn: 0, bytesOut: 0 };
+}
+
+export function countersOf(stats: StatsResponse, transport: TransportName): Counters {
+  const t = stats.transports[transport];
+  return {
+    requests: t.requests,
+    emptyResponses: t.emptyResponses,
+    messages: t.messages,
+    payloadBytes: t.payloadBytes,
+    bytesIn: t.bytesIn,
+    bytesOut: t.bytesOut,
+  };
+}
+
+export function addCounters(a: Counters, b: Counters, sign = 1): Counters {
+  const out = zeroCounters();
+  for (const key of Object.keys(out) as (keyof Counters)[]) out[key] = a[key] + sign * b[key];
   return out;
 }

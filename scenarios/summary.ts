@@ -4,6 +4,24 @@
  */
 import type { LatencySummaryMs } from '../client/latency.js';
 import type { TransportName } from '../contract/index.js';
+import type { ResolvedNetwork } from '../contract/networks.js';
+
+/** The network a group's clients were on, and what its shaper did and cost (scenarios/shaper.ts). */
+export interface NetworkReport extends ResolvedNetwork {
+  shaper: {
+    segments: number;
+    /** Segments held for a retransmission timeout (the profile's loss). */
+    stalls: number;
+    /** Connections the profile's idle timeout cut silently. */
+    idleCuts: number;
+    /** How late the shaper's deliveries were against its own schedule, ms (bucket upper bounds). */
+    latenessMs: { p50: number; p99: number; max: number };
+    /** Share of the window the group's thread (its clients and this shaper) was busy. */
+    threadBusyShare: number;
+    /** The shaper, not the profile, set part of the delay: its lateness p99 above max(5 ms, 10 % of the one-way delay). */
+    bottleneck: boolean;
+  };
+}
 
 /** The client's latency summary (ms), plus the histogram it came from. */
 export interface LatencySummary extends LatencySummaryMs {
@@ -75,6 +93,8 @@ export interface TransportSummary {
    * up to this much queueing that a real client on its own machine would not see.
    */
   clientLoopDelayMs?: { p50: number; p99: number; max: number };
+  /** The network this group's clients were on (absent in results from before networks existed). */
+  network?: NetworkReport;
   /** Client-side errors by FeedClientError code (NETWORK, CLOSED, TIMEOUT…), when there were any. */
   clientErrors?: Record<string, number>;
   /** Event ages below zero (recorded as 0): the clocks disagree. Present only when non-zero. */
@@ -158,4 +178,10 @@ export interface Summary {
    * window (control, faults, server API; each group's own is its `clientLoopDelayMs`).
    */
   runner?: { cpuMs: number; eventLoopDelayMs: { p50: number; p99: number; max: number } };
+  /**
+   * Present when the runner published the feed itself (arrivals `even` or `poisson`, through
+   * `POST /api/publish`): how many publishes the server accepted, and how many failed. A failed
+   * publish is a message no client could receive; it is shown, never dropped.
+   */
+  publisher?: { published: number; failed: number };
 }

@@ -20,9 +20,26 @@
  * `capture`, the raw bytes) for tests that look at one connection. The upstream port can be
  * switched (`setUpstream`): after a server restart the proxy points at the new port, as a load
  * balancer would.
+ *
+ * With a `network` (contract/networks.ts) the proxy is also the lab's network: between what it
+ * counts and what it forwards, each direction goes through a ShapedDirection (shaper.ts: delay,
+ * jitter, bandwidth cap, loss as head-of-line stalls), the server's answers through a
+ * ResponseBuffer when the profile buffers (response-buffer.ts), and an idle timer cuts a quiet
+ * connection silently when the profile has one. Counting stays where it was — on receipt, before
+ * any shaping — so the counts compare with the server's exactly as without a network.
  */
 import { once } from 'node:events';
 import net, { type AddressInfo, type Socket } from 'node:net';
+import type { NetworkParams } from '../contract/networks.js';
+import { ResponseBuffer } from './response-buffer.js';
+import {
+  directionsOf,
+  emptyBooks,
+  ShapedDirection as Shaped,
+  type ShapedDirection,
+  type ShaperBooks,
+  seededRandom,
+} from './shaper.js';
 
 export interface ByteCounts {
   /** Bytes the client sent toward the server (the server's bytesIn). */
@@ -43,6 +60,8 @@ export interface ProxiedConnection extends ByteCounts {
   closed: boolean;
   /** Raw bytes, when the proxy was started with `capture: true` (empty otherwise). */
   readonly captured: { clientToServer: Buffer[]; serverToClient: Buffer[] };
+  /** The network's idle timeout cut this connection (silently: neither end was told). */
+  idleCut: boolean;
 }
 
 export interface ProxyOptions {
@@ -52,6 +71,10 @@ export interface ProxyOptions {
   host?: string;
   /** Keep every relayed buffer (for tests that inspect the exact bytes). */
   capture?: boolean;
+  /** Shape every connection as this network (contract/networks.ts); none = relay at once. */
+  network?: NetworkParams;
+  /** Seed of the shaper's random draws (jitter, loss); connection i uses seed + i. Default 1. */
+  seed?: number;
 }
 
 export class TcpProxy {
@@ -62,6 +85,9 @@ export class TcpProxy {
   private readonly waiters = new Set<() => void>();
   private readonly counted: ProxyTotals = { clientToServer: 0, serverToClient: 0, connections: 0 };
   private openConnections = 0;
+  /** The shaper's books over every connection (segments, stalls, lateness of its timers). */
+  readonly shaper: ShaperBooks = emptyBooks();
+  private idleCuts = 0;
   private upstreamPort: number;
   private listeningPort = 0;
 
@@ -89,6 +115,11 @@ export class TcpProxy {
   /** Bytes over every connection so far, closed or not (a copy). */
   get totals(): ProxyTotals {
     return { ...this.counted };
+  }
+
+  /** Connections cut silently by the network's idle timeout so far. */
+  get idleCutCount(): number {
+    return this.idleCuts;
   }
 
   /** Connections not yet closed on both sides. */
@@ -146,7 +177,9 @@ export class TcpProxy {
       upstreamPort: null,
       closed: false,
       captured: { clientToServer: [], serverToClient: [] },
+      idleCut: false,
     };
+    const index = this.connections.length;
     this.connections.push(connection);
     this.counted.connections += 1;
     this.openConnections += 1;
@@ -154,43 +187,159 @@ export class TcpProxy {
     this.sockets.add(upstream);
     const counted = this.counted;
     const capture = this.options.capture === true;
+    const network = this.options.network;
 
     upstream.once('connect', () => {
       connection.upstreamPort = upstream.localPort ?? null;
     });
 
-    // Counted on receipt; forwarded with backpressure.
-    client.on('data', (chunk: Buffer) => {
-      connection.clientToServer += chunk.length;
-      counted.clientToServer += chunk.length;
-      if (capture) connection.captured.clientToServer.push(chunk);
+    const endOf = (other: Socket) => () => {
+      if (!other.destroyed && !other.writableEnded) other.end();
+    };
+    // Where each direction's bytes go: straight to the other socket, or through the network.
+    let toServer = (chunk: Buffer) => {
       if (!upstream.destroyed && !upstream.writableEnded && !upstream.write(chunk)) {
         client.pause();
         upstream.once('drain', () => client.resume());
       }
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      connection.serverToClient += chunk.length;
-      counted.serverToClient += chunk.length;
-      if (capture) connection.captured.serverToClient.push(chunk);
-      // The client may be gone; keep reading the server anyway, so its bytes are all counted.
+    };
+    // The client may be gone; keep reading the server anyway, so its bytes are all counted.
+    let toClient = (chunk: Buffer) => {
       if (!client.destroyed && !client.writableEnded && !client.write(chunk)) {
         upstream.pause();
         const resume = () => upstream.resume();
         client.once('drain', resume);
         client.once('close', resume);
       }
+    };
+    let endToServer = endOf(upstream);
+    let endToClient = endOf(client);
+    let touch = () => {};
+    let cut = false;
+    let stopShaping = () => {};
+
+    if (network) {
+      const random = seededRandom((this.options.seed ?? 1) + index);
+      const { up, down } = directionsOf(network);
+      const write = (socket: Socket) => (chunk: Buffer) => {
+        if (!cut && !socket.destroyed && !socket.writableEnded) socket.write(chunk);
+      };
+      const pressure = (source: Socket) => (paused: boolean) => (paused ? source.pause() : source.resume());
+      const upward: ShapedDirection = new Shaped(
+        up,
+        random,
+        write(upstream),
+        endToServer,
+        this.shaper,
+        pressure(client),
+      );
+      const downward: ShapedDirection = new Shaped(
+        down,
+        random,
+        write(client),
+        endToClient,
+        this.shaper,
+        pressure(upstream),
+      );
+      stopShaping = () => {
+        upward.stop();
+        downward.stop();
+      };
+      toServer = (chunk) => upward.push(chunk);
+      endToServer = () => upward.end();
+      if (network.bufferKiB > 0) {
+        const buffer = new ResponseBuffer(network.bufferKiB * 1024, (chunk) => downward.push(chunk));
+        toClient = (chunk) => buffer.push(chunk);
+        endToClient = () => {
+          buffer.end();
+          downward.end();
+        };
+      } else {
+        toClient = (chunk) => downward.push(chunk);
+        endToClient = () => downward.end();
+      }
+      if (network.idleTimeoutS > 0) {
+        // A middlebox forgets a connection that has been quiet for idleTimeoutS: from then on it
+        // relays nothing either way and tells neither end. The client learns only when it sends
+        // something (the middlebox answers a packet of a flow it does not know with a reset).
+        const idleMs = network.idleTimeoutS * 1000;
+        let last = performance.now();
+        let timer: ReturnType<typeof setTimeout> | null = null;
+        const check = () => {
+          timer = null;
+          if (cut || connection.closed) return;
+          const quiet = performance.now() - last;
+          if (quiet < idleMs) {
+            timer = setTimeout(check, idleMs - quiet);
+            return;
+          }
+          cut = true;
+          connection.idleCut = true;
+          this.idleCuts += 1;
+          upward.stop();
+          downward.stop();
+        };
+        timer = setTimeout(check, idleMs);
+        touch = () => {
+          last = performance.now();
+        };
+        const clearIdle = () => {
+          if (timer) clearTimeout(timer);
+          timer = null;
+        };
+        client.once('close', clearIdle);
+        upstream.once('close', clearIdle);
+      }
+    }
+
+    // Counted on receipt; forwarded (shaped, when there is a network) with backpressure.
+    client.on('data', (chunk: Buffer) => {
+      connection.clientToServer += chunk.length;
+      counted.clientToServer += chunk.length;
+      if (capture) connection.captured.clientToServer.push(chunk);
+      if (cut) {
+        // A packet of a forgotten flow: the middlebox answers it with a reset.
+        client.resetAndDestroy();
+        upstream.destroy();
+        return;
+      }
+      touch();
+      toServer(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      connection.serverToClient += chunk.length;
+      counted.serverToClient += chunk.length;
+      if (capture) connection.captured.serverToClient.push(chunk);
+      if (cut) return; // dropped on the floor: the middlebox no longer knows this flow
+      touch();
+      toClient(chunk);
     });
 
-    // A FIN is relayed as a FIN. A side that closes (even with an error) half-closes the other:
-    // the client still gets what was relayed, and the server's bytes in flight are still read.
-    const endOther = (other: Socket) => () => {
-      if (!other.destroyed && !other.writableEnded) other.end();
+    // A FIN is relayed as a FIN (after the bytes before it, when shaped). A side that closes (even
+    // with an error) half-closes the other: the client still gets what was relayed, and the
+    // server's bytes in flight are still read. After a silent cut nothing is relayed, not even that.
+    const firstTime = (fn: () => void) => {
+      let done = false;
+      return () => {
+        if (done || cut) return;
+        done = true;
+        fn();
+      };
     };
-    client.on('end', endOther(upstream));
-    upstream.on('end', endOther(client));
-    client.on('close', endOther(upstream));
-    upstream.on('close', endOther(client));
+    const upstreamGone = firstTime(() => endToClient());
+    const clientGone = firstTime(() => endToServer());
+    client.on('end', clientGone);
+    upstream.on('end', upstreamGone);
+    client.on('close', () => {
+      clientGone();
+      // The client of a silently cut connection gave up: nothing can reach the server any more.
+      if (cut) upstream.destroy();
+    });
+    upstream.on('close', () => {
+      upstreamGone();
+      // A silently cut connection whose server side is gone has nothing left to relay.
+      if (cut && client.readableEnded) client.destroy();
+    });
     client.on('error', () => {});
     // Upstream refused (server down or restarting): nothing was relayed, the client sees its
     // connection drop. Any later upstream error is a close like any other (above).
@@ -204,6 +353,7 @@ export class TcpProxy {
       closedSides += 1;
       if (closedSides < 2) return;
       connection.closed = true;
+      stopShaping();
       this.openConnections -= 1;
       for (const waiter of [...this.waiters]) waiter();
     };

@@ -172,6 +172,7 @@ const summaryCheck = shape(
     ),
     groups: list(shape({ ...transportFields, name: str, transport: str, resume: bool }, transportOptional)),
     runner: shape({ cpuMs: num, eventLoopDelayMs: shape({ p50: num, p99: num, max: num }) }),
+    publisher: shape({ published: count, failed: count }),
   },
 );
 

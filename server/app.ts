@@ -7,16 +7,11 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { TRANSPORTS } from '../contract/index.js';
-import { Ledger } from './accounting/ledger.js';
-import { accounting } from './accounting/plugin.js';
-import { WireMeter } from './accounting/wire-meter.js';
+import { accountingPlugin } from './accounting/plugin.js';
 import { type LabOptions, MAX_BODY_BYTES, resolveOptions } from './config.js';
-import { type FeedBackend, MemoryBackend } from './feed/backend.js';
-import { Feed, newEpoch } from './feed/feed.js';
-import { RedisBackend } from './feed/redis-backend.js';
-import { feedRoutes } from './feed/routes.js';
-import { Ticker } from './feed/ticker.js';
-import { type Lab, StreamRegistry } from './lab.js';
+import { feedPlugin } from './feed/routes.js';
+import { createLab } from './lab.js';
+import { networkPlugin } from './networks.js';
 import { securityHeaders } from './security/headers.js';
 import { transports } from './transports/index.js';
 
@@ -40,37 +35,20 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
     },
   });
 
-  const ledger = new Ledger();
-  const feed = new Feed(options.retention);
-  const instance = options.instance ?? `${process.pid}-${newEpoch().slice(0, 4)}`;
-  const backend: FeedBackend =
-    options.redisUrl === null
-      ? new MemoryBackend()
-      : new RedisBackend({ url: options.redisUrl, instance, retention: options.retention });
-  const ticker = new Ticker(feed, options);
+  const lab = createLab(options);
+  const { backend } = lab;
   // A broker that cannot be reached fails the build, with its reason: main.ts exits on it.
-  await backend.start(feed, ticker).catch(async (error) => {
+  await backend.start(lab.feed, lab.ticker).catch(async (error) => {
     await app.close();
     throw error;
   });
-  const lab: Lab = {
-    options,
-    instance,
-    backend,
-    feed,
-    ticker,
-    ledger,
-    meter: new WireMeter(ledger),
-    streams: new StreamRegistry(ledger),
-    closing: false,
-  };
   app.decorate('lab', lab);
   app.addHook('onClose', async () => backend.close());
   // Which instance answered: behind a round-robin balancer, each request may meet another one.
   // Only behind a broker: a lone memory-backed lab keeps its bytes on the wire as they were.
   if (backend.kind !== 'memory') {
     app.addHook('onRequest', async (_request, reply) => {
-      reply.header('x-lab-instance', instance);
+      reply.header('x-lab-instance', lab.instance);
     });
   }
   // Bodies are JSON or nothing: anything else is a 415, not a string quietly accepted.
@@ -81,9 +59,9 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
   app.addHook('preClose', async () => {
     lab.closing = true;
     lab.ticker.stop();
-    lab.streams.closeAll();
+    lab.accounting.closeAllStreams();
     const deadline = Date.now() + DRAIN_MS;
-    while (lab.streams.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (lab.accounting.openStreams > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   });
 
   await app.register(fastifyWebsocket, {
@@ -95,9 +73,13 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
     },
   });
   await securityHeaders(app);
-  await accounting(app, lab);
-  await feedRoutes(app, lab);
-  for (const name of TRANSPORTS) await transports[name].register(app, lab);
+  // Accounting first: its onRequest hook (fastify-plugin, so it is not encapsulated) must reach
+  // every route registered after it. The feed and each transport are encapsulated plugins.
+  await app.register(accountingPlugin, { lab });
+  await app.register(feedPlugin, { lab });
+  // Networks before the transports: its hooks (CORS for requests through a listener) reach them.
+  await app.register(networkPlugin, { lab });
+  for (const name of TRANSPORTS) await app.register(transports[name].plugin, { lab });
 
   if (options.webRoot && existsSync(options.webRoot)) {
     await app.register(fastifyStatic, { root: options.webRoot });

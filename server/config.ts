@@ -1,5 +1,5 @@
 /** The lab's options: one place for defaults, checked once when the app is built. */
-import { FEED_LIMITS, type FeedMode } from '../contract/index.js';
+import { FEED_LIMITS, type FeedMode, isFeedRate, isPayloadBytes } from '../contract/index.js';
 
 export interface LabOptions {
   /** Messages kept for resume. */
@@ -75,14 +75,10 @@ export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {
       throw new Error(`Lab option ${key} must be a positive integer, got ${options[key]}`);
     }
   }
-  if (!(options.rate >= 0 && options.rate <= FEED_LIMITS.maxRate)) {
+  if (!isFeedRate(options.rate)) {
     throw new Error(`Lab option rate must be within 0…${FEED_LIMITS.maxRate} messages/s, got ${options.rate}`);
   }
-  if (
-    !Number.isInteger(options.payloadBytes) ||
-    options.payloadBytes < FEED_LIMITS.minPayloadBytes ||
-    options.payloadBytes > FEED_LIMITS.maxPayloadBytes
-  ) {
+  if (!isPayloadBytes(options.payloadBytes)) {
     throw new Error(
       `Lab option payloadBytes must be within ${FEED_LIMITS.minPayloadBytes}…${FEED_LIMITS.maxPayloadBytes}, got ${options.payloadBytes}`,
     );
@@ -90,5 +86,5 @@ export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {
   return options;
 }
 
-/** Body and WebSocket frame limit (DESIGN.md §6). */
+/** Body and WebSocket frame limit (docs/contract.md, "Limits"). */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -1,4 +1,8 @@
-/** Errors the lab answers with, declared once, each with a stable code (Fastify's JSON error shape). */
+/**
+ * Every error the lab answers with, declared once with @fastify/error: a stable code from
+ * contract/index.ts (ERROR_CODES), a status, and Fastify's JSON error shape
+ * `{statusCode, code, error, message}`. docs/contract.md lists them.
+ */
 import createError from '@fastify/error';
 import { ERROR_CODES } from '../contract/index.js';
 
@@ -24,4 +28,10 @@ export const FeedUnavailableError = createError<[string]>(
   ERROR_CODES.feedUnavailable,
   "The feed's Redis is unreachable (%s): publishing is refused until it is back",
   503,
+);
+export const BadFeedSettingsError = createError<[string]>(ERROR_CODES.badFeedSettings, '%s', 400);
+export const NoHandshakeError = createError<[string]>(
+  ERROR_CODES.noHandshake,
+  'no WebSocket handshake seen for client %s',
+  404,
 );

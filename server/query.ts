@@ -1,14 +1,19 @@
 /**
  * The query every transport shares: `since`, `epoch`, `client`. Parsed here once, by hand rather
  * than by schema coercion, so `1e3`, `0x10` or `-1` are refused instead of quietly read as numbers.
+ * The rules themselves are the contract's (contract/cursor.ts).
  */
-import { CLIENT_PATTERN, EPOCH_PATTERN, SINCE_PATTERN } from '../contract/index.js';
+import {
+  CLIENT_PATTERN,
+  type Cursor,
+  EPOCH_PATTERN,
+  isClientId,
+  isEpoch,
+  isSinceText,
+  parseEventId as readEventId,
+  SINCE_PATTERN,
+} from '../contract/index.js';
 import { BadCursorError, BadQueryError } from './errors.js';
-import type { Cursor } from './feed/feed.js';
-
-const SINCE = new RegExp(SINCE_PATTERN);
-const EPOCH = new RegExp(EPOCH_PATTERN);
-const CLIENT = new RegExp(CLIENT_PATTERN);
 
 export type RawQuery = Record<string, string | string[] | undefined>;
 
@@ -19,39 +24,37 @@ function single(query: RawQuery, name: string): string | undefined {
 }
 
 /** The cursor of a request, or null for "live only". Throws a 400 for anything malformed. */
-export function parseCursor(query: RawQuery, lastEventId?: string): Cursor | null {
+export function parseCursor(query: RawQuery, lastEventId?: string): Cursor<string | null> | null {
   if (lastEventId !== undefined && lastEventId !== '') return parseEventId(lastEventId);
   const since = single(query, 'since');
   const epoch = single(query, 'epoch');
-  if (epoch !== undefined && !EPOCH.test(epoch)) {
+  if (epoch !== undefined && !isEpoch(epoch)) {
     throw new BadCursorError(`epoch must match ${EPOCH_PATTERN}, got ${JSON.stringify(epoch)}`);
   }
   if (since === undefined) {
     if (epoch !== undefined) throw new BadCursorError('epoch without since: send both, or neither for live only');
     return null;
   }
-  if (!SINCE.test(since)) {
+  if (!isSinceText(since)) {
     throw new BadCursorError(
       `since must be a whole number of 1 to 15 digits (${SINCE_PATTERN}), got ${JSON.stringify(since)}`,
     );
   }
-  return { since: Number(since), epoch: epoch ?? null };
+  return { seq: Number(since), epoch: epoch ?? null };
 }
 
 /** SSE `Last-Event-ID`, as the lab's stream writes ids: `<epoch>:<seq>`. */
 export function parseEventId(id: string): Cursor {
-  const [epoch, since, extra] = id.split(':');
-  if (extra !== undefined || !EPOCH.test(epoch) || since === undefined || !SINCE.test(since)) {
-    throw new BadCursorError(`Last-Event-ID must be <epoch>:<seq>, got ${JSON.stringify(id)}`);
-  }
-  return { epoch, since: Number(since) };
+  const cursor = readEventId(id);
+  if (cursor === null) throw new BadCursorError(`Last-Event-ID must be <epoch>:<seq>, got ${JSON.stringify(id)}`);
+  return cursor;
 }
 
 /** The client id a request names, or null. A malformed one is refused: it would pollute the stats. */
 export function parseClient(query: RawQuery): string | null {
   const client = single(query, 'client');
   if (client === undefined) return null;
-  if (!CLIENT.test(client)) throw new BadQueryError(`client must match ${CLIENT_PATTERN}`);
+  if (!isClientId(client)) throw new BadQueryError(`client must match ${CLIENT_PATTERN}`);
   return client;
 }
 

@@ -209,7 +209,7 @@ describe('slow clients', () => {
       // Stop reading: the kernel buffers fill, then ws's, then the server's queue passes the bound.
       (probe.ws as unknown as { _socket: net.Socket })._socket.pause();
       const big = 'y'.repeat(16 * 1024);
-      for (let i = 0; i < 400 && slow.app.lab.streams.size > 0; i++) slow.app.lab.feed.publish({ big, i });
+      for (let i = 0; i < 400 && slow.app.lab.accounting.openStreams > 0; i++) slow.app.lab.feed.publish({ big, i });
       (probe.ws as unknown as { _socket: net.Socket })._socket.resume();
       expect(await probe.closed()).toBe(4001);
       expect(probe.closeReason).toMatch(/slow consumer/);

@@ -5,13 +5,14 @@
  *
  * The moments come from a seeded generator; a failure prints its seed (set CUT_SEED to replay).
  */
+import http from 'node:http';
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from '../client/transports/index.js';
 import type { FeedClient } from '../client/transports/types.js';
 import { TRANSPORTS, type TransportName } from '../contract/index.js';
-import { agentFetch } from './agent-fetch.js';
+import { createHttpFetch } from '../tools/http-fetch.js';
 import { type Running, range, startLab, until } from './harness.js';
 
 const N = 400;
@@ -43,7 +44,8 @@ describe.each(seeds)('seed %i', (seed) => {
   it(`each transport ends with exactly 1…${N} after ${K} abrupt cuts`, async () => {
     const random = mulberry32(seed);
     lab = await startLab({ rate: RATE, running: false, sseRetryMs: 20 });
-    const { feed, meter, ticker } = lab.app.lab;
+    const { feed, accounting, ticker } = lab.app.lab;
+    const { meter } = accounting;
     const received = {} as Record<TransportName, number[]>;
     let cutsDone = 0;
     const socketsCut = {} as Record<TransportName, number>;
@@ -59,7 +61,7 @@ describe.each(seeds)('seed %i', (seed) => {
         pollIntervalMs: 15,
         longPollTimeoutMs: 2_000,
         reconnect: { baseMs: 5, capMs: 50 },
-        fetch: agentFetch(),
+        fetch: createHttpFetch(new http.Agent({ keepAlive: true, maxSockets: 1 })),
         WebSocket: WebSocket as never,
         EventSource: EventSource as never,
       });

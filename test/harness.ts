@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { EventSource } from 'eventsource';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
+import { ControlClient } from '../client/control.js';
 import type { FeedMessage } from '../contract/index.js';
 import { buildApp } from '../server/app.js';
 import type { LabOptions } from '../server/config.js';
@@ -25,14 +26,8 @@ export async function startLab(options: Partial<LabOptions> = {}): Promise<Runni
   return { app, port: address.port, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
 }
 
-export async function publish(url: string, data: unknown): Promise<{ epoch: string; seq: number }> {
-  const res = await fetch(`${url}/api/publish`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ data }),
-  });
-  if (res.status !== 201) throw new Error(`publish answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as { epoch: string; seq: number };
+export function publish(url: string, data: unknown): Promise<{ epoch: string; seq: number }> {
+  return new ControlClient(url).publish(data);
 }
 
 export async function publishMany(url: string, count: number): Promise<void> {

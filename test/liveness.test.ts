@@ -48,17 +48,21 @@ describe('heartbeats', () => {
 describe('clients that go away', () => {
   it('a held long poll frees its waiter the moment the client disconnects', async () => {
     lab = await startLab();
-    const { feed, streams } = lab.app.lab;
+    const { feed, accounting } = lab.app.lab;
     const subscribersBefore = feed.subscribers;
     const abort = new AbortController();
     const pending = fetch(`${lab.url}/api/long-poll?timeout=60000&client=leaver`, { signal: abort.signal }).catch(
       (error: Error) => error,
     );
-    await until(() => streams.size === 1, 2_000, 'the poll to be held');
+    await until(() => accounting.openStreams === 1, 2_000, 'the poll to be held');
     expect(feed.subscribers).toBe(subscribersBefore + 1);
     abort.abort();
     await pending;
-    await until(() => streams.size === 0 && feed.subscribers === subscribersBefore, 2_000, 'the waiter to be freed');
+    await until(
+      () => accounting.openStreams === 0 && feed.subscribers === subscribersBefore,
+      2_000,
+      'the waiter to be freed',
+    );
     const stats = await (await fetch(`${lab.url}/api/stats?client=leaver`)).json();
     expect(stats.transports['long-poll'].connections).toBe(0);
   });
@@ -106,7 +110,7 @@ describe('the bound on open streams', () => {
 
     first.ws.close();
     second.ws.close();
-    await until(() => lab?.app.lab.streams.size === 0, 2_000, 'streams to close');
+    await until(() => lab?.app.lab.accounting.openStreams === 0, 2_000, 'streams to close');
     expect((await fetch(`${lab.url}/api/long-poll?timeout=0`)).status).toBe(200);
   });
 });

@@ -6,18 +6,18 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { TRANSPORTS } from '../contract/index.js';
+import { type ChildServer, startLabServer } from '../tools/child-process.js';
 import { publishMany, range, SseProbe, seqs, until, WsProbe } from './harness.js';
-import { type LabProcess, spawnLab } from './process.js';
 import { ask } from './transport-probe.js';
 
-const running: LabProcess[] = [];
+const running: ChildServer[] = [];
 afterAll(async () => {
   for (const lab of running) if (lab.child.exitCode === null) await lab.stop('SIGKILL');
 });
 
 describe('shutdown and restart', () => {
   it('SIGTERM ends every transport its own way and exits within 5 s; the next process resets old cursors', async () => {
-    const first = await spawnLab(['--paused']);
+    const first = await startLabServer();
     running.push(first);
     await publishMany(first.url, 3);
 
@@ -57,7 +57,7 @@ describe('shutdown and restart', () => {
     expect(await ws.closed()).toBe(1012);
     await until(() => sseErrored, 3_000, 'the SSE stream to end');
 
-    const second = await spawnLab(['--paused']);
+    const second = await startLabServer();
     running.push(second);
     expect(second.epoch).not.toBe(first.epoch);
     await publishMany(second.url, 2);

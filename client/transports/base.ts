@@ -12,6 +12,8 @@ import {
   CLIENT_PATTERN,
   EPOCH_PATTERN,
   type FeedMessage,
+  isClientId,
+  isCursor,
   type ResetNotice,
   type ResetReason,
   type TransportName,
@@ -31,8 +33,6 @@ import type {
 } from './types.js';
 
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
-const CLIENT_RE = new RegExp(CLIENT_PATTERN);
-const EPOCH_RE = new RegExp(EPOCH_PATTERN);
 
 export abstract class BaseFeedClient extends Emitter<FeedClientEvents> implements FeedClient {
   abstract readonly transport: TransportName;
@@ -238,10 +238,10 @@ function validateOptions(options: FeedClientOptions): void {
   } catch {
     throw new TypeError(`baseUrl must be an absolute URL, got ${JSON.stringify(options.baseUrl)}`);
   }
-  if (!CLIENT_RE.test(options.clientId))
+  if (!isClientId(options.clientId))
     throw new TypeError(`clientId must match ${CLIENT_PATTERN}, got ${JSON.stringify(options.clientId)}`);
   const cursor = options.cursor;
-  if (cursor !== undefined && (!EPOCH_RE.test(cursor.epoch) || !Number.isSafeInteger(cursor.seq) || cursor.seq < 0)) {
+  if (cursor !== undefined && !isCursor(cursor)) {
     throw new TypeError(`cursor must be {epoch: ${EPOCH_PATTERN}, seq: integer >= 0}, got ${JSON.stringify(cursor)}`);
   }
   for (const [name, value] of [

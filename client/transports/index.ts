@@ -31,18 +31,6 @@ export function createClient<T extends TransportName>(transport: T, options: Fee
   return new Client(options);
 }
 
-/** One client per transport, in TRANSPORTS order, sharing `options` (give each its own clientId with `clientIdFor`). */
-export function createClients(
-  options: FeedClientOptions,
-  clientIdFor: (transport: TransportName) => string = (transport) => `${options.clientId}-${transport}`,
-): { [T in TransportName]: ClientClasses[T] } {
-  const entries = TRANSPORTS.map((transport) => [
-    transport,
-    createClient(transport, { ...options, clientId: clientIdFor(transport) }),
-  ]);
-  return Object.fromEntries(entries) as { [T in TransportName]: ClientClasses[T] };
-}
-
 export { TRANSPORTS, type TransportName } from '../../contract/index.js';
 export { BaseFeedClient } from './base.js';
 export { LongPollClient } from './long-poll.js';

@@ -3,6 +3,7 @@
  * the real injected constructors Node users pass: globalThis.fetch, ws, eventsource.
  * Every wait is on a client event, never on a sleep.
  */
+
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EventSource } from 'eventsource';
@@ -16,6 +17,7 @@ import {
   type TransportName,
 } from '../../contract/index.js';
 import { DeliveryAudit } from '../audit.js';
+import { ControlClient } from '../control.js';
 import {
   type ClientState,
   createClient,
@@ -59,14 +61,8 @@ afterEach(() => {
 
 /* ------------------------------------------------------------------ helpers */
 
-async function publish(data: unknown): Promise<{ epoch: string; seq: number }> {
-  const response = await fetch(`${baseUrl}/api/publish`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ data }),
-  });
-  expect(response.status).toBe(201);
-  return (await response.json()) as { epoch: string; seq: number };
+function publish(data: unknown): Promise<{ epoch: string; seq: number }> {
+  return new ControlClient(baseUrl).publish(data);
 }
 
 async function publishMany(count: number, tag: string): Promise<number[]> {
@@ -189,6 +185,12 @@ async function startAtHead(transport: TransportName, overrides: Partial<FeedClie
   return start(transport, { cursor: { epoch: feed.epoch, seq: feed.head }, ...overrides });
 }
 
+/**
+ * The cut tests publish while the client is away, and check that it still is: a fixed 1 s backoff
+ * (the default full jitter may draw a few ms) keeps that premise true on a busy machine too.
+ */
+const AWAY_LONG_ENOUGH = { baseMs: 1_000, capMs: 1_000, random: () => 0.999 };
+
 /* ------------------------------------------------------------------ tests */
 
 describe.skipIf(!hasServer).each(TRANSPORTS)('%s client against the real server', (transport) => {
@@ -220,7 +222,7 @@ describe.skipIf(!hasServer).each(TRANSPORTS)('%s client against the real server'
   });
 
   it('survives cut() with resume on: what was published meanwhile arrives, nothing twice', async () => {
-    const r = await startAtHead(transport);
+    const r = await startAtHead(transport, { reconnect: AWAY_LONG_ENOUGH });
     const before = await publishMany(5, 'before-cut');
     await r.until(() => r.messages.length >= 5, 'the first 5');
     r.client.cut();
@@ -236,7 +238,7 @@ describe.skipIf(!hasServer).each(TRANSPORTS)('%s client against the real server'
   });
 
   it('shows loss after cut() with resume off: it comes back live-only', async () => {
-    const r = await startAtHead(transport, { resume: false });
+    const r = await startAtHead(transport, { resume: false, reconnect: AWAY_LONG_ENOUGH });
     const before = await publishMany(3, 'before-cut');
     await r.until(() => r.messages.length >= 3, 'the first 3');
     r.client.cut();

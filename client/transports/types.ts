@@ -83,11 +83,10 @@ export type EventSourceConstructorLike = new (url: string) => EventSourceLike;
 
 /* ------------------------------------------------------------------ options */
 
-/** `(epoch, seq)`: the last message the client has. */
-export interface Cursor {
-  epoch: string;
-  seq: number;
-}
+/** `(epoch, seq)`: the last message the client has (contract/cursor.ts). */
+export type { Cursor } from '../../contract/index.js';
+
+import type { Cursor } from '../../contract/index.js';
 
 export interface FeedClientOptions {
   /** Where the server is, e.g. `http://127.0.0.1:3000` (the dashboard passes `location.origin`). */

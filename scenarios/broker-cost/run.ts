@@ -19,9 +19,9 @@ import { createClient } from '../../client/transports/index.js';
 import type { FeedClient } from '../../client/transports/types.js';
 import { startRedis } from '../../cluster/redis-process.js';
 import { type FeedState, type StatsResponse, TRANSPORTS } from '../../contract/index.js';
+import { startChild } from '../../tools/child-process.js';
 import { DEFAULT_RESULTS_DIR } from '../output.js';
 import { readProc } from '../proc-meter.js';
-import { startChild } from '../server-process.js';
 
 const SETTINGS = {
   rounds: 2,

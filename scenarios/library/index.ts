@@ -2,6 +2,8 @@
 import type { Scenario } from '../define.js';
 import busyFeed from './busy-feed.js';
 import fanOut from './fan-out.js';
+import intermediaries from './intermediaries.js';
+import networkProfiles from './network-profiles.js';
 import payloadSweep from './payload-sweep.js';
 import pollIntervalSweep from './poll-interval-sweep.js';
 import quietFeed from './quiet-feed.js';
@@ -16,6 +18,8 @@ export const SCENARIOS: readonly Scenario[] = [
   payloadSweep,
   fanOut,
   reconnect,
+  networkProfiles,
+  intermediaries,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

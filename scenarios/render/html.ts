@@ -14,7 +14,7 @@ import { logTickLabel } from './charts/axes.js';
 import { type ChartSpec, TRANSPORT_COLORS } from './charts/style.js';
 import { formatBytes, formatCount, formatValue } from './table/format.js';
 import { summaryTables } from './table/index.js';
-import { runnerLine, serverLine } from './table/lines.js';
+import { publisherLine, runnerLine, serverLine } from './table/lines.js';
 import type { TableModel } from './table/model.js';
 
 /** Reads chart.js's UMD bundle (it registers every controller, scale and plugin itself). */
@@ -180,7 +180,7 @@ ${expectationsHtml(summary)}
 
 <h2>Results</h2>
 ${summaryTables(summary).map(tableHtml).join('\n')}
-<p>${escapeHtml(serverLine(summary))}</p>${summary.runner ? `\n<p>${escapeHtml(runnerLine(summary))}</p>` : ''}
+<p>${escapeHtml(serverLine(summary))}</p>${summary.runner ? `\n<p>${escapeHtml(runnerLine(summary))}</p>` : ''}${summary.publisher ? `\n<p${summary.publisher.failed > 0 ? ' class="bad"' : ''}>${escapeHtml(publisherLine(summary))}</p>` : ''}
 ${phasesHtml(summary)}
 
 <h2>Charts</h2>

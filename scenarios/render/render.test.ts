@@ -680,6 +680,24 @@ describe('tables beyond the per-transport ones', () => {
     }
   });
 
+  it('shows the runner’s own publishes, a failed one in red in the terminal and marked in report.html', () => {
+    expect(renderTable(plainSummary, { color: false })).not.toContain('publisher:');
+    const failing: Summary = { ...plainSummary, publisher: { published: 398, failed: 2 } };
+    expect(validateSummary(failing)).toEqual([]);
+    const text = renderTable(failing, { color: true });
+    expect(text).toContain(
+      `${ESC}[31mpublisher: 398 messages published by the runner, 2 FAILED (messages no client could receive)`,
+    );
+    const clean = renderTable({ ...plainSummary, publisher: { published: 400, failed: 0 } }, { color: false });
+    expect(clean).toContain('publisher: 400 messages published by the runner, none failed');
+    expect(renderHtml(failing, [], '')).toContain(
+      '<p class="bad">publisher: 398 messages published by the runner, 2 FAILED',
+    );
+    expect(validateSummary({ ...plainSummary, publisher: { published: 1, failed: -1 } })).toEqual([
+      'summary.publisher.failed: expected a count (integer ≥ 0), got -1',
+    ]);
+  });
+
   it('wraps notes at word boundaries', () => {
     expect(wrap('aaa bbb ccc dddd', 8)).toEqual(['aaa bbb', 'ccc dddd']);
     expect(wrap('  ', 8)).toEqual([]);

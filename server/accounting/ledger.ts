@@ -1,5 +1,5 @@
 /**
- * The counters of DESIGN.md §4, per transport and per client id. Everything else the server
+ * The counters (contract/index.ts, TransportCounters), per transport and per client id. Everything else the server
  * serves (dashboard files, stats, feed control) is kept in `other`, never mixed into a transport.
  */
 import { emptyCounters, TRANSPORTS, type TransportCounters, type TransportName } from '../../contract/index.js';

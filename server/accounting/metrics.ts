@@ -35,8 +35,8 @@ export function createMetrics(lab: Lab): { registry: Registry; stop: () => void 
       labelNames: ['transport'],
       registers: [registry],
       collect() {
-        lab.meter.settleAll();
-        const totals = lab.ledger.read();
+        lab.accounting.meter.settleAll();
+        const totals = lab.accounting.ledger.read();
         for (const transport of TRANSPORTS) {
           const value = totals[transport][field];
           const gained = value - (seen.get(transport) ?? 0);
@@ -55,7 +55,7 @@ export function createMetrics(lab: Lab): { registry: Registry; stop: () => void 
     labelNames: ['transport'],
     registers: [registry],
     collect() {
-      const totals = lab.ledger.read();
+      const totals = lab.accounting.ledger.read();
       for (const transport of TRANSPORTS) this.set({ transport }, totals[transport].connections);
     },
   });
@@ -64,7 +64,7 @@ export function createMetrics(lab: Lab): { registry: Registry; stop: () => void 
     help: 'TCP sockets open to the server',
     registers: [registry],
     collect() {
-      this.set(lab.meter.openSockets);
+      this.set(lab.accounting.meter.openSockets);
     },
   });
   new Gauge({

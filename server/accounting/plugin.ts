@@ -1,34 +1,36 @@
 /**
- * Wire accounting, hooked into every request: bytes at the socket attributed per request,
- * request counts, and the routes that report them (`/api/stats`, its live stream for the
- * dashboard, `/metrics`) plus the one-click fault (`POST /api/clients/:client/cut`).
- * The stats routes are not transports, so their own traffic lands in `other`, never in the four.
+ * Wire accounting as a Fastify plugin, hooked into every request: bytes at the socket attributed
+ * per request, request counts, and the routes that report them (`/api/stats`, its live stream for
+ * the dashboard, `/metrics`) plus the one-click fault (`POST /api/clients/:client/cut`).
+ * Wrapped in fastify-plugin so its hook and request decoration reach every route of the app, not
+ * only those inside it. The stats routes are not transports, so their own traffic lands in
+ * `other`, never in a transport's counters.
  */
-import type { FastifyInstance } from 'fastify';
-import { CLIENT_PATTERN, isTransportName } from '../../contract/index.js';
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { CLIENT_PATTERN, isClientId, isTransportName, type StatsStreamEvent } from '../../contract/index.js';
 import { BadQueryError } from '../errors.js';
-import { attributionOf, type Lab } from '../lab.js';
+import type { LabPluginOptions } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseBoundedInt, parseClient, type RawQuery } from '../query.js';
 import { createMetrics } from './metrics.js';
 import { statsReports } from './report.js';
 
-const CLIENT = new RegExp(CLIENT_PATTERN);
-
-export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> {
-  app.server.on('connection', (socket) => lab.meter.track(socket));
+const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab }) => {
+  const { accounting } = lab;
+  app.server.on('connection', (socket) => accounting.meter.track(socket));
 
   // Declared up front so every request object has the same shape (Fastify's advice for decorations).
   app.decorateRequest('labWho', null);
   // A callback hook, not an async one: this runs on every request and awaits nothing.
   app.addHook('onRequest', (request, reply, done) => {
-    const who = attributionOf(request);
+    const who = accounting.who(request);
     const socket = request.raw.socket;
-    lab.meter.begin(socket, who, reply.raw);
-    lab.ledger.add(who, 'requests', 1);
+    accounting.meter.begin(socket, who, reply.raw);
+    accounting.request(who);
     // Settle at the end of the response, so the counters are live between requests on a keep-alive
     // socket. (An upgraded WebSocket keeps its attribution until the socket closes.)
-    reply.raw.once('finish', () => lab.meter.settleSocket(socket));
+    reply.raw.once('finish', () => accounting.meter.settleSocket(socket));
     done();
   });
 
@@ -41,7 +43,7 @@ export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> 
   app.get('/api/stats/stream', (request, reply) => {
     const query = request.query as RawQuery;
     const clients = (typeof query.clients === 'string' ? query.clients.split(',') : [])
-      .filter((id) => CLIENT.test(id))
+      .filter((id) => isClientId(id))
       .slice(0, 16);
     const interval = parseBoundedInt(
       query,
@@ -57,13 +59,13 @@ export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> 
       'x-accel-buffering': 'no',
     });
     const push = () => {
-      const [totals, ...reports] = statsReports(lab, [null, ...clients]);
-      const perClient = Object.fromEntries(clients.map((id, i) => [id, reports[i]]));
-      res.write(`data: ${JSON.stringify({ totals, clients: perClient })}\n\n`);
+      const reports = statsReports(lab, clients);
+      const event: StatsStreamEvent = { clients: Object.fromEntries(clients.map((id, i) => [id, reports[i]])) };
+      res.write(`data: ${JSON.stringify(event)}\n\n`);
     };
     push();
     const timer = setInterval(push, interval);
-    const release = lab.streams.add({ who: { bucket: 'other', client: null }, close: () => res.end() });
+    const release = accounting.openStream({ who: { bucket: 'other', client: null }, close: () => res.end() });
     res.once('close', () => {
       clearInterval(timer);
       release();
@@ -81,12 +83,14 @@ export async function accounting(app: FastifyInstance, lab: Lab): Promise<void> 
     checkOrigin(request, lab.options.allowedOrigins);
     const { client } = request.params as { client: string };
     const transport = (request.query as RawQuery).transport;
-    if (!CLIENT.test(client)) throw new BadQueryError(`client must match ${CLIENT_PATTERN}`);
+    if (!isClientId(client)) throw new BadQueryError(`client must match ${CLIENT_PATTERN}`);
     if (transport !== undefined && !isTransportName(transport))
       throw new BadQueryError(`unknown transport ${String(transport)}`);
-    const cut = lab.meter.destroyWhere(
+    const cut = accounting.meter.destroyWhere(
       (who) => who.client === client && (transport === undefined || who.bucket === transport),
     );
     return { client, transport: transport ?? null, socketsCut: cut };
   });
-}
+};
+
+export const accountingPlugin = fp(accounting, { name: 'lab-accounting', fastify: '5.x' });

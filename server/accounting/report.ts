@@ -28,12 +28,12 @@ export function overheadOf(
  * once first, so every report in one answer is live to the byte and consistent with the others.
  */
 export function statsReports(lab: Lab, clients: readonly (string | null)[]): StatsResponse[] {
-  lab.meter.settleAll();
+  lab.accounting.meter.settleAll();
   return clients.map((client) => reportOf(lab, client));
 }
 
 function reportOf(lab: Lab, client: string | null): StatsResponse {
-  const counters = lab.ledger.read(client);
+  const counters = lab.accounting.ledger.read(client);
   const transports = {} as Record<TransportName, TransportStats>;
   for (const name of TRANSPORTS) {
     transports[name] = { ...counters[name], overhead: overheadOf(name, counters[name], lab.feed.epoch, lab.feed.head) };

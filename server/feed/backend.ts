@@ -4,8 +4,8 @@
  * instances. Either way the transports read the local `Feed`, synchronously; only publishing,
  * the ticker's settings and a cursor that is ahead of this replica touch the backend.
  */
-import type { FeedSettings } from '../../contract/index.js';
-import type { Cursor, Feed } from './feed.js';
+import type { Cursor, FeedSettings } from '../../contract/index.js';
+import type { Feed } from './feed.js';
 import type { Ticker } from './ticker.js';
 
 export type BackendName = 'memory' | 'redis';
@@ -36,7 +36,7 @@ export interface FeedBackend {
    * seen) may be one another instance already served: wait, bounded, until this replica caught
    * up. Null when there is nothing to wait for (always, for memory).
    */
-  settle(cursor: Cursor): Promise<void> | null;
+  settle(cursor: Cursor<string | null>): Promise<void> | null;
   status(): BackendStatus;
   close(): Promise<void>;
 }

@@ -1,10 +1,10 @@
 /**
  * The one update feed: a sequence of messages within an epoch, a retention ring for resume,
- * and the resume rules of DESIGN.md §2. Each message is serialized once, here; every transport
- * sends that same text.
+ * and the resume table of docs/contract.md. Each message is serialized once, here; every
+ * transport sends that same text.
  */
 import { randomBytes } from 'node:crypto';
-import type { ResetNotice } from '../../contract/index.js';
+import type { Cursor, ResetNotice } from '../../contract/index.js';
 
 export interface FeedEntry {
   seq: number;
@@ -13,12 +13,6 @@ export interface FeedEntry {
   text: string;
   /** UTF-8 length of `text`. */
   bytes: number;
-}
-
-export interface Cursor {
-  /** Absent = "the current epoch" (handy for curl); clients that must detect restarts send it. */
-  epoch: string | null;
-  since: number;
 }
 
 /** What a cursor resolves to: the messages to send first, and a reset notice if it was not honoured. */
@@ -161,10 +155,10 @@ export class Feed {
    * Apply the resume table. `null` cursor = live only: nothing from history.
    * A gap is never silent: every case that skips messages carries a reset notice.
    */
-  resolve(cursor: Cursor | null, limit = Number.POSITIVE_INFINITY): Resolution {
+  resolve(cursor: Cursor<string | null> | null, limit = Number.POSITIVE_INFINITY): Resolution {
     if (cursor === null) return { kind: 'ok', reset: null, entries: [], more: false };
     const oldest = this.oldest;
-    let since = cursor.since;
+    let since = cursor.seq;
     let reset: ResetNotice | null = null;
     if (cursor.epoch !== null && cursor.epoch !== this.currentEpoch) {
       since = oldest - 1;

@@ -16,10 +16,10 @@
  *   where it was, or a lost stream becomes an epoch reset.
  */
 import { Redis } from 'ioredis';
-import type { FeedSettings } from '../../contract/index.js';
+import type { Cursor, FeedSettings } from '../../contract/index.js';
 import { FeedUnavailableError } from '../errors.js';
 import type { BackendStatus, FeedBackend, PublishResult } from './backend.js';
-import { type Cursor, type Feed, newEpoch, nowMs } from './feed.js';
+import { type Feed, newEpoch, nowMs } from './feed.js';
 import type { Ticker, TickerState } from './ticker.js';
 
 /** How long one XREAD blocks; an idle loop checks the epoch this often. */
@@ -225,10 +225,10 @@ export class RedisBackend implements FeedBackend {
     ticker.update(next);
   }
 
-  settle(cursor: Cursor): Promise<void> | null {
+  settle(cursor: Cursor<string | null>): Promise<void> | null {
     const feed = this.feed as Feed;
     const newerEpoch = cursor.epoch !== null && cursor.epoch !== feed.epoch && !feed.pastEpochs.has(cursor.epoch);
-    const ahead = (cursor.epoch === null || cursor.epoch === feed.epoch) && cursor.since > feed.head;
+    const ahead = (cursor.epoch === null || cursor.epoch === feed.epoch) && cursor.seq > feed.head;
     if (!newerEpoch && !ahead) return null;
     return this.catchUp(cursor).catch(() => {});
   }
@@ -312,7 +312,7 @@ export class RedisBackend implements FeedBackend {
     this.lastId = '0-0';
   }
 
-  private async catchUp(cursor: Cursor): Promise<void> {
+  private async catchUp(cursor: Cursor<string | null>): Promise<void> {
     const feed = this.feed as Feed;
     const [epochInRedis, seqInRedis] = await this.commands.mget(this.keys.epoch, this.keys.seq);
     if (cursor.epoch !== null && cursor.epoch !== feed.epoch) {
@@ -320,8 +320,8 @@ export class RedisBackend implements FeedBackend {
       if (cursor.epoch !== epochInRedis) return;
       await this.checkEpoch();
     }
-    if (cursor.since > Number(seqInRedis ?? 0)) return; // ahead of Redis too: a true future cursor
-    await waitFor(feed, () => feed.epoch === epochInRedis && feed.head >= cursor.since, SETTLE_MS);
+    if (cursor.seq > Number(seqInRedis ?? 0)) return; // ahead of Redis too: a true future cursor
+    await waitFor(feed, () => feed.epoch === epochInRedis && feed.head >= cursor.seq, SETTLE_MS);
   }
 
   private async renewLease(): Promise<void> {

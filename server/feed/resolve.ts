@@ -5,10 +5,16 @@
  * then it waits, bounded, for the replica to catch up, instead of calling it a future cursor or
  * resetting a client that is in fact current.
  */
-import type { Lab } from '../lab.js';
-import type { Cursor, Resolution } from './feed.js';
 
-export function resolveCursor(lab: Lab, cursor: Cursor | null, limit?: number): Resolution | Promise<Resolution> {
+import type { Cursor } from '../../contract/index.js';
+import type { Lab } from '../lab.js';
+import type { Resolution } from './feed.js';
+
+export function resolveCursor(
+  lab: Lab,
+  cursor: Cursor<string | null> | null,
+  limit?: number,
+): Resolution | Promise<Resolution> {
   const first = lab.feed.resolve(cursor, limit);
   if (cursor === null) return first;
   if (first.kind === 'ok' && first.reset?.reason !== 'epoch') return first;

@@ -1,7 +1,8 @@
 /** Feed control: publish, read and change the ticker, and the server clock for offset estimation. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { FeedState } from '../../contract/index.js';
-import type { Lab } from '../lab.js';
+import { BadFeedSettingsError } from '../errors.js';
+import type { Lab, LabPluginOptions } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { nowMs } from './feed.js';
 import { validateSettings } from './ticker.js';
@@ -17,7 +18,7 @@ export function feedState(lab: Lab): FeedState {
   };
 }
 
-export async function feedRoutes(app: FastifyInstance, lab: Lab): Promise<void> {
+export const feedPlugin: FastifyPluginAsync<LabPluginOptions> = async (app, { lab }) => {
   const sameOrigin = async (request: Parameters<typeof checkOrigin>[0]) =>
     checkOrigin(request, lab.options.allowedOrigins);
 
@@ -38,18 +39,12 @@ export async function feedRoutes(app: FastifyInstance, lab: Lab): Promise<void> 
 
   app.get('/api/feed', async () => feedState(lab));
 
-  app.put('/api/feed', { preHandler: sameOrigin }, async (request, reply) => {
+  app.put('/api/feed', { preHandler: sameOrigin }, async (request) => {
     let settings: ReturnType<typeof validateSettings>;
     try {
       settings = validateSettings(request.body);
     } catch (error) {
-      reply.code(400);
-      return {
-        statusCode: 400,
-        code: 'LAB_BAD_FEED_SETTINGS',
-        error: 'Bad Request',
-        message: (error as Error).message,
-      };
+      throw new BadFeedSettingsError((error as Error).message);
     }
     // Behind a broker every instance's ticker takes the change (one feed); it may be refused with a 503.
     await lab.backend.updateTicker(settings);
@@ -60,4 +55,4 @@ export async function feedRoutes(app: FastifyInstance, lab: Lab): Promise<void> 
     reply.header('cache-control', 'no-store');
     return { now: nowMs() };
   });
-}
+};

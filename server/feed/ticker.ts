@@ -3,7 +3,15 @@
  * bytes each (the whole message JSON), steadily or in bursts. It catches up by count rather than
  * trusting timer precision, so 1 000 msg/s means 1 000 msg/s even with 4 ms timers.
  */
-import { FEED_LIMITS, type FeedMode, type FeedSettings } from '../../contract/index.js';
+import {
+  envelopeBytes,
+  FEED_LIMITS,
+  type FeedMode,
+  type FeedSettings,
+  isFeedMode,
+  isFeedRate,
+  isPayloadBytes,
+} from '../../contract/index.js';
 import type { Feed } from './feed.js';
 
 /** How many messages one bursty tick releases at once. */
@@ -78,9 +86,7 @@ export class Ticker {
   makeData(): { kind: 'tick'; n: number; pad: string } {
     this.counter += 1;
     const data = { kind: 'tick' as const, n: this.counter, pad: '' };
-    // {"epoch":"xxxxxxxx","seq":N,"ts":T,"data":…} — estimate the envelope with this message's numbers.
-    const envelope = `{"epoch":"${this.feed.epoch}","seq":${this.feed.head + 1},"ts":${Date.now()}.123,"data":}`;
-    const base = envelope.length + JSON.stringify(data).length;
+    const base = envelopeBytes(this.feed.epoch, this.feed.head + 1) + JSON.stringify(data).length;
     data.pad = 'x'.repeat(Math.max(0, this.state.payloadBytes - base));
     return data;
   }
@@ -135,19 +141,14 @@ export function validateSettings(body: unknown): FeedSettings {
   }
   if ('rate' in input) {
     const rate = input.rate;
-    if (typeof rate !== 'number' || !(rate >= 0 && rate <= FEED_LIMITS.maxRate)) {
+    if (!isFeedRate(rate)) {
       throw new Error(`rate must be a number of messages/s within 0…${FEED_LIMITS.maxRate}`);
     }
     out.rate = rate;
   }
   if ('payloadBytes' in input) {
     const bytes = input.payloadBytes;
-    if (
-      typeof bytes !== 'number' ||
-      !Number.isInteger(bytes) ||
-      bytes < FEED_LIMITS.minPayloadBytes ||
-      bytes > FEED_LIMITS.maxPayloadBytes
-    ) {
+    if (!isPayloadBytes(bytes)) {
       throw new Error(
         `payloadBytes must be an integer within ${FEED_LIMITS.minPayloadBytes}…${FEED_LIMITS.maxPayloadBytes}`,
       );
@@ -155,7 +156,7 @@ export function validateSettings(body: unknown): FeedSettings {
     out.payloadBytes = bytes;
   }
   if ('mode' in input) {
-    if (input.mode !== 'steady' && input.mode !== 'bursty') throw new Error('mode must be "steady" or "bursty"');
+    if (!isFeedMode(input.mode)) throw new Error('mode must be "steady" or "bursty"');
     out.mode = input.mode;
   }
   if ('running' in input) {

@@ -26,8 +26,9 @@ export const CSP_DIRECTIVES = {
   'img-src': ["'self'", 'data:'],
   'font-src': ["'self'"],
   // WebSocket lanes connect to this server; `ws:`/`wss:` also let the dashboard's
-  // custom-URL lane reach another WebSocket server a student names.
-  'connect-src': ["'self'", 'ws:', 'wss:'],
+  // custom-URL lane reach another WebSocket server a student names. A lane on a network profile
+  // polls and streams through a shaping listener on another port of 127.0.0.1 (server/networks.ts).
+  'connect-src': ["'self'", 'ws:', 'wss:', 'http://127.0.0.1:*'],
   'object-src': ["'none'"],
   'form-action': ["'self'"],
   // Nobody may frame the dashboard (clickjacking its controls).

@@ -8,13 +8,12 @@ import { LONG_POLL_TIMEOUT, POLL_LIMIT, ROUTES } from '../../contract/index.js';
 import { BadQueryError, BadTimeoutError, FutureCursorError, TooManyConnectionsError } from '../errors.js';
 import type { Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
-import { attributionOf } from '../lab.js';
 import { parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
 import { pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
 
-export default defineTransport('long-poll', async (app, lab) => {
-  const { feed, ledger, streams } = lab;
+export default defineTransport('long-poll', async (app, { lab }) => {
+  const { feed, accounting } = lab;
 
   app.get(ROUTES['long-poll'], { config: { transport: 'long-poll' } }, (request, reply) => {
     const query = request.query as RawQuery;
@@ -22,22 +21,22 @@ export default defineTransport('long-poll', async (app, lab) => {
     const cursor = parseCursor(query);
     const timeout = parseBoundedInt(query, 'timeout', LONG_POLL_TIMEOUT, (message) => new BadTimeoutError(message));
     const limit = parseBoundedInt(query, 'limit', POLL_LIMIT, (message) => new BadQueryError(message));
-    const who = attributionOf(request);
+    const who = accounting.who(request);
     reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
 
     const resolved = resolveCursor(lab, cursor, limit);
     return resolved instanceof Promise ? resolved.then(answer) : answer(resolved);
 
     function answer(resolution: Resolution) {
-      if (resolution.kind === 'future') throw new FutureCursorError(cursor?.since ?? 0, resolution.head);
+      if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
       if (resolution.entries.length > 0 || resolution.reset !== null || timeout === 0) {
-        return reply.send(pollAnswer(ledger, who, feed.epoch, feed.head, resolution.entries, resolution.reset));
+        return reply.send(pollAnswer(accounting, who, feed.epoch, feed.head, resolution.entries, resolution.reset));
       }
-      if (lab.closing || streams.size >= lab.options.maxStreams)
+      if (lab.closing || accounting.openStreams >= lab.options.maxStreams)
         throw new TooManyConnectionsError(lab.options.maxStreams);
 
       // Nothing newer yet: hold the request. "Live only" waits for the next message after now.
-      const since = cursor?.since ?? feed.head;
+      const since = cursor?.seq ?? feed.head;
       let settled = false;
       const finish = (body: string | null) => {
         if (settled) return;
@@ -48,16 +47,16 @@ export default defineTransport('long-poll', async (app, lab) => {
         if (body !== null) reply.send(body);
       };
       const unsubscribe = feed.subscribe(
-        () => finish(pollAnswer(ledger, who, feed.epoch, feed.head, feed.after(since, limit), null)),
+        () => finish(pollAnswer(accounting, who, feed.epoch, feed.head, feed.after(since, limit), null)),
         // Behind a broker the feed can jump (a new epoch): the held poll answers with the reset at once.
-        (notice) => finish(pollAnswer(ledger, who, feed.epoch, feed.head, [], notice)),
+        (notice) => finish(pollAnswer(accounting, who, feed.epoch, feed.head, [], notice)),
       );
-      const timer = setTimeout(() => finish(pollAnswer(ledger, who, feed.epoch, feed.head, [], null)), timeout);
-      const release = streams.add({
+      const timer = setTimeout(() => finish(pollAnswer(accounting, who, feed.epoch, feed.head, [], null)), timeout);
+      const release = accounting.openStream({
         who,
         close: () => {
           reply.header('connection', 'close');
-          finish(pollAnswer(ledger, who, feed.epoch, feed.head, [], null));
+          finish(pollAnswer(accounting, who, feed.epoch, feed.head, [], null));
         },
       });
       // The client went away (or was cut): free the waiter now, not at the timeout. A response

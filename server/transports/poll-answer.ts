@@ -3,21 +3,20 @@
  * concatenating each message's one serialized text, never re-serializing it.
  */
 import type { ResetNotice } from '../../contract/index.js';
-import type { Attribution, Ledger } from '../accounting/ledger.js';
+import type { Accounting, Attribution } from '../accounting/accounting.js';
 import type { FeedEntry } from '../feed/feed.js';
-import { countDelivered } from '../lab.js';
 
 export function pollAnswer(
-  ledger: Ledger,
+  accounting: Accounting,
   who: Attribution,
   epoch: string,
   head: number,
   entries: readonly FeedEntry[],
   reset: ResetNotice | null,
 ): string {
-  countDelivered(ledger, who, entries);
-  if (entries.length === 0) ledger.add(who, 'emptyResponses', 1);
-  if (reset) ledger.add(who, 'resets', 1);
+  accounting.delivered(who, entries);
+  if (entries.length === 0) accounting.emptyAnswer(who);
+  if (reset) accounting.reset(who);
   const messages = entries.map((entry) => entry.text).join(',');
   const resetField = reset ? `,"reset":${JSON.stringify(reset)}` : '';
   return `{"epoch":"${epoch}","head":${head},"messages":[${messages}]${resetField}}`;

@@ -2,12 +2,11 @@
 import { POLL_LIMIT, ROUTES } from '../../contract/index.js';
 import { BadQueryError, FutureCursorError } from '../errors.js';
 import { resolveCursor } from '../feed/resolve.js';
-import { attributionOf } from '../lab.js';
 import { parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
 import { pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
 
-export default defineTransport('short-poll', async (app, lab) => {
+export default defineTransport('short-poll', async (app, { lab }) => {
   app.get(ROUTES['short-poll'], { config: { transport: 'short-poll' } }, async (request, reply) => {
     const query = request.query as RawQuery;
     parseClient(query);
@@ -15,11 +14,11 @@ export default defineTransport('short-poll', async (app, lab) => {
     const limit = parseBoundedInt(query, 'limit', POLL_LIMIT, (message) => new BadQueryError(message));
     const resolved = resolveCursor(lab, cursor, limit);
     const resolution = resolved instanceof Promise ? await resolved : resolved;
-    if (resolution.kind === 'future') throw new FutureCursorError(cursor?.since ?? 0, resolution.head);
+    if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
     reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
     return pollAnswer(
-      lab.ledger,
-      attributionOf(request),
+      lab.accounting,
+      lab.accounting.who(request),
       lab.feed.epoch,
       lab.feed.head,
       resolution.entries,

@@ -11,7 +11,6 @@ import { sseIdLine } from '../../contract/floor.js';
 import { type ResetNotice, ROUTES } from '../../contract/index.js';
 import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
-import { attributionOf, countDelivered } from '../lab.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
 import { defineTransport } from './transport.js';
 
@@ -61,8 +60,8 @@ export function sseHello(
   return `retry: ${retryMs}\n${sseIdLine(epoch, position)}event: hello\ndata: ${JSON.stringify(hello)}\n\n`;
 }
 
-export default defineTransport('sse', async (app, lab) => {
-  const { feed, ledger, streams, options } = lab;
+export default defineTransport('sse', async (app, { lab }) => {
+  const { feed, accounting, options } = lab;
 
   app.get(ROUTES.sse, { config: { transport: 'sse' } }, (request, reply) => {
     const query = request.query as RawQuery;
@@ -70,7 +69,7 @@ export default defineTransport('sse', async (app, lab) => {
     // Malformed input is refused before the stream starts (a 400 is right: nothing to resume).
     const lastEventId = request.headers['last-event-id'];
     const cursor = parseCursor(query, typeof lastEventId === 'string' ? lastEventId : undefined);
-    const who = attributionOf(request);
+    const who = accounting.who(request);
     const resolved = resolveCursor(lab, cursor);
     if (resolved instanceof Promise) return resolved.then(stream);
     stream(resolved);
@@ -82,7 +81,7 @@ export default defineTransport('sse', async (app, lab) => {
       // The client may have left while a broker-backed cursor was settling: nothing to stream to.
       if (res.socket === null || res.socket.destroyed) return;
 
-      if (lab.closing || streams.size >= options.maxStreams) {
+      if (lab.closing || accounting.openStreams >= options.maxStreams) {
         writeHead(res, instance);
         const reason = lab.closing ? 'restart' : 'too many connections';
         // EventSource hides `retry:` from scripts, so the wait is in the data too.
@@ -101,18 +100,18 @@ export default defineTransport('sse', async (app, lab) => {
       };
       const deliver = (entries: readonly FeedEntry[]): void => {
         for (const entry of entries) send(sseEvent(entry, feed.epoch));
-        countDelivered(ledger, who, entries);
+        accounting.delivered(who, entries);
       };
 
       // Where this stream starts: the cursor when it is honoured, the head for live-only; a reset's own id says the rest.
-      const position = resolution.kind === 'ok' && !resolution.reset && cursor ? cursor.since : feed.head;
+      const position = resolution.kind === 'ok' && !resolution.reset && cursor ? cursor.seq : feed.head;
       res.write(sseHello(options.sseRetryMs, feed.epoch, position, feed.head, feed.oldest, instance));
       if (resolution.kind === 'future') {
-        ledger.add(who, 'resets', 1);
+        accounting.reset(who);
         send(sseReset({ reason: 'future', epoch: feed.epoch, from: feed.head + 1 }));
       } else {
         if (resolution.reset) {
-          ledger.add(who, 'resets', 1);
+          accounting.reset(who);
           send(sseReset(resolution.reset));
         }
         deliver(resolution.entries);
@@ -121,12 +120,12 @@ export default defineTransport('sse', async (app, lab) => {
       const unsubscribe = feed.subscribe(
         (entry) => deliver([entry]),
         (notice) => {
-          ledger.add(who, 'resets', 1);
+          accounting.reset(who);
           send(sseReset(notice));
         },
       );
       const heartbeat = setInterval(() => send(': heartbeat\n\n'), options.sseHeartbeatMs);
-      const release = streams.add({ who, close: () => res.end() });
+      const release = accounting.openStream({ who, close: () => res.end() });
       res.once('close', () => {
         unsubscribe();
         clearInterval(heartbeat);

@@ -1,13 +1,18 @@
-/** The one shape every transport has: a name and a Fastify plugin given the shared lab state. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * The one shape every transport has: a name and a Fastify plugin, registered by server/app.ts as
+ * `app.register(transport.plugin, { lab })`. A transport's plugin serves its route (tagged with
+ * `config: { transport }` so the accounting hook files its traffic under it) and reports what only
+ * it knows through `lab.accounting` (delivered, reset, emptyAnswer, openStream).
+ */
+import type { FastifyPluginAsync } from 'fastify';
 import type { TransportName } from '../../contract/index.js';
-import type { Lab } from '../lab.js';
+import type { LabPluginOptions } from '../lab.js';
 
 export interface Transport {
   name: TransportName;
-  register(app: FastifyInstance, lab: Lab): Promise<void>;
+  plugin: FastifyPluginAsync<LabPluginOptions>;
 }
 
-export function defineTransport(name: TransportName, register: Transport['register']): Transport {
-  return { name, register };
+export function defineTransport(name: TransportName, plugin: FastifyPluginAsync<LabPluginOptions>): Transport {
+  return { name, plugin };
 }

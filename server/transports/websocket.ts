@@ -10,10 +10,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { CLOSE_CODES, ERROR_CODES, type Handshake, ROUTES, type WsServerControl } from '../../contract/index.js';
-import { TooManyConnectionsError } from '../errors.js';
+import { NoHandshakeError, TooManyConnectionsError } from '../errors.js';
 import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
-import { attributionOf, countDelivered } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
 import { defineTransport } from './transport.js';
@@ -43,8 +42,8 @@ function pairs(raw: string[]): [string, string][] {
   return out;
 }
 
-export default defineTransport('websocket', async (app, lab) => {
-  const { feed, ledger, streams, options } = lab;
+export default defineTransport('websocket', async (app, { lab }) => {
+  const { feed, accounting, options } = lab;
 
   // ws tells us the 101 response lines just before it writes them: keep both sides, per client.
   const handshakes = new Map<string, Handshake>();
@@ -70,18 +69,10 @@ export default defineTransport('websocket', async (app, lab) => {
       },
     });
   });
-  app.get('/api/handshake', async (request, reply) => {
+  app.get('/api/handshake', async (request) => {
     const client = parseClient(request.query as RawQuery);
     const handshake = client === null ? undefined : handshakes.get(client);
-    if (!handshake) {
-      reply.code(404);
-      return {
-        statusCode: 404,
-        code: 'LAB_NO_HANDSHAKE',
-        error: 'Not Found',
-        message: `no WebSocket handshake seen for client ${client}`,
-      };
-    }
+    if (!handshake) throw new NoHandshakeError(String(client));
     return handshake;
   });
 
@@ -93,11 +84,12 @@ export default defineTransport('websocket', async (app, lab) => {
       // Refused before the upgrade, with a plain HTTP status: 403 for a foreign page, 503 when full.
       preValidation: async (request) => {
         checkOrigin(request, options.allowedOrigins);
-        if (lab.closing || streams.size >= options.maxStreams) throw new TooManyConnectionsError(options.maxStreams);
+        if (lab.closing || accounting.openStreams >= options.maxStreams)
+          throw new TooManyConnectionsError(options.maxStreams);
       },
     },
     (socket: WebSocket, request) => {
-      const who = attributionOf(request);
+      const who = accounting.who(request);
       let closing = false;
       const control = (frame: WsServerControl): void => socket.send(JSON.stringify(frame));
       const close = (code: number, reason: string): void => {
@@ -122,7 +114,7 @@ export default defineTransport('websocket', async (app, lab) => {
       const deliver = (entries: readonly FeedEntry[]): void => {
         if (closing) return;
         for (const entry of entries) send(entry.text);
-        countDelivered(ledger, who, entries);
+        accounting.delivered(who, entries);
       };
 
       // Attach the listener before anything else: frames that arrive first are lost otherwise.
@@ -144,7 +136,7 @@ export default defineTransport('websocket', async (app, lab) => {
           // Behind a broker a publish can fail (Redis away): the client hears it, the socket stays.
           if (published instanceof Promise) {
             published.catch((error: Error & { code?: string }) =>
-              control({ type: 'error', code: error.code ?? 'LAB_FEED_UNAVAILABLE', message: error.message }),
+              control({ type: 'error', code: error.code ?? ERROR_CODES.feedUnavailable, message: error.message }),
             );
           }
           return;
@@ -167,7 +159,7 @@ export default defineTransport('websocket', async (app, lab) => {
         socket.ping();
       }, options.wsPingMs);
 
-      const release = streams.add({ who, close: () => close(CLOSE_CODES.serverRestart, 'server restart') });
+      const release = accounting.openStream({ who, close: () => close(CLOSE_CODES.serverRestart, 'server restart') });
       let unsubscribe = () => {};
       socket.once('close', () => {
         clearInterval(heartbeat);
@@ -198,11 +190,11 @@ export default defineTransport('websocket', async (app, lab) => {
         };
         control(instance === undefined ? hello : { ...hello, instance });
         if (resolution.kind === 'future') {
-          refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.since} is ahead of head ${resolution.head}`);
+          refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.seq} is ahead of head ${resolution.head}`);
           return;
         }
         if (resolution.reset) {
-          ledger.add(who, 'resets', 1);
+          accounting.reset(who);
           control({ type: 'reset', ...resolution.reset });
         }
         deliver(resolution.entries);
@@ -210,7 +202,7 @@ export default defineTransport('websocket', async (app, lab) => {
         unsubscribe = feed.subscribe(
           (entry) => deliver([entry]),
           (notice) => {
-            ledger.add(who, 'resets', 1);
+            accounting.reset(who);
             control({ type: 'reset', ...notice });
           },
         );

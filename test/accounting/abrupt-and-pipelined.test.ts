@@ -78,7 +78,7 @@ describe('pipelined requests of two clients on one socket', () => {
     const first = get(`/api/long-poll?client=pipe-b&since=${head}&timeout=10000`);
     raw.socket.write(first);
     await until(
-      () => lab.app.lab.ledger.read('pipe-b')['long-poll'].connections === 1,
+      () => lab.app.lab.accounting.ledger.read('pipe-b')['long-poll'].connections === 1,
       10_000,
       'the long poll to be held',
     );
@@ -86,7 +86,11 @@ describe('pipelined requests of two clients on one socket', () => {
     // behind the held one (responses go out in request order).
     const second = get('/api/poll?client=pipe-a');
     raw.socket.write(second);
-    await until(() => lab.app.lab.ledger.read('pipe-a')['short-poll'].requests === 1, 10_000, 'the poll to be begun');
+    await until(
+      () => lab.app.lab.accounting.ledger.read('pipe-a')['short-poll'].requests === 1,
+      10_000,
+      'the poll to be begun',
+    );
     expect(raw.received).toHaveLength(0);
 
     await publish(lab.url, { n: 1 });
@@ -131,10 +135,14 @@ describe('a stream cut while the server still has bytes queued for it', () => {
     raw.socket.pause(); // a consumer that does not read: everything backs up to the server
     const request = get('/api/sse?client=slow-sse');
     raw.socket.write(request);
-    await until(() => lab.app.lab.ledger.read('slow-sse').sse.connections === 1, 10_000, 'the stream to open');
+    await until(
+      () => lab.app.lab.accounting.ledger.read('slow-sse').sse.connections === 1,
+      10_000,
+      'the stream to open',
+    );
 
     // Fill the kernel buffers on both hops, then the server's own queue, until it cuts the stream.
-    await publishUntil(() => lab.app.lab.ledger.read('slow-sse').sse.connections === 0, 60_000);
+    await publishUntil(() => lab.app.lab.accounting.ledger.read('slow-sse').sse.connections === 0, 60_000);
     const report = await stats(lab.url, 'slow-sse');
     // The server had more than the bound queued when it cut: those bytes never left.
     expect(report.transports.sse.bytesOut).toBeLessThan(report.transports.sse.payloadBytes);
@@ -185,7 +193,11 @@ describe('a peer that resets the connection with bytes still queued for it', () 
       const raw = await RawClient.connect(p.port);
       raw.socket.pause();
       raw.socket.write(get('/api/sse?client=reset-sse'));
-      await until(() => big.app.lab.ledger.read('reset-sse').sse.connections === 1, 10_000, 'the stream to open');
+      await until(
+        () => big.app.lab.accounting.ledger.read('reset-sse').sse.connections === 1,
+        10_000,
+        'the stream to open',
+      );
       const serverSocket = () => bigSockets.socket(p.connections[0].upstreamPort);
       for (let n = 0; (serverSocket()?.writableLength ?? 0) < 512 * 1024; n++) {
         if (n > 2_000) throw new Error('the server never queued anything');

@@ -17,19 +17,11 @@ import {
   TRANSPORTS,
   type TransportName,
 } from '../../contract/index.js';
+import { resolveNetwork } from '../../contract/networks.js';
 import { startProxy, type TcpProxy } from '../../scenarios/tcp-proxy.js';
+import { createStreamingFetch } from '../../tools/http-fetch.js';
 import { publish, type Running, startLab, until } from '../harness.js';
-import {
-  type Counts,
-  countsOf,
-  httpGet,
-  nodeFetch,
-  pollJson,
-  ServerSockets,
-  stats,
-  statsStreamFirst,
-  sumBytes,
-} from './wire.js';
+import { type Counts, countsOf, httpGet, pollJson, ServerSockets, stats, statsStreamFirst, sumBytes } from './wire.js';
 
 let lab: Running;
 let sockets: ServerSockets;
@@ -59,10 +51,23 @@ function expectBytesMatch(report: StatsResponse, transport: TransportName, p: Tc
   }
 }
 
-describe('per-transport bytes equal a TCP proxy’s count, to the byte', () => {
+/**
+ * Direct, and through a shaped network (scenarios/shaper.ts): delay, jitter and a bandwidth cap
+ * change when bytes arrive, never which bytes — so the counts are the same either way.
+ * (20 ms RTT: the server's 50 ms WebSocket ping must still be answered in time.)
+ */
+const NETWORKS = [
+  { through: 'directly', shaping: {} },
+  {
+    through: 'through a shaped network (4g, 20 ms RTT ± 5 ms)',
+    shaping: { network: resolveNetwork('4g', { rttMs: 20, jitterMs: 5 }) },
+  },
+];
+
+describe.each(NETWORKS)('per-transport bytes equal a TCP proxy’s count, to the byte, $through', ({ shaping }) => {
   it('short-poll: polls with and without messages over a keep-alive socket', async () => {
-    proxy = await startProxy({ upstreamPort: lab.port });
-    const client = 'exact-sp';
+    proxy = await startProxy({ upstreamPort: lab.port, ...shaping });
+    const client = `exact-sp${shaping.network ? '-shaped' : ''}`;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const base = `${proxy.url}/api/poll?client=${client}`;
 
@@ -102,8 +107,8 @@ describe('per-transport bytes equal a TCP proxy’s count, to the byte', () => {
   });
 
   it('long-poll: an empty timeout answer, a held poll answered by a publish, a backlog', async () => {
-    proxy = await startProxy({ upstreamPort: lab.port });
-    const client = 'exact-lp';
+    proxy = await startProxy({ upstreamPort: lab.port, ...shaping });
+    const client = `exact-lp${shaping.network ? '-shaped' : ''}`;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const base = `${proxy.url}/api/long-poll?client=${client}`;
 
@@ -141,9 +146,9 @@ describe('per-transport bytes equal a TCP proxy’s count, to the byte', () => {
   });
 
   it('sse: response head, retry, messages, heartbeats and chunk framing', async () => {
-    proxy = await startProxy({ upstreamPort: lab.port, capture: true });
-    const client = 'exact-sse';
-    const es = new EventSource(`${proxy.url}/api/sse?client=${client}`, { fetch: nodeFetch() });
+    proxy = await startProxy({ upstreamPort: lab.port, capture: true, ...shaping });
+    const client = `exact-sse${shaping.network ? '-shaped' : ''}`;
+    const es = new EventSource(`${proxy.url}/api/sse?client=${client}`, { fetch: createStreamingFetch() });
     const received: FeedMessage[] = [];
     es.onmessage = (event) => received.push(JSON.parse(event.data) as FeedMessage);
     await once(es, 'open');
@@ -174,8 +179,8 @@ describe('per-transport bytes equal a TCP proxy’s count, to the byte', () => {
   });
 
   it('websocket: upgrade, messages, server and client pings, a masked echo frame, the close handshake', async () => {
-    proxy = await startProxy({ upstreamPort: lab.port });
-    const client = 'exact-ws';
+    proxy = await startProxy({ upstreamPort: lab.port, ...shaping });
+    const client = `exact-ws${shaping.network ? '-shaped' : ''}`;
     const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/api/ws?client=${client}`);
     const frames: Record<string, unknown>[] = [];
     let pingsFromServer = 0;
@@ -192,7 +197,7 @@ describe('per-transport bytes equal a TCP proxy’s count, to the byte', () => {
 
     for (let n = 1; n <= 3; n++) await publish(lab.url, { n, pad: 'y'.repeat(n * 60) }); // 126+ byte frames too
     const feed = () => frames.filter((f) => !('type' in f)) as unknown as FeedMessage[];
-    await until(() => feed().length === 3, 10_000, 'three WebSocket messages');
+    await until(() => feed().length === 3, 10_000, `three WebSocket messages: ${JSON.stringify(frames).slice(0, 600)}`);
 
     ws.ping(Buffer.from('client ping'));
     await until(() => pongsFromServer === 1, 10_000, 'the pong');
@@ -321,7 +326,8 @@ describe('stats traffic is never a transport’s', () => {
       await quietSockets.allClosed(p);
 
       // Read x's counters from a stream that is not x's own, so the reading does not add to them.
-      const { totals, clients } = await statsStreamFirst(quiet.url, ['x']);
+      const { clients } = await statsStreamFirst(quiet.url, ['x']);
+      const totals = await stats(quiet.url);
       const x = clients.x;
       for (const name of TRANSPORTS) {
         expect(countsOf(totals.transports[name]), `total ${name}`).toEqual(countsOf(emptyCounters()));
@@ -332,7 +338,7 @@ describe('stats traffic is never a transport’s', () => {
         bytesIn: p.totals.clientToServer,
         bytesOut: p.totals.serverToClient,
       });
-      expect(totals.other.requests).toBe(proxied + direct + 1); // + the stream we read this from
+      expect(totals.other.requests).toBe(proxied + direct + 2); // + the stream we read x from, + this /api/stats
       expect(totals.other.bytesIn).toBeGreaterThan(x.other.bytesIn);
     } finally {
       await p.close();

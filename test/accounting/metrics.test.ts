@@ -8,8 +8,9 @@ import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TRANSPORTS } from '../../contract/index.js';
+import { createStreamingFetch } from '../../tools/http-fetch.js';
 import { publish, type Running, startLab, until } from '../harness.js';
-import { countsOf, nodeFetch, pollJson, stats } from './wire.js';
+import { countsOf, pollJson, stats } from './wire.js';
 
 let lab: Running;
 beforeAll(async () => {
@@ -43,7 +44,7 @@ describe('/metrics', () => {
   it('reports every transport’s counters exactly as /api/stats does, and the event-loop delay', async () => {
     // Traffic on all four transports, then everything closed.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const es = new EventSource(`${lab.url}/api/sse?client=m-sse`, { fetch: nodeFetch() });
+    const es = new EventSource(`${lab.url}/api/sse?client=m-sse`, { fetch: createStreamingFetch() });
     let sseMessages = 0;
     es.onmessage = () => {
       sseMessages += 1;
@@ -57,7 +58,7 @@ describe('/metrics', () => {
     await until(() => wsFrames === 1, 10_000, 'hello');
     const first = await pollJson(`${lab.url}/api/poll?client=m-sp`, agent);
     const held = pollJson(`${lab.url}/api/long-poll?client=m-lp&since=${first.head}&timeout=10000`, new http.Agent());
-    await until(() => lab.app.lab.ledger.read()['long-poll'].connections === 1, 10_000, 'the held poll');
+    await until(() => lab.app.lab.accounting.ledger.read()['long-poll'].connections === 1, 10_000, 'the held poll');
     await publish(lab.url, { n: 1 });
     await publish(lab.url, { n: 2 });
     await held;
@@ -69,7 +70,7 @@ describe('/metrics', () => {
     await once(ws, 'close');
     agent.destroy();
     await until(
-      () => Object.values(lab.app.lab.ledger.read()).every((c) => c.connections === 0),
+      () => Object.values(lab.app.lab.accounting.ledger.read()).every((c) => c.connections === 0),
       10_000,
       'streams to close',
     );

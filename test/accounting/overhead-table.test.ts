@@ -15,8 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FeedMessage, TransportName, TransportStats } from '../../contract/index.js';
 import { startProxy, type TcpProxy } from '../../scenarios/tcp-proxy.js';
+import { createStreamingFetch } from '../../tools/http-fetch.js';
 import { publish, type Running, startLab, until } from '../harness.js';
-import { nodeFetch, pollJson, ServerSockets, stats } from './wire.js';
+import { pollJson, ServerSockets, stats } from './wire.js';
 
 const MESSAGES = 10;
 const TARGET_BYTES = 100;
@@ -63,13 +64,13 @@ async function runWebSocket(base: string): Promise<void> {
 }
 
 async function runSse(base: string): Promise<void> {
-  const es = new EventSource(`${base}/api/sse?client=tbl-sse`, { fetch: nodeFetch() });
+  const es = new EventSource(`${base}/api/sse?client=tbl-sse`, { fetch: createStreamingFetch() });
   let messages = 0;
   es.onmessage = () => {
     messages += 1;
   };
   await once(es, 'open');
-  await until(() => lab.app.lab.ledger.read('tbl-sse').sse.connections === 1, 10_000, 'the stream');
+  await until(() => lab.app.lab.accounting.ledger.read('tbl-sse').sse.connections === 1, 10_000, 'the stream');
   for (let i = 1; i <= MESSAGES; i++) {
     await publishSized(next());
     await until(() => messages === i, 10_000, `sse message ${i}`);
@@ -82,7 +83,11 @@ async function runLongPoll(base: string): Promise<void> {
   let since = head;
   for (let i = 1; i <= MESSAGES; i++) {
     const answer = pollJson(`${base}/api/long-poll?client=tbl-lp&since=${since}&epoch=${epoch}&timeout=10000`, agent);
-    await until(() => lab.app.lab.ledger.read('tbl-lp')['long-poll'].connections === 1, 10_000, 'the held poll');
+    await until(
+      () => lab.app.lab.accounting.ledger.read('tbl-lp')['long-poll'].connections === 1,
+      10_000,
+      'the held poll',
+    );
     await publishSized(next());
     const messages: FeedMessage[] = (await answer).messages;
     expect(messages).toHaveLength(1);

@@ -4,10 +4,14 @@
  */
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { Readable } from 'node:stream';
-import type { FetchLike } from 'eventsource';
 import type { FastifyInstance } from 'fastify';
-import type { FeedMessage, PollResponse, StatsResponse, TransportCounters } from '../../contract/index.js';
+import type {
+  FeedMessage,
+  PollResponse,
+  StatsResponse,
+  StatsStreamEvent,
+  TransportCounters,
+} from '../../contract/index.js';
 import type { TcpProxy } from '../../scenarios/tcp-proxy.js';
 import { until } from '../harness.js';
 
@@ -34,43 +38,6 @@ export function httpGet(url: string, agent: http.Agent, headers: http.OutgoingHt
     });
     request.on('error', reject);
   });
-}
-
-/**
- * A `fetch` for the eventsource package over node:http, one socket per stream, closed the moment the
- * EventSource is closed. (Node's built-in fetch keeps its connection pool to itself: after an
- * aborted stream it may open a spare socket that idles for seconds, which a test cannot close.)
- */
-export function nodeFetch(): FetchLike {
-  return (url, init) =>
-    new Promise((resolve, reject) => {
-      const signal = init.signal as AbortSignal | undefined;
-      const request = http.get(
-        String(url),
-        { agent: false, headers: init.headers as http.OutgoingHttpHeaders },
-        (response) => {
-          const headers = new Headers();
-          for (const [name, value] of Object.entries(response.headers)) {
-            if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-          }
-          resolve({
-            body: Readable.toWeb(response) as ReadableStream<Uint8Array>,
-            url: String(url),
-            status: response.statusCode ?? 0,
-            redirected: false,
-            headers,
-          });
-        },
-      );
-      const abort = () => {
-        const error = new DOMException('aborted', 'AbortError');
-        request.destroy(error);
-        reject(error);
-      };
-      if (signal?.aborted) abort();
-      else signal?.addEventListener('abort', abort, { once: true });
-      request.on('error', reject);
-    });
 }
 
 export async function pollJson(url: string, agent: http.Agent): Promise<PollResponse> {
@@ -141,10 +108,7 @@ export class ServerSockets {
 }
 
 /** The first push of `GET /api/stats/stream?clients=…` (no `client=` of its own: it reads, it does not count). */
-export async function statsStreamFirst(
-  url: string,
-  clients: string[],
-): Promise<{ totals: StatsResponse; clients: Record<string, StatsResponse> }> {
+export async function statsStreamFirst(url: string, clients: string[]): Promise<StatsStreamEvent> {
   const controller = new AbortController();
   const res = await fetch(`${url}/api/stats/stream?clients=${clients.join(',')}`, { signal: controller.signal });
   if (!res.body) throw new Error('stats stream has no body');
@@ -161,5 +125,5 @@ export async function statsStreamFirst(
     controller.abort();
   }
   const line = text.slice(0, text.indexOf('\n\n'));
-  return JSON.parse(line.replace(/^data: /, '')) as { totals: StatsResponse; clients: Record<string, StatsResponse> };
+  return JSON.parse(line.replace(/^data: /, '')) as StatsStreamEvent;
 }

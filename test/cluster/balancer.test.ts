@@ -4,6 +4,7 @@
  * (SIGKILL, no goodbye) while clients of every transport read through the balancer, and each
  * client still ends with exactly 1…head: nothing lost, nothing twice.
  */
+import http from 'node:http';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -11,7 +12,7 @@ import { createClient } from '../../client/transports/index.js';
 import type { FeedClient } from '../../client/transports/types.js';
 import { type Cluster, startCluster } from '../../cluster/cluster.js';
 import { TRANSPORTS, type TransportName } from '../../contract/index.js';
-import { agentFetch } from '../agent-fetch.js';
+import { createHttpFetch } from '../../tools/http-fetch.js';
 import { range, until } from '../harness.js';
 import { requireSystemTool } from '../system-tool.js';
 
@@ -52,7 +53,7 @@ describe('HAProxy round-robin, no stickiness', () => {
         pollIntervalMs: 50,
         longPollTimeoutMs: 5_000,
         reconnect: { baseMs: 50, capMs: 500 },
-        fetch: agentFetch(),
+        fetch: createHttpFetch(new http.Agent({ keepAlive: true, maxSockets: 1 })),
         WebSocket: WebSocket as never,
         EventSource: EventSource as never,
       });

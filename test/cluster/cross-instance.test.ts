@@ -66,7 +66,7 @@ describe('one feed, two instances', () => {
   it('a long poll held on A is answered by a publish on B', async () => {
     const head = a.app.lab.feed.head;
     const pending = fetch(`${a.url}/api/long-poll?since=${head}&epoch=${epoch}&timeout=20000`);
-    await until(() => a.app.lab.streams.size === 1, 5_000, 'the poll held on A');
+    await until(() => a.app.lab.accounting.openStreams === 1, 5_000, 'the poll held on A');
     const { seq } = await publish(b.url, { from: 'B' });
     const body = await (await pending).json();
     expect(seqs(body.messages)).toEqual([seq]);
@@ -86,7 +86,11 @@ describe('one feed, two instances', () => {
   it('each instance reads Redis with one blocked XREAD, however many clients it serves', async () => {
     const probes = await Promise.all(range(1, 8).map((i) => WsProbe.open(i % 2 ? a.url : b.url)));
     const streams = range(1, 4).map((i) => new SseProbe(i % 2 ? a.url : b.url));
-    await until(() => a.app.lab.streams.size + b.app.lab.streams.size === 12, 5_000, '12 streams open');
+    await until(
+      () => a.app.lab.accounting.openStreams + b.app.lab.accounting.openStreams === 12,
+      5_000,
+      '12 streams open',
+    );
     const admin = new Redis(redis.url);
     const clients = (await admin.client('LIST')) as string;
     await admin.quit();

@@ -6,6 +6,7 @@
  *
  * The moments come from a seeded generator; a failure prints its seed (set CUT_SEED to replay).
  */
+import http from 'node:http';
 import { EventSource } from 'eventsource';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -13,7 +14,7 @@ import { createClient } from '../../client/transports/index.js';
 import type { FeedClient, FetchInit, FetchLike } from '../../client/transports/types.js';
 import { type RedisProcess, startRedis } from '../../cluster/redis-process.js';
 import { TRANSPORTS, type TransportName } from '../../contract/index.js';
-import { agentFetch } from '../agent-fetch.js';
+import { createHttpFetch } from '../../tools/http-fetch.js';
 import { type Running, range, startLab, until } from '../harness.js';
 import { requireSystemTool } from '../system-tool.js';
 
@@ -83,7 +84,7 @@ describe.each(seeds)('seed %i', (seed) => {
       socketsCut[transport] = 0;
       const route = alternator([a.url, b.url]);
       moves[transport] = route.visits;
-      const plainFetch = agentFetch();
+      const plainFetch = createHttpFetch(new http.Agent({ keepAlive: true, maxSockets: 1 }));
       const fetch: FetchLike = (url: string, init?: FetchInit) => plainFetch(route.next(url), init);
       // EventSource reconnects by itself: its own fetch moves each reconnect to the other instance.
       const movingFetch = (url: string | URL, init?: RequestInit) => globalThis.fetch(route.next(String(url)), init);
@@ -116,7 +117,7 @@ describe.each(seeds)('seed %i', (seed) => {
         // At a random moment; if the client is between connections then, a little later (≤ 10 tries).
         const mine = (who: { client: string | null }) => who.client === `moving-${transport}`;
         const cut = (tries: number) => {
-          const n = a.app.lab.meter.destroyWhere(mine) + b.app.lab.meter.destroyWhere(mine);
+          const n = a.app.lab.accounting.meter.destroyWhere(mine) + b.app.lab.accounting.meter.destroyWhere(mine);
           socketsCut[transport] += n;
           if (n === 0 && tries > 1) setTimeout(() => cut(tries - 1), 20);
           else cutsDone += 1;

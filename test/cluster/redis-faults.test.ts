@@ -10,8 +10,8 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../cluster/free-port.js';
 import { type RedisProcess, startRedis } from '../../cluster/redis-process.js';
+import { startLabServer } from '../../tools/child-process.js';
 import { publish, type Running, SseProbe, startLab, until, WsProbe } from '../harness.js';
-import { spawnLab } from '../process.js';
 import { requireSystemTool } from '../system-tool.js';
 
 let redis: RedisProcess;
@@ -32,7 +32,7 @@ async function liveClients(lab: Running, epoch: string, since: number) {
   const ws = await WsProbe.open(lab.url, cursor);
   const sse = new SseProbe(lab.url, cursor);
   const longPoll = fetch(`${lab.url}/api/long-poll${cursor}&timeout=20000`).then((res) => res.json());
-  await until(() => lab.app.lab.streams.size === 3, 5_000, 'three streams open');
+  await until(() => lab.app.lab.accounting.openStreams === 3, 5_000, 'three streams open');
   return { ws, sse, longPoll };
 }
 
@@ -81,11 +81,11 @@ describe('Redis lost its stream', () => {
 describe('Redis unreachable', () => {
   it('at start: a clear error naming the URL, and exit code 2', async () => {
     const port = await freePort();
-    const error = await spawnLab(['--redis', `redis://127.0.0.1:${port}`]).then(
+    const error = await startLabServer({ args: ['--redis', `redis://127.0.0.1:${port}`] }).then(
       () => null,
       (failure: Error) => failure.message,
     );
-    expect(error).toMatch(/lab exited 2/);
+    expect(error).toMatch(/exited 2 before listening/);
     expect(error).toContain(`cannot reach Redis at redis://127.0.0.1:${port}`);
     expect(error).toMatch(/ECONNREFUSED/);
   });

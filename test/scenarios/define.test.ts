@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { applyOverrides, defineScenario, type ScenarioDef, ScenarioError } from '../../scenarios/define.js';
 import { SCENARIOS } from '../../scenarios/library/index.js';
-import { ROOT } from '../../scenarios/server-process.js';
+import { ROOT } from '../../tools/child-process.js';
 
 const good: ScenarioDef = {
   name: 'tiny',
@@ -103,6 +103,18 @@ describe('defineScenario', () => {
     expect(() => applyOverrides(s, { clients: 0 })).toThrow(/--clients: must be an integer within 1…5000/);
   });
 
+  it('a group names its network; the summary of a spec keeps every parameter', () => {
+    const s = defineScenario({ ...good, clients: { sse: { count: 1, network: '3g?rttMs=300' } } });
+    expect(s.groups[0]?.network).toMatchObject({ name: '3g+custom', profile: '3g', rttMs: 300, downKbps: 1_600 });
+    expect(applyOverrides(s, { network: 'lossy-wifi' }).groups[0]?.network).toMatchObject({
+      name: 'lossy-wifi',
+      lossPercent: 2,
+    });
+    expect(() => defineScenario({ ...good, clients: { sse: { count: 1, network: 'dialup' } } })).toThrow(
+      /clients\.sse\.network: unknown network profile "dialup"; profiles: loopback/,
+    );
+  });
+
   it('loads every standard scenario', () => {
     expect(SCENARIOS.map((s) => s.name)).toEqual([
       'smoke',
@@ -112,6 +124,8 @@ describe('defineScenario', () => {
       'payload-sweep',
       'fan-out',
       'reconnect',
+      'network-profiles',
+      'intermediaries',
     ]);
   });
 });
@@ -132,6 +146,16 @@ describe('the CLI refuses mistakes before starting anything', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('--rate: must be a number of messages/s above 0');
     expect(run.stderr).not.toContain('starting the lab server');
+  });
+
+  it('an unknown network or a parameter out of range: exit 2, listing what is valid, nothing started', () => {
+    const unknown = cli('smoke', '--network', '5g');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('unknown network profile "5g"; profiles: loopback, lan, broadband, 4g, 3g');
+    expect(unknown.stderr).not.toContain('starting the lab server');
+    const range = cli('smoke', '--network', '3g?lossPercent=80');
+    expect(range.status).toBe(2);
+    expect(range.stderr).toContain('lossPercent must be a number within 0…50');
   });
 
   it('--list names every scenario', () => {

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRANSPORTS } from '../../contract/index.js';
-import { ROOT } from '../../scenarios/server-process.js';
 import type { Summary } from '../../scenarios/summary.js';
 import { validateSummary } from '../../scenarios/validate.js';
+import { ROOT } from '../../tools/child-process.js';
 
 interface CliRun {
   code: number | null;

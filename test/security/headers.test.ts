@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exposureWarning, isLoopbackHost } from '../../server/security/exposure.js';
 import { cspHeaderValue } from '../../server/security/headers.js';
+import { startLabServer } from '../../tools/child-process.js';
 import { type Running, startLab, until } from '../harness.js';
-import { spawnLab } from '../process.js';
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 let lab: Running;
@@ -86,7 +86,7 @@ describe('the classroom bind', () => {
   });
 
   it('--host 0.0.0.0 prints what it exposes before it listens; the default bind prints nothing', async () => {
-    const open = await spawnLab(['--host', '0.0.0.0', '--paused']);
+    const open = await startLabServer({ args: ['--host', '0.0.0.0'] });
     try {
       await until(() => open.output().includes('Reachable at:'), 5_000, 'the warning');
       const output = open.output();
@@ -96,7 +96,7 @@ describe('the classroom bind', () => {
     } finally {
       await open.stop();
     }
-    const closed = await spawnLab(['--paused']);
+    const closed = await startLabServer();
     try {
       expect(closed.output()).not.toMatch(/WARNING/);
     } finally {

@@ -49,6 +49,11 @@ export class FeedControls {
     });
   }
 
+  /** The feed's settings as last seen, null until loaded. */
+  get current(): FeedState | null {
+    return this.state;
+  }
+
   async load(): Promise<void> {
     this.show(await api.feed());
   }

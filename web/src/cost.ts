@@ -5,7 +5,7 @@
  * because the dashboard's "reset numbers" subtracts a baseline first.
  */
 import { type Floor, measuredOverhead } from '../../contract/floor.js';
-import { emptyCounters, type TransportCounters, type TransportName } from '../../contract/index.js';
+import { emptyCounters, isPolling, type TransportCounters, type TransportName } from '../../contract/index.js';
 
 export interface LaneCost {
   messages: number;
@@ -35,7 +35,7 @@ export function laneCost(
 ): LaneCost | null {
   const measured = measuredOverhead(transport, counters, at);
   if (measured === null) return null;
-  const polls = transport === 'short-poll' || transport === 'long-poll';
+  const polls = isPolling(transport);
   return {
     ...measured,
     messages: counters.messages,

@@ -5,12 +5,15 @@
  * `data-lost`, `data-duplicates`, `data-resets`, `data-reconnects`, `data-state` for tests and
  * curious students.
  */
-import { LONG_POLL_TIMEOUT } from '../../contract/index.js';
+import { type FeedState, isPolling, LONG_POLL_TIMEOUT } from '../../contract/index.js';
+import { modelP50Ms } from '../../contract/network-models.js';
+import type { NetworkProfile } from '../../contract/networks.js';
 import { ageChart, agePoints, type Chart } from './charts.js';
 import { describeFloor, laneCost } from './cost.js';
 import { h, setAttr, setText } from './dom.js';
 import { bytes, count, ms, percent, perMessage } from './format.js';
 import { type Lane, type LaneState, SERIES_WINDOW_MS } from './lane.js';
+import { DIRECT, networkWhy } from './network.js';
 import { TRANSPORT_COLORS, TRANSPORT_HELP, TRANSPORT_LABELS, TRANSPORT_ROUTE, withAlpha } from './transports.js';
 
 const STATE_TEXT: Record<LaneState, string> = {
@@ -54,10 +57,16 @@ export class LaneView {
   private readonly chart: Chart<'scatter', { x: number; y: number }[]>;
   private noteTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly servedLine: HTMLElement;
+  readonly networkSelect: HTMLSelectElement;
+  private readonly networkBadge: HTMLElement;
+  private readonly networkWhyLine: HTMLElement;
+  private readonly modelLine: HTMLElement;
 
   constructor(
     private readonly lane: Lane,
     private readonly toast: (text: string) => void,
+    /** The feed's current settings (for the model), null until loaded. */
+    private readonly feed: () => FeedState | null = () => null,
   ) {
     const t = lane.transport;
     const color = TRANSPORT_COLORS[t];
@@ -80,6 +89,16 @@ export class LaneView {
       lane.resume = resume.checked;
     });
     this.connectButton.addEventListener('click', () => (lane.connected ? lane.disconnect() : lane.connect()));
+    this.networkSelect = h('select', {
+      'data-action': 'network',
+      title:
+        'The network between this lane and the server: a shaping proxy on 127.0.0.1 (delay, bandwidth, loss, middleboxes)',
+    });
+    this.networkSelect.append(h('option', { value: DIRECT }, 'direct'));
+    this.networkSelect.addEventListener('change', () => void this.chooseNetwork(this.networkSelect.value));
+    this.networkBadge = h('span', { class: 'network-badge', 'data-role': 'network' }, 'direct');
+    this.networkWhyLine = h('p', { class: 'lane-network-why', 'data-role': 'network-why', hidden: true });
+    this.modelLine = h('p', { class: 'lane-model muted', 'data-role': 'model' });
     this.cutButton.addEventListener('click', () => {
       lane.cut().catch((error: unknown) => this.toast(`CUT failed: ${(error as Error).message}`));
     });
@@ -110,6 +129,7 @@ export class LaneView {
         { class: 'lane-head' },
         h('h2', {}, TRANSPORT_LABELS[t]),
         this.stateBadge,
+        this.networkBadge,
         h('p', { class: 'route mono' }, TRANSPORT_ROUTE[t]),
       ),
       this.servedLine,
@@ -128,7 +148,9 @@ export class LaneView {
           resume,
           ' resume from cursor',
         ),
+        h('label', { class: 'setting' }, 'network ', this.networkSelect),
       ),
+      this.networkWhyLine,
       this.settingsRow(),
       h(
         'dl',
@@ -166,6 +188,7 @@ export class LaneView {
         this.perMessage,
       ),
       h('div', { class: 'lane-chart' }, canvas),
+      this.modelLine,
       this.chatLine,
       this.noteLine,
     );
@@ -181,11 +204,21 @@ export class LaneView {
           pointRadius: 2,
           pointHoverRadius: 4,
         },
+        {
+          label: 'model p50',
+          data: [],
+          showLine: true,
+          borderColor: '#111827',
+          borderDash: [6, 4],
+          borderWidth: 1.5,
+          pointRadius: 0,
+        },
       ],
       { log: false, legend: false, windowS: SERIES_WINDOW_MS / 1000 },
     );
 
     lane.on('state', () => this.renderState());
+    lane.on('network', (network) => this.showNetwork(network.profile));
     lane.on('note', (text, tone) => this.note(text, tone));
     lane.on('chat', (line, message, age) => {
       this.chatLine.replaceChildren(
@@ -227,6 +260,7 @@ export class LaneView {
     this.set('duplicates', count(audit.duplicates), audit.duplicates > 0 ? 'bad' : '');
     this.set('resets', count(audit.resets), audit.resets > 0 ? 'warn' : '');
     const latency = lane.latency.summary();
+    setAttr(el, 'data-age-p50', latency.count === 0 ? '' : latency.p50.toFixed(1));
     this.set('p50', latency.count === 0 ? '—' : ms(latency.p50));
     if (lane.latency.negative > 0) {
       // Ages below zero are recorded as 0: say so instead of letting them pass for fast deliveries.
@@ -241,7 +275,7 @@ export class LaneView {
 
     const counters = lane.counters();
     this.set('requests', counters === null ? '—' : count(counters.requests));
-    const polls = lane.transport === 'short-poll' || lane.transport === 'long-poll';
+    const polls = isPolling(lane.transport);
     this.set('empty', counters === null ? '—' : polls ? count(counters.emptyResponses) : 'n/a');
     this.set('up', counters === null ? '—' : bytes(counters.bytesIn));
     this.set('down', counters === null ? '—' : bytes(counters.bytesOut));
@@ -264,12 +298,74 @@ export class LaneView {
     setAttr(this.perMessage, 'title', describeFloor(cost.floor));
   }
 
-  /** Twice a second: the chart. */
+  /** Twice a second: the chart, with the model's p50 for this transport on this lane's network, dashed. */
   renderChart(now: number): void {
     this.lane.trimSeries(now);
     const dataset = this.chart.data.datasets[0];
     if (dataset !== undefined) dataset.data = agePoints(this.lane.series, now);
+    const model = this.modelP50();
+    const line = this.chart.data.datasets[1];
+    const windowS = SERIES_WINDOW_MS / 1000;
+    if (line !== undefined)
+      line.data =
+        model === null
+          ? []
+          : [
+              { x: -windowS, y: model },
+              { x: 0, y: model },
+            ];
+    setText(
+      this.modelLine,
+      model === null
+        ? ''
+        : `model p50 ≈ ${ms(model)} (dashed) on ${this.lane.network.name}${this.lane.network.profile ? `, RTT ${ms(this.lane.network.profile.rttMs)}` : ''}`,
+    );
+    setAttr(this.modelLine, 'data-model-ms', model === null ? '' : model.toFixed(1));
     this.chart.update('none');
+  }
+
+  /** The model's median age for this lane now (contract/network-models.ts), or null without a feed. */
+  modelP50(): number | null {
+    const feed = this.feed();
+    if (feed === null || feed.rate <= 0) return null;
+    const p = this.lane.network.profile;
+    return modelP50Ms(this.lane.transport, {
+      network: p ?? { rttMs: 0, downKbps: 0, upKbps: 0 },
+      rate: feed.rate,
+      messageBytes: feed.payloadBytes,
+      pollIntervalMs: this.lane.options.pollIntervalMs ?? 1_000,
+    });
+  }
+
+  /** The profiles this lane can choose (from GET /api/networks). */
+  setNetworkChoices(profiles: NetworkProfile[]): void {
+    for (const p of profiles)
+      this.networkSelect.append(h('option', { value: p.name, title: `${p.label} — ${p.source}` }, p.name));
+  }
+
+  /** Route the lane through `name` (direct or a profile); the selector follows. */
+  async chooseNetwork(name: string): Promise<void> {
+    this.networkSelect.value = name;
+    try {
+      await this.lane.useNetwork(name);
+    } catch (error) {
+      this.toast((error as Error).message);
+      this.networkSelect.value = this.lane.network.name;
+    }
+  }
+
+  private showNetwork(profile: NetworkProfile | null): void {
+    this.networkSelect.value = this.lane.network.name;
+    setText(this.networkBadge, profile === null ? 'direct' : `${profile.name} · RTT ${ms(profile.rttMs)}`);
+    setAttr(
+      this.networkBadge,
+      'title',
+      profile === null ? 'No shaping: straight to the server' : `${profile.label}. Source: ${profile.source}`,
+    );
+    setAttr(this.element, 'data-network', this.lane.network.name);
+    const why = networkWhy(profile, this.lane.transport);
+    this.networkWhyLine.hidden = why === null;
+    setText(this.networkWhyLine, why ?? '');
   }
 
   private set(key: Metric, text: string, tone = ''): void {

@@ -19,9 +19,16 @@ import {
   type LiveSettings,
   type WireEntry,
 } from '../../client/transports/index.js';
-import type { FeedMessage, ResetNotice, TransportCounters, TransportName } from '../../contract/index.js';
+import {
+  type FeedMessage,
+  isPolling,
+  type ResetNotice,
+  type TransportCounters,
+  type TransportName,
+} from '../../contract/index.js';
 import { api, type CutAnswer } from './api.js';
 import { since } from './cost.js';
+import { DIRECT, type LaneNetwork, laneNetwork } from './network.js';
 import { WireLog } from './wire-log.js';
 
 /** `off`: disconnected by the student (or not started yet). */
@@ -44,6 +51,8 @@ export interface LaneEvents {
   chat: [line: ChatLine, message: FeedMessage, ageMs: number];
   /** Something worth a line in the lane: an error, a reset, a cut. */
   note: [text: string, tone: 'info' | 'warn' | 'bad'];
+  /** The lane now goes through another network. */
+  network: [network: LaneNetwork];
 }
 
 /** Ages kept for the charts: the last minute, at most this many points. */
@@ -79,6 +88,8 @@ export class Lane<T extends TransportName = TransportName> extends Emitter<LaneE
   /** Where a stopped client was, to come back from it when resume is on. */
   private lastCursor: Cursor | null = null;
   private openedOnce = false;
+  /** The network this lane's client goes through (server/networks.ts); direct at first. */
+  network: LaneNetwork = { name: DIRECT, profile: null, baseUrl: '' };
 
   constructor(
     readonly transport: T,
@@ -135,6 +146,22 @@ export class Lane<T extends TransportName = TransportName> extends Emitter<LaneE
     this.emit('state', this.state);
   }
 
+  /**
+   * Route this lane through a network profile: a shaping listener in front of the server. A
+   * connected client is closed and a new one opened through it (from its cursor when resume is
+   * on). The server still counts this lane's bytes at its own socket, under the same client id.
+   */
+  async useNetwork(name: string): Promise<LaneNetwork> {
+    const network = await laneNetwork(name);
+    const wasConnected = this.connected;
+    if (wasConnected) this.disconnect();
+    this.network = network;
+    this.options.baseUrl = network.baseUrl;
+    if (wasConnected) this.connect();
+    this.emit('network', network);
+    return network;
+  }
+
   /** Disconnect gracefully (close, no reconnect). */
   disconnect(): void {
     const client = this.client;
@@ -160,7 +187,7 @@ export class Lane<T extends TransportName = TransportName> extends Emitter<LaneE
       summary: `POST ${path} → ${answer.socketsCut} socket(s) destroyed`,
       bytes: 0,
     });
-    const polls = this.transport === 'short-poll' || this.transport === 'long-poll';
+    const polls = isPolling(this.transport);
     if (polls) this.client?.cut();
     const then = this.resume ? 'comes back from its cursor' : 'comes back live-only';
     this.emit(

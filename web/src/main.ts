@@ -7,12 +7,13 @@ import { TRANSPORTS, type TransportName } from '../../contract/index.js';
 import { Chat } from './chat.js';
 import { Comparison } from './comparison.js';
 import { FeedControls } from './controls.js';
-import { must, setText } from './dom.js';
+import { h, must, setText } from './dom.js';
 import { Echo } from './echo.js';
 import { ms, signedMs } from './format.js';
 import { HandshakeInspector } from './handshake.js';
 import { Lane } from './lane.js';
 import { LaneView } from './lane-view.js';
+import { networkProfiles } from './network.js';
 import { ServerClock } from './server-clock.js';
 import { openStatsStream } from './stats-stream.js';
 import { WireLogView } from './wire-log.js';
@@ -48,7 +49,7 @@ function showClock(clock: ServerClock): void {
 
 function makeLane<T extends TransportName>(transport: T, clock: ServerClock): Lane<T> {
   return new Lane(transport, {
-    baseUrl: location.origin,
+    baseUrl: location.origin, // direct; a network selector points it at a shaping listener
     clientId: `dash-${tabTag}-${transport}`,
     resume: true,
     pollIntervalMs: 1_000,
@@ -80,7 +81,22 @@ async function boot(): Promise<void> {
 
   const wsLane = makeLane('websocket', clock);
   const lanes: Lane[] = TRANSPORTS.map((t) => (t === 'websocket' ? wsLane : makeLane(t, clock)));
-  const views = lanes.map((lane) => new LaneView(lane, toast));
+  const views = lanes.map((lane) => new LaneView(lane, toast, () => controls.current));
+  // Networks: one selector per lane, and one for all of them in the header.
+  const allNetworks = must<HTMLSelectElement>('#network-all');
+  networkProfiles().then(
+    (profiles) => {
+      for (const p of profiles)
+        allNetworks.append(h('option', { value: p.name, title: `${p.label} — ${p.source}` }, p.name));
+      for (const view of views) view.setNetworkChoices(profiles);
+    },
+    (error: unknown) => toast(`Network profiles not loaded: ${(error as Error).message}`),
+  );
+  allNetworks.addEventListener('change', () => {
+    const name = allNetworks.value;
+    if (name === '') return;
+    void Promise.all(views.map((v) => v.chooseNetwork(name)));
+  });
   must('#lanes').replaceChildren(...views.map((v) => v.element));
   const wireViews = lanes.map((lane) => new WireLogView(lane.transport, lane.wire));
   must('#wire-logs').replaceChildren(...wireViews.map((v) => v.element));

@@ -29,8 +29,7 @@ export function openStatsStream(
     } catch {
       return;
     }
-    if (typeof parsed === 'object' && parsed !== null && 'clients' in parsed && 'totals' in parsed)
-      onStats(parsed as StatsEvent);
+    if (typeof parsed === 'object' && parsed !== null && 'clients' in parsed) onStats(parsed as StatsEvent);
   };
   return { close: () => source.close() };
 }

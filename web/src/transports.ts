@@ -2,8 +2,7 @@
  * What the dashboard says about each transport: colour (the same as the scenario reports'),
  * name, route and a one-line "what to look at" for students.
  */
-import { ROUTES, type TransportName } from '../../contract/index.js';
-import { TRANSPORT_COLORS, withAlpha } from '../../scenarios/render/charts/style.js';
+import { ROUTES, TRANSPORT_COLORS, type TransportName, withAlpha } from '../../contract/index.js';
 
 export { TRANSPORT_COLORS, withAlpha };
 

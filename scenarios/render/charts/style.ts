@@ -1,23 +1,15 @@
 /**
  * The look every chart shares: the colours, the title, subtitle and legend, and the plain-data
- * `ChartSpec` a chart is handed on as (DESIGN.md §5). Pure: configs hold plain data only — no
+ * `ChartSpec` a chart is handed on as (docs/architecture.md). Pure: configs hold plain data only — no
  * callbacks — so they survive `JSON.stringify` into report.html.
  */
 import type { ChartConfiguration } from 'chart.js';
-import type { TransportName } from '../../../contract/index.js';
+import { rgbChannels, TRANSPORT_COLORS, withAlpha } from '../../../contract/index.js';
 import type { Summary } from '../../summary.js';
 import { isNum, type Maybe } from '../table/format.js';
 
-/**
- * One colour per transport, everywhere (Okabe–Ito, readable by the colour-blind):
- * the polls warm, the streams cool.
- */
-export const TRANSPORT_COLORS: Record<TransportName, string> = {
-  'short-poll': '#D55E00',
-  'long-poll': '#CC79A7',
-  sse: '#0072B2',
-  websocket: '#009E73',
-};
+/** One colour per transport, everywhere: the contract's palette (contract/palette.ts). */
+export { TRANSPORT_COLORS, withAlpha };
 
 /**
  * Colours of what is no transport: a dark grey (also the subtitles'), the Okabe–Ito orange no
@@ -43,20 +35,9 @@ export type Value = number | null;
 
 export const finite = (v: Maybe): Value => (isNum(v) ? v : null);
 
-/** The three channels of `#rrggbb`. */
-function channels(hex: string): [number, number, number] {
-  const n = Number.parseInt(hex.slice(1), 16);
-  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-}
-
-export function withAlpha(hex: string, alpha: number): string {
-  const [r, g, b] = channels(hex);
-  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
-}
-
 /** The colour mixed with black: `amount` 0 keeps it, 1 is black. */
 export function darken(hex: string, amount: number): string {
-  const [r, g, b] = channels(hex).map((c) => Math.round(c * (1 - amount)));
+  const [r, g, b] = rgbChannels(hex).map((c) => Math.round(c * (1 - amount)));
   return `rgb(${r}, ${g}, ${b})`;
 }
 

@@ -12,7 +12,7 @@ import { costTable } from './cost.js';
 import { deliveryTable } from './delivery.js';
 import { formatValue } from './format.js';
 import { groupTable } from './groups.js';
-import { runnerLine, serverLine } from './lines.js';
+import { publisherLine, runnerLine, serverLine } from './lines.js';
 import type { TableModel } from './model.js';
 import { sweepCostTable, sweepTable } from './sweep.js';
 import { painter, renderModel } from './terminal.js';
@@ -49,6 +49,7 @@ export function renderTable(summary: Summary, options: TableOptions): string {
   for (const model of summaryTables(summary)) out.push('', renderModel(model, paint));
   out.push('', serverLine(summary));
   if (summary.runner) out.push(paint(runnerLine(summary), 'dim'));
+  if (summary.publisher) out.push(paint(publisherLine(summary), summary.publisher.failed > 0 ? 'bad' : 'dim'));
   if (summary.expectations.length > 0) {
     out.push('', paint('Expectations', 'bold'));
     for (const e of summary.expectations) {

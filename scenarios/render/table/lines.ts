@@ -10,6 +10,14 @@ export function runnerLine(summary: Summary): string {
   return `runner: ${formatCount(r.cpuMs)} ms CPU (clients and proxies, every thread), main-thread loop delay p99 ${formatValue(d?.p99)} ms, max ${formatValue(d?.max)} ms`;
 }
 
+/** One line about the runner's own publishes (arrivals even/poisson), when it published; '' otherwise. */
+export function publisherLine(summary: Summary): string {
+  const p = summary.publisher;
+  if (!p) return '';
+  const failed = p.failed === 0 ? 'none failed' : `${formatCount(p.failed)} FAILED (messages no client could receive)`;
+  return `publisher: ${formatCount(p.published)} messages published by the runner, ${failed}`;
+}
+
 /** One line about the server process: its CPU and peak memory over the run. */
 export function serverLine(summary: Summary): string {
   const s = summary.server;

@@ -1,15 +1,18 @@
 /**
- * The server under test, in its own process (`node --import tsx server/main.ts --port 0
- * --paused`), so its CPU time and memory are its own and never the runner's. Also used for the
- * bare node:http baseline of the capacity phase.
+ * Servers in their own processes, the one launcher for the scenario runner (the server under test,
+ * so its CPU time and memory are its own and never the runner's; the capacity phase's bare
+ * baselines) and the tests (test/shutdown-restart.test.ts). A child is ready when it prints the line
+ * `LISTENING` matches (server/main.ts prints it; so do the baselines).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-const LISTENING = /listening on (http:\/\/\S+) \(epoch (\w+)\)/;
+/** The line a server prints once it listens: `… listening on http://host:port (epoch <epoch>)`. */
+export const LISTENING = /listening on (http:\/\/\S+) \(epoch (\w+)\)/;
 const START_TIMEOUT_MS = 20_000;
+const OUTPUT_KEPT = 64_000;
 
 /** Children still running: killed if the runner exits first (a crash, Ctrl-C), never left behind. */
 const live = new Set<ChildProcess>();
@@ -24,6 +27,8 @@ export interface ChildServer {
   readonly port: number;
   /** The feed's epoch at start (the baseline has none: ''). */
   readonly epoch: string;
+  /** The last OUTPUT_KEPT characters the child printed, stdout and stderr interleaved. */
+  output(): string;
   /** SIGTERM (default), wait for the exit; SIGKILL after `graceMs`. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<{ code: number | null; ms: number }>;
   readonly exited: boolean;
@@ -31,21 +36,24 @@ export interface ChildServer {
 
 export interface LabServerOptions {
   retention?: number;
-  /** Extra flags for server/main.ts. */
+  /** Extra flags for server/main.ts (the ticker starts paused unless `paused: false`). */
   args?: string[];
+  paused?: boolean;
 }
 
+/** `node --import tsx server/main.ts --port 0 --paused`, ready once it listens. */
 export function startLabServer(options: LabServerOptions = {}): Promise<ChildServer> {
-  const args = ['--import', 'tsx', 'server/main.ts', '--port', '0', '--paused'];
+  const args = ['--import', 'tsx', 'server/main.ts', '--port', '0'];
+  if (options.paused !== false) args.push('--paused');
   if (options.retention !== undefined) args.push('--retention', String(options.retention));
-  return startChild(args.concat(options.args ?? []), LISTENING, {});
+  return startChild(args.concat(options.args ?? []));
 }
 
-/** Starts a script that prints `listening on http://…` once ready. */
+/** Starts `node <args>` in the repository's root; resolves once it prints a line `ready` matches. */
 export async function startChild(
   args: string[],
-  ready: RegExp,
-  env: Record<string, string>,
+  ready: RegExp = LISTENING,
+  env: Record<string, string> = {},
   startTimeoutMs = START_TIMEOUT_MS,
 ): Promise<ChildServer> {
   const child = spawn(process.execPath, args, {
@@ -68,27 +76,27 @@ export async function startChild(
       child.kill('SIGKILL');
       reject(new Error(`${args.join(' ')} did not start within ${startTimeoutMs} ms: ${output.slice(-2000)}`));
     }, startTimeoutMs);
-    const onData = (chunk: Buffer) => {
-      // Keep only what is needed to find the line and explain a failure.
-      output = (output + chunk.toString()).slice(-8_000);
-      const found = ready.exec(output);
+    let started = false;
+    // Both pipes are read for the child's whole life (a chatty child would block on a full pipe);
+    // the last OUTPUT_KEPT characters are kept, to find the line and to explain a failure.
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-OUTPUT_KEPT);
+    };
+    child.stdout?.on('data', (chunk: Buffer) => {
+      keep(chunk);
+      const found = started ? null : ready.exec(output);
       if (found) {
+        started = true;
         clearTimeout(timer);
-        child.stdout?.off('data', onData);
         resolve(found);
       }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-8_000);
     });
+    child.stderr?.on('data', keep);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`${args.join(' ')} exited ${code} before listening: ${output.slice(-2000)}`));
     });
   });
-  // Drain the pipes from now on, or a chatty child blocks on a full pipe.
-  child.stdout?.resume();
   const url = match[1] as string;
   return {
     child,
@@ -96,6 +104,7 @@ export async function startChild(
     url,
     port: Number(new URL(url).port),
     epoch: match[2] ?? '',
+    output: () => output,
     get exited() {
       return exitCode !== undefined;
     },

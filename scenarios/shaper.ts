@@ -1,0 +1,271 @@
+/**
+ * The network shaper: what a real path does to one direction of a TCP byte stream, done in
+ * userspace between two sockets (tcp-proxy.ts puts one on each side of every connection it
+ * relays; there is no `tc netem` on the lab's machines). The profiles are in contract/networks.ts.
+ *
+ * One direction, segment by segment (≤ SEGMENT_BYTES, as TCP would cut the stream):
+ *
+ *   departure = token bucket (rate = the cap, depth BURST_BYTES): a segment leaves when the
+ *               bucket holds its bytes, so over a long transfer the rate is the cap;
+ *   arrival   = departure + one-way delay ± jitter (uniform), then + the retransmission timeout
+ *               with probability `lossPercent` (the segment was lost and sent again);
+ *   delivery  = max(arrival, the previous segment's delivery): TCP hands bytes to the
+ *               application in order, so a late segment holds back everything behind it
+ *               (head-of-line blocking) and jitter bunches bytes but never reorders them.
+ *
+ * Bytes are never changed, dropped or reordered; the FIN (end) is delivered after the last byte.
+ * The random draws come from a seeded generator, so a run can be repeated exactly.
+ *
+ * The shaper keeps its own books: how late each delivery was against its schedule (the timer's
+ * lateness: if that grows, the shaper, not the profile, is setting the delay), segments, stalls.
+ */
+import { type NetworkParams, retransmitTimeoutMs, SEGMENT_BYTES } from '../contract/networks.js';
+
+/** Token bucket depth: two segments, so back-to-back segments are paced, not burst. */
+export const BURST_BYTES = 2 * SEGMENT_BYTES;
+/**
+ * Timers have a 1 ms grain and fire late rather than early: each is set this much before its
+ * delivery is due, and deliveries due within this much of now go out in that turn. A delivery is
+ * thus at most this early, and late only by the event loop's own delay (kept in the books).
+ */
+const EARLY_MS = 1;
+/** A direction with more than this queued asks its source to pause (bounded memory). */
+export const HIGH_WATER_BYTES = 256 * 1024;
+
+/** A small seeded generator (mulberry32): the same seed gives the same stalls. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface DirectionParams {
+  /** One-way delay, ms. */
+  delayMs: number;
+  jitterMs: number;
+  /** Cap, kbit/s; 0 = uncapped. */
+  kbps: number;
+  lossPercent: number;
+  /** How long a lost segment waits for its retransmission, ms. */
+  rtoMs: number;
+}
+
+/** The two directions of a profile: up = client → server, down = server → client. */
+export function directionsOf(p: NetworkParams): { up: DirectionParams; down: DirectionParams } {
+  const common = {
+    delayMs: p.rttMs / 2,
+    jitterMs: p.jitterMs,
+    lossPercent: p.lossPercent,
+    rtoMs: retransmitTimeoutMs(p),
+  };
+  return { up: { ...common, kbps: p.upKbps }, down: { ...common, kbps: p.downKbps } };
+}
+
+/** What every shaped direction of a proxy adds to (plain numbers, cheap to keep and to copy). */
+export interface ShaperBooks {
+  segments: number;
+  /** Segments held for a retransmission timeout. */
+  stalls: number;
+  /** Deliveries (timer turns that wrote something). */
+  deliveries: number;
+  /** Lateness of deliveries against their schedule, ms: counts per bucket (see LATENESS_BUCKETS_MS). */
+  lateness: number[];
+  latenessMaxMs: number;
+}
+
+/** Upper bounds of the lateness buckets, ms (the last is everything above). */
+export const LATENESS_BUCKETS_MS = [0.5, 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, Number.POSITIVE_INFINITY];
+
+export function emptyBooks(): ShaperBooks {
+  return { segments: 0, stalls: 0, deliveries: 0, lateness: LATENESS_BUCKETS_MS.map(() => 0), latenessMaxMs: 0 };
+}
+
+export function addBooks(into: ShaperBooks, from: ShaperBooks): ShaperBooks {
+  into.segments += from.segments;
+  into.stalls += from.stalls;
+  into.deliveries += from.deliveries;
+  from.lateness.forEach((n, i) => {
+    into.lateness[i] = (into.lateness[i] ?? 0) + n;
+  });
+  into.latenessMaxMs = Math.max(into.latenessMaxMs, from.latenessMaxMs);
+  return into;
+}
+
+/** The bucket bound at or above percentile `p` (0…100) of the lateness: an upper estimate, ms. */
+export function latenessPercentile(books: ShaperBooks, p: number): number {
+  const total = books.lateness.reduce((a, b) => a + b, 0);
+  if (total === 0) return 0;
+  let seen = 0;
+  for (let i = 0; i < books.lateness.length; i++) {
+    seen += books.lateness[i] ?? 0;
+    if (seen >= (p / 100) * total) return Math.min(LATENESS_BUCKETS_MS[i] ?? books.latenessMaxMs, books.latenessMaxMs);
+  }
+  return books.latenessMaxMs;
+}
+
+interface Scheduled {
+  chunk: Buffer;
+  at: number;
+}
+
+const now = () => performance.now();
+
+/**
+ * One direction of one connection. `push` bytes as they are read from the source; `deliver`
+ * is called with them, in order, when the model says they arrive; `end` is delivered after them.
+ */
+export class ShapedDirection {
+  private readonly queue: Scheduled[] = [];
+  private head = 0;
+  private queuedBytes = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timerAt = Number.POSITIVE_INFINITY;
+  /** Token bucket: tokens (bytes, may go negative = debt) as of `bucketAt`. */
+  private tokens = BURST_BYTES;
+  private bucketAt = now();
+  private lastDelivery = 0;
+  private endAt: number | null = null;
+  private stopped = false;
+  /** Nothing to add (loopback, or an intermediary alone): bytes go on in the same turn. */
+  private readonly instant: boolean;
+
+  constructor(
+    private readonly params: DirectionParams,
+    private readonly random: () => number,
+    private readonly deliver: (chunk: Buffer) => void,
+    private readonly onEnd: () => void,
+    private readonly books: ShaperBooks,
+    /** Called with true when more than HIGH_WATER_BYTES wait, false when the queue has drained. */
+    private readonly onPressure: (paused: boolean) => void = () => {},
+  ) {
+    this.instant = params.delayMs === 0 && params.jitterMs === 0 && params.kbps === 0 && params.lossPercent === 0;
+  }
+
+  /** Bytes scheduled and not yet delivered. */
+  get pending(): number {
+    return this.queuedBytes;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.stopped || this.endAt !== null) return;
+    if (this.instant) {
+      this.books.segments += Math.ceil(chunk.length / SEGMENT_BYTES);
+      this.deliver(chunk);
+      return;
+    }
+    const t = now();
+    for (let offset = 0; offset < chunk.length; offset += SEGMENT_BYTES) {
+      const segment = chunk.subarray(offset, Math.min(chunk.length, offset + SEGMENT_BYTES));
+      this.schedule(segment, this.arrival(segment.length, t));
+    }
+    if (this.queuedBytes > HIGH_WATER_BYTES) this.onPressure(true);
+    this.arm();
+  }
+
+  /** The source ended: deliver the end after everything queued (and one delay after now at least). */
+  end(): void {
+    if (this.stopped || this.endAt !== null) return;
+    if (this.instant) {
+      this.stopped = true;
+      this.onEnd();
+      return;
+    }
+    this.endAt = Math.max(now() + this.params.delayMs, this.lastDelivery);
+    this.arm();
+  }
+
+  /** Forget everything queued and never call back again (a cut). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.queue.length = 0;
+    this.head = 0;
+    this.queuedBytes = 0;
+  }
+
+  /** When a segment of `bytes` pushed at `t` arrives, by the model. */
+  private arrival(bytes: number, t: number): number {
+    const { kbps, delayMs, jitterMs, lossPercent, rtoMs } = this.params;
+    let departure = t;
+    if (kbps > 0) {
+      const bytesPerMs = kbps / 8;
+      this.tokens = Math.min(BURST_BYTES, this.tokens + (t - this.bucketAt) * bytesPerMs);
+      this.bucketAt = t;
+      this.tokens -= bytes;
+      if (this.tokens < 0) departure = t - this.tokens / bytesPerMs;
+    }
+    let at = departure + delayMs;
+    if (jitterMs > 0) at += (this.random() * 2 - 1) * jitterMs;
+    this.books.segments += 1;
+    if (lossPercent > 0 && this.random() * 100 < lossPercent) {
+      at += rtoMs;
+      this.books.stalls += 1;
+    }
+    return at;
+  }
+
+  private schedule(chunk: Buffer, arrival: number): void {
+    const at = Math.max(arrival, this.lastDelivery);
+    this.lastDelivery = at;
+    this.queue.push({ chunk, at });
+    this.queuedBytes += chunk.length;
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    const next = this.head < this.queue.length ? (this.queue[this.head] as Scheduled).at : this.endAt;
+    if (next === null) return;
+    if (this.timer && this.timerAt <= next) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = setTimeout(() => this.flush(), Math.max(0, next - now() - EARLY_MS));
+  }
+
+  private flush(): void {
+    this.timer = null;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    if (this.stopped) return;
+    const t = now();
+    const batch: Buffer[] = [];
+    let due = Number.NaN;
+    while (this.head < this.queue.length) {
+      const item = this.queue[this.head] as Scheduled;
+      if (item.at > t + EARLY_MS) break;
+      if (Number.isNaN(due)) due = item.at;
+      batch.push(item.chunk);
+      this.queuedBytes -= item.chunk.length;
+      this.head += 1;
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    if (batch.length > 0) {
+      this.record(t - due);
+      this.deliver(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch));
+      if (this.queuedBytes <= HIGH_WATER_BYTES / 2) this.onPressure(false);
+    }
+    if (this.head >= this.queue.length && this.endAt !== null && this.endAt <= t + EARLY_MS) {
+      this.stopped = true;
+      this.onEnd();
+      return;
+    }
+    this.arm();
+  }
+
+  private record(lateMs: number): void {
+    const late = Math.max(0, lateMs);
+    const books = this.books;
+    books.deliveries += 1;
+    if (late > books.latenessMaxMs) books.latenessMaxMs = late;
+    let i = 0;
+    while (late > (LATENESS_BUCKETS_MS[i] as number)) i++;
+    books.lateness[i] = (books.lateness[i] ?? 0) + 1;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The one interface through which the server counts what it does. Transports call it for what
+ * only they know (a message delivered, a reset sent, an answer with nothing in it, a stream opened
+ * or closed); the accounting plugin (plugin.ts) calls it for what every request has (the request
+ * itself, its bytes at the TCP socket). Nothing else writes a counter. docs/accounting.md says
+ * how the numbers are made and what they cannot see.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { FeedEntry } from '../feed/feed.js';
+import { attributionOf } from './attribution.js';
+import { type Attribution, Ledger } from './ledger.js';
+import { type OpenStream, StreamRegistry } from './streams.js';
+import { WireMeter } from './wire-meter.js';
+
+export type { Attribution, Bucket } from './ledger.js';
+export type { OpenStream } from './streams.js';
+
+export class Accounting {
+  /** The counters, per transport and per client id (read by /api/stats and /metrics). */
+  readonly ledger = new Ledger();
+  /** Bytes at the TCP socket, attributed per request. */
+  readonly meter = new WireMeter(this.ledger);
+  private readonly streams = new StreamRegistry(this.ledger);
+
+  /** Who a request's traffic belongs to (its transport and client id). */
+  who(request: FastifyRequest): Attribution {
+    return attributionOf(request);
+  }
+
+  /** An HTTP request was received (the SSE request and the WebSocket upgrade included). */
+  request(who: Attribution): void {
+    this.ledger.add(who, 'requests', 1);
+  }
+
+  /** Feed messages were delivered: counts them and their JSON bytes. */
+  delivered(who: Attribution, entries: readonly FeedEntry[]): void {
+    if (entries.length === 0) return;
+    this.ledger.add(who, 'messages', entries.length);
+    this.ledger.add(
+      who,
+      'payloadBytes',
+      entries.reduce((sum, entry) => sum + entry.bytes, 0),
+    );
+  }
+
+  /** A reset notice was sent: the client's cursor could not be honoured exactly. */
+  reset(who: Attribution): void {
+    this.ledger.add(who, 'resets', 1);
+  }
+
+  /** A poll or long-poll answer carried no message. */
+  emptyAnswer(who: Attribution): void {
+    this.ledger.add(who, 'emptyResponses', 1);
+  }
+
+  /** A long-lived stream opened; call the function returned when it closes (twice is harmless). */
+  openStream(stream: OpenStream): () => void {
+    return this.streams.add(stream);
+  }
+
+  /** Streams open now, across all transports (for the `maxStreams` bound). */
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
+  /** Ask every open stream to end its own way (shutdown). */
+  closeAllStreams(): void {
+    this.streams.closeAll();
+  }
+}
