@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { applyOverrides, type Overrides, type Scenario, ScenarioError } from './define.js';
+import { networkNote } from './network-note.js';
 import { DEFAULT_RESULTS_DIR, writeResults } from './output.js';
 import { createProgress } from './progress.js';
 import { renderTable } from './render/table/index.js';
@@ -115,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const color = (values.json ? process.stderr : process.stdout).isTTY === true && !process.env.NO_COLOR;
-  const table = renderTable(summary, { color });
+  const table = renderTable(summary, { color }) + networkNote(summary);
   if (values.json) {
     process.stderr.write(table);
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -111,10 +111,14 @@ const result = {
   verdict: '',
 };
 result.openAtStart = openAtStart;
+const load = os.loadavg()[0] ?? 0;
+const cores = os.cpus().length;
 result.verdict =
   result.shaper.loopDelayMs.p99 < 5
     ? `loop delay p99 ${result.shaper.loopDelayMs.p99.toFixed(2)} ms < 5 ms: the shaper keeps up`
-    : `loop delay p99 ${result.shaper.loopDelayMs.p99.toFixed(2)} ms ≥ 5 ms: the shaper was a bottleneck here (load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores)`;
+    : result.shaper.cpuShareOfOneCore < 0.5 && load > cores
+      ? `loop delay p99 ${result.shaper.loopDelayMs.p99.toFixed(2)} ms ≥ 5 ms, but the shaper used only ${(100 * result.shaper.cpuShareOfOneCore).toFixed(1)} % of one core: it was waiting for a CPU (load average ${load.toFixed(1)} on ${cores} cores). The machine, not the shaper's work, was the bottleneck; the bar is not shown on this run`
+      : `loop delay p99 ${result.shaper.loopDelayMs.p99.toFixed(2)} ms ≥ 5 ms with ${(100 * result.shaper.cpuShareOfOneCore).toFixed(1)} % of one core busy: the shaper was the bottleneck`;
 mkdirSync(values.out as string, { recursive: true });
 const file = `${values.out}/${result.at.replace(/[:.]/g, '-')}.json`;
 writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
