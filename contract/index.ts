@@ -103,6 +103,26 @@ export const CLOSE_CODES = {
   rate: 4429,
 } as const;
 
+/**
+ * WebSocket subprotocols the lab speaks (RFC 6455 §1.9, §4.2.2), in the SERVER's order of
+ * preference: among those a client offers, the server picks the first of this list, whatever the
+ * client's order. Offer none of them and the 101 carries no `Sec-WebSocket-Protocol` (the server
+ * must not answer one it does not speak); such a connection gets `lab.v1.json` frames.
+ * - `lab.v1.json`: every frame is a text frame holding JSON (the feed message text, or a control frame).
+ * - `lab.v1.msgpack`: every frame, both ways, is a binary frame holding the same object as MessagePack.
+ */
+export const WS_SUBPROTOCOLS = ['lab.v1.msgpack', 'lab.v1.json'] as const;
+export type WsSubprotocol = (typeof WS_SUBPROTOCOLS)[number];
+
+/** The subprotocol the server picks among `offered`, or null when it speaks none of them. */
+export function pickSubprotocol(offered: Iterable<string>): WsSubprotocol | null {
+  const set = new Set(offered);
+  return WS_SUBPROTOCOLS.find((name) => set.has(name)) ?? null;
+}
+
+/** `/api/ws?compress=1` accepts permessage-deflate (RFC 7692) when offered; without it the offer is declined. */
+export const WS_COMPRESS_PARAM = 'compress';
+
 /** Control frames on the WebSocket. Feed messages are plain `FeedMessage` JSON (no `type`). */
 export type WsServerControl =
   | {
@@ -126,7 +146,10 @@ export interface TransportCounters {
   requests: number;
   /** Poll and long-poll answers that carried no message. */
   emptyResponses: number;
-  /** Feed messages delivered, and their JSON bytes. */
+  /**
+   * Feed messages delivered, and their bytes as encoded for that connection: the message JSON, or
+   * its MessagePack under `lab.v1.msgpack` (before any permessage-deflate compression).
+   */
   messages: number;
   payloadBytes: number;
   resets: number;
@@ -186,6 +209,12 @@ export const ERROR_CODES = {
   tooManyConnections: 'LAB_TOO_MANY_CONNECTIONS',
   /** Behind a broker: Redis is unreachable, so a publish or a ticker change is refused (503). */
   feedUnavailable: 'LAB_FEED_UNAVAILABLE',
+  /** More polls from one client (client id, else address) than `pollRequestsPerSecond` allows: 429 + Retry-After. */
+  tooManyRequests: 'LAB_TOO_MANY_REQUESTS',
+  /** A Host header naming another site while the lab is reached on loopback (DNS rebinding): 403. */
+  foreignHost: 'LAB_FOREIGN_HOST',
+  /** A WebSocket upgrade with a bad Sec-WebSocket-Version or Sec-WebSocket-Key: 400 + Sec-WebSocket-Version: 13. */
+  badUpgrade: 'LAB_BAD_UPGRADE',
   /** `PUT /api/feed` with a field out of its limits (contract/feed-settings.ts). */
   badFeedSettings: 'LAB_BAD_FEED_SETTINGS',
   /** `GET /api/handshake?client=` for a client whose WebSocket upgrade the server has not seen. */

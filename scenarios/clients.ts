@@ -122,7 +122,7 @@ export class ClientGroup {
       const id = clientId(spec, i);
       const client = createClient(spec.transport, { ...options, clientId: id });
       const tracked: Tracked = { id, client, audit: new DeliveryAudit(), recoverAfter: null };
-      client.on('message', (message, raw, receivedAt) => this.onMessage(tracked, message, raw, receivedAt));
+      client.on('message', (message, _raw, receivedAt, bytes) => this.onMessage(tracked, message, bytes, receivedAt));
       client.on('reset', (notice: ResetNotice) => tracked.audit.reset(notice));
       client.on('error', (error: FeedClientError) => {
         this.errors[error.code] = (this.errors[error.code] ?? 0) + 1;
@@ -241,14 +241,14 @@ export class ClientGroup {
     };
   }
 
-  private onMessage(t: Tracked, message: FeedMessage, raw: string, receivedAt: number): void {
+  private onMessage(t: Tracked, message: FeedMessage, payloadBytes: number, receivedAt: number): void {
     const verdict = t.audit.record(message);
     if (t.recoverAfter !== null && message.ts >= t.recoverAfter) {
       this.recoveries.push(receivedAt - t.recoverAfter);
       t.recoverAfter = null;
     }
     if (verdict === 'duplicate') return;
-    this.log.add(message.epoch, message.seq, receivedAt - message.ts, Buffer.byteLength(raw), receivedAt);
+    this.log.add(message.epoch, message.seq, receivedAt - message.ts, payloadBytes, receivedAt);
   }
 
   /** The client options of this group: the proxy's URL, and injections that count requests. */
@@ -263,7 +263,12 @@ export class ClientGroup {
       case 'sse':
         return { ...base, EventSource: countingEventSource(counts) };
       case 'websocket':
-        return { ...base, WebSocket: countingWebSocket(counts) };
+        return {
+          ...base,
+          WebSocket: countingWebSocket(counts),
+          subprotocols: spec.subprotocol === null ? [] : [spec.subprotocol],
+          compress: spec.compress,
+        };
     }
   }
 }
@@ -313,8 +318,8 @@ function countingEventSource(counts: RequestCounts): EventSourceConstructorLike 
 
 function countingWebSocket(counts: RequestCounts): WebSocketConstructorLike {
   return class CountingWebSocket extends NodeWebSocket {
-    constructor(url: string) {
-      super(url);
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
       counts.requests += 1;
     }
   } as unknown as WebSocketConstructorLike;

@@ -19,6 +19,8 @@ import {
   MIN_MESSAGE_BYTES,
   TRANSPORTS,
   type TransportName,
+  WS_SUBPROTOCOLS,
+  type WsSubprotocol,
 } from '../contract/index.js';
 import { NetworkError, parseNetworkSpec, type ResolvedNetwork } from '../contract/networks.js';
 import type { Summary, SweepPoint } from './summary.js';
@@ -55,6 +57,10 @@ export interface ClientGroupDef {
   pollIntervalMs?: number;
   /** long-poll only: how long the server holds a poll, ms (default 25 000). */
   longPollTimeoutMs?: number;
+  /** websocket only: the subprotocol to offer (default: none, so JSON frames). */
+  subprotocol?: WsSubprotocol;
+  /** websocket only: ask for permessage-deflate (`compress=1`). Default false. */
+  compress?: boolean;
   /**
    * The network between these clients and the server (contract/networks.ts): a profile name, or
    * a name with parameters (`3g?rttMs=300`). Default `loopback` (the proxy adds nothing).
@@ -135,6 +141,9 @@ export interface GroupSpec {
   pollIntervalMs: number;
   longPollTimeoutMs: number;
   startSpreadMs: number;
+  /** websocket only (null/false elsewhere). */
+  subprotocol: WsSubprotocol | null;
+  compress: boolean;
   /** The network profile, resolved: every parameter the group's shaping proxy applies. */
   network: ResolvedNetwork;
 }
@@ -363,6 +372,10 @@ function normalizeGroup(transport: TransportName, g: ClientGroupDef | undefined,
           LONG_POLL_TIMEOUT.max,
           fail,
         );
+  if (g.subprotocol !== undefined && (transport !== 'websocket' || !WS_SUBPROTOCOLS.includes(g.subprotocol)))
+    fail(`${field}.subprotocol`, `websocket clients only, one of ${WS_SUBPROTOCOLS.join(', ')}`);
+  if (g.compress !== undefined && (transport !== 'websocket' || typeof g.compress !== 'boolean'))
+    fail(`${field}.compress`, 'websocket clients only, true or false');
   const network = checkNetwork(g.network ?? 'loopback', `${field}.network`, fail);
   const defaultSpread = transport === 'short-poll' ? pollIntervalMs : Math.min(2_000, count);
   const startSpreadMs =
@@ -375,6 +388,8 @@ function normalizeGroup(transport: TransportName, g: ClientGroupDef | undefined,
     pollIntervalMs,
     longPollTimeoutMs,
     startSpreadMs,
+    subprotocol: g.subprotocol ?? null,
+    compress: g.compress ?? false,
     network,
   };
 }
@@ -465,6 +480,8 @@ function groupsToClients(groups: GroupSpec[], fail: Fail): ScenarioDef['clients'
     };
     if (transport === 'short-poll') def.pollIntervalMs = g.pollIntervalMs;
     if (transport === 'long-poll') def.longPollTimeoutMs = g.longPollTimeoutMs;
+    if (g.subprotocol !== null) def.subprotocol = g.subprotocol;
+    if (g.compress) def.compress = true;
     const list = clients[transport] ?? [];
     list.push(def);
     clients[transport] = list;

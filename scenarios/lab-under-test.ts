@@ -5,7 +5,7 @@
  */
 
 import { ControlClient } from '../client/control.js';
-import { type ChildServer, startLabServer } from '../tools/child-process.js';
+import { type ChildServer, type LabServerOptions, startLabServer } from '../tools/child-process.js';
 import { ProcMeter } from './proc-meter.js';
 
 export type UpstreamListener = (port: number) => Promise<unknown>;
@@ -25,7 +25,7 @@ export class LabUnderTest {
   }
 
   static async start(retention: number | null): Promise<LabUnderTest> {
-    const server = await startLabServer(retention === null ? {} : { retention });
+    const server = await startLabServer(labServerOptions(retention));
     return new LabUnderTest(server, retention);
   }
 
@@ -53,7 +53,7 @@ export class LabUnderTest {
 
   /** Start the next server (paused), ready to take over; the old one keeps serving meanwhile. */
   async spawnNext(): Promise<ChildServer> {
-    return startLabServer(this.retention === null ? {} : { retention: this.retention });
+    return startLabServer(labServerOptions(this.retention));
   }
 
   /**
@@ -78,4 +78,14 @@ export class LabUnderTest {
     this.meter.stop();
     await Promise.allSettled([...this.retired, this.current.stop()]);
   }
+}
+
+/**
+ * The scenarios measure the transports, not the per-client poll limiter (server/security/
+ * poll-limit.ts): busy feeds make long polls ask hundreds of times a second, and the capacity
+ * phase is a flood by design. So the lab under test runs with the limit off.
+ */
+function labServerOptions(retention: number | null): LabServerOptions {
+  const args = ['--poll-rate-limit', '0'];
+  return retention === null ? { args } : { retention, args };
 }

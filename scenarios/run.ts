@@ -221,6 +221,8 @@ function paramsOf(scenario: Scenario, overrides: Record<string, unknown>, restar
     };
     if (g.transport === 'short-poll') out.pollIntervalMs = g.pollIntervalMs;
     if (g.transport === 'long-poll') out.longPollTimeoutMs = g.longPollTimeoutMs;
+    if (g.subprotocol !== null) out.subprotocol = g.subprotocol;
+    if (g.compress) out.compress = true;
     return out;
   };
   const params: Record<string, unknown> = {

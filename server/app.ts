@@ -6,13 +6,15 @@ import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { TRANSPORTS } from '../contract/index.js';
+import { pickSubprotocol, TRANSPORTS } from '../contract/index.js';
 import { accountingPlugin } from './accounting/plugin.js';
-import { type LabOptions, MAX_BODY_BYTES, resolveOptions } from './config.js';
+import { type LabOptions, MAX_BODY_BYTES, resolveOptions, WS_DEFLATE } from './config.js';
 import { feedPlugin } from './feed/routes.js';
 import { createLab } from './lab.js';
 import { networkPlugin } from './networks.js';
 import { securityHeaders } from './security/headers.js';
+import { hostGuard } from './security/host.js';
+import { pollLimit } from './security/poll-limit.js';
 import { transports } from './transports/index.js';
 
 /** How long shutdown waits for streams to say goodbye (1012 frames, final long-poll answers). */
@@ -65,7 +67,14 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
   });
 
   await app.register(fastifyWebsocket, {
-    options: { maxPayload: MAX_BODY_BYTES },
+    options: {
+      // ws applies maxPayload to the INFLATED message too: a zip bomb is a 1009, not a heap.
+      maxPayload: MAX_BODY_BYTES,
+      // The server's preference, not the client's order; none we speak → no header (RFC 6455 §4.2.2).
+      handleProtocols: (offered: Set<string>) => pickSubprotocol(offered) ?? false,
+      // Negotiated only on /api/ws?compress=1 (server/transports/websocket.ts hides other offers).
+      perMessageDeflate: WS_DEFLATE,
+    },
     // The default preClose closes sockets with 1005; ours (above) already sent 1012.
     preClose(done) {
       for (const client of this.websocketServer.clients) client.terminate();
@@ -76,6 +85,9 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
   // Accounting first: its onRequest hook (fastify-plugin, so it is not encapsulated) must reach
   // every route registered after it. The feed and each transport are encapsulated plugins.
   await app.register(accountingPlugin, { lab });
+  // After accounting (a refused request is still counted), before every route.
+  await hostGuard(app, lab);
+  await pollLimit(app, lab);
   await app.register(feedPlugin, { lab });
   // Networks before the transports: its hooks (CORS for requests through a listener) reach them.
   await app.register(networkPlugin, { lab });

@@ -21,6 +21,16 @@ export interface LabOptions {
   wsFramesPerSecond: number;
   /** Open streams (WebSocket, SSE, held long polls) across the server. */
   maxStreams: number;
+  /** Data frames one WebSocket message may be split into before close 1009. */
+  wsMaxFragments: number;
+  /** A fragmented WebSocket message not finished within this closes 1008. */
+  wsFragmentTimeoutMs: number;
+  /** Polls (short and long) per second one client may make (client id, else address), bursts of twice that; 0 = no limit. */
+  pollRequestsPerSecond: number;
+  /** SSE `retry:` advice of an overload answer, ms; each answer gets it ± 50 % (jitter). */
+  sseOverloadRetryMs: number;
+  /** Host names accepted on a loopback connection besides the loopback names (DNS rebinding guard). */
+  allowedHosts: string[];
   /** Origins allowed besides the server's own (`http://host:port`). */
   allowedOrigins: string[];
   /** Slowloris bounds: time for a client's request headers, and for its whole request. */
@@ -47,6 +57,11 @@ export const DEFAULT_OPTIONS: LabOptions = {
   wsPingMs: 25_000,
   slowConsumerBytes: 1024 * 1024,
   wsFramesPerSecond: 100,
+  wsMaxFragments: 64,
+  wsFragmentTimeoutMs: 10_000,
+  pollRequestsPerSecond: 500,
+  sseOverloadRetryMs: 10_000,
+  allowedHosts: [],
   maxStreams: 10_000,
   allowedOrigins: [],
   headersTimeoutMs: 10_000,
@@ -66,6 +81,9 @@ export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {
     'wsPingMs',
     'slowConsumerBytes',
     'wsFramesPerSecond',
+    'wsMaxFragments',
+    'wsFragmentTimeoutMs',
+    'sseOverloadRetryMs',
     'maxStreams',
     'headersTimeoutMs',
     'requestTimeoutMs',
@@ -74,6 +92,11 @@ export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {
     if (!Number.isInteger(options[key]) || options[key] <= 0) {
       throw new Error(`Lab option ${key} must be a positive integer, got ${options[key]}`);
     }
+  }
+  if (!Number.isInteger(options.pollRequestsPerSecond) || options.pollRequestsPerSecond < 0) {
+    throw new Error(
+      `Lab option pollRequestsPerSecond must be a whole number ≥ 0 (0 = no limit), got ${options.pollRequestsPerSecond}`,
+    );
   }
   if (!isFeedRate(options.rate)) {
     throw new Error(`Lab option rate must be within 0…${FEED_LIMITS.maxRate} messages/s, got ${options.rate}`);
@@ -88,3 +111,13 @@ export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {
 
 /** Body and WebSocket frame limit (docs/contract.md, "Limits"). */
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * permessage-deflate as the server offers it (RFC 7692), for connections that asked `compress=1`.
+ * Every message is compressed (threshold 0; ws's default skips those under 1 KiB, which would hide
+ * what deflate does to the lab's small messages). Context takeover and window bits are whatever
+ * the client's offer asks for (`server_no_context_takeover`, `server_max_window_bits`); without
+ * them, each connection keeps a 15-bit (32 KiB) window per direction. At most 10 zlib jobs run at
+ * once (ws's default), so compression cannot take the whole thread pool.
+ */
+export const WS_DEFLATE = { threshold: 0, concurrencyLimit: 10 } as const;

@@ -29,6 +29,17 @@ export const FeedUnavailableError = createError<[string]>(
   "The feed's Redis is unreachable (%s): publishing is refused until it is back",
   503,
 );
+export const ForeignHostError = createError<[string]>(
+  ERROR_CODES.foreignHost,
+  'Host %s is not this lab: refused (a page on another site reaching a lab on loopback through DNS rebinding)',
+  403,
+);
+export const TooManyRequestsError = createError<[number]>(
+  ERROR_CODES.tooManyRequests,
+  'More than %s polls a second from this client: wait for Retry-After',
+  429,
+);
+export const BadUpgradeError = createError<[string]>(ERROR_CODES.badUpgrade, 'Bad WebSocket upgrade: %s', 400);
 export const BadFeedSettingsError = createError<[string]>(ERROR_CODES.badFeedSettings, '%s', 400);
 export const NoHandshakeError = createError<[string]>(
   ERROR_CODES.noHandshake,

@@ -24,6 +24,8 @@ const { values } = parseArgs({
     'allow-origin': { type: 'string', multiple: true },
     redis: { type: 'string' },
     instance: { type: 'string' },
+    'allow-host': { type: 'string', multiple: true },
+    'poll-rate-limit': { type: 'string' },
   },
 });
 
@@ -39,11 +41,13 @@ const options: Partial<LabOptions> = {
   // One feed shared by many instances (docs/scale-out.md); without it the feed lives in this process.
   redisUrl: values.redis ?? env.REDIS_URL ?? null,
   instance: values.instance ?? env.LAB_INSTANCE ?? null,
+  allowedHosts: values['allow-host'] ?? (env.ALLOW_HOSTS ? env.ALLOW_HOSTS.split(',') : []),
 };
 for (const [key, value] of [
   ['rate', number(values.rate, env.RATE)],
   ['payloadBytes', number(values['payload-bytes'], env.PAYLOAD_BYTES)],
   ['retention', number(values.retention, env.RETENTION)],
+  ['pollRequestsPerSecond', number(values['poll-rate-limit'], env.POLL_RATE_LIMIT)],
 ] as const) {
   if (value !== undefined) options[key] = value;
 }

@@ -188,7 +188,7 @@ describe('slow clients', () => {
     const socket = net.connect(lab.port, '127.0.0.1');
     await once(socket, 'connect');
     socket.on('error', () => {}); // our late writes may meet the closed socket: that is the point
-    socket.write('GET /api/poll HTTP/1.1\r\nHost: x\r\n');
+    socket.write('GET /api/poll HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     const started = Date.now();
     let answer = '';
     socket.on('data', (chunk) => {

@@ -75,7 +75,7 @@ describe('LESSONS.md commands', () => {
   it('every command is one this test knows how to check', () => {
     const unknown = lines.filter(
       (line) =>
-        !/^(npm (install|start|test|run scenario|run cluster|run scale-out|run bench:broker)|curl |node -e )/.test(
+        !/^(npm (install|start|test|run scenario|run example:|run bench:|run cluster|run scale-out)|curl |node -e )/.test(
           line,
         ),
     );
@@ -86,6 +86,14 @@ describe('LESSONS.md commands', () => {
     const name = line.replace('npm run scenario -- ', '').split(' ')[0];
     if (name === '--list') return;
     expect(findScenario(name), name).toBeDefined();
+  });
+
+  // Long-running ones (servers, benchmarks) are not run here: their scripts must exist, and
+  // test/examples.test.ts runs the examples.
+  const scripts = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).scripts as Record<string, string>;
+  it.each(lines.filter((line) => /^npm run (example|bench):/.test(line)))('%s is an npm script', (line) => {
+    const name = line.replace(/^npm run /, '').split(' ')[0] ?? '';
+    expect(scripts[name], name).toBeDefined();
   });
 
   it.each(lines.filter((line) => /^(curl|node -e) /.test(line)))('%s runs', async (line) => {

@@ -188,12 +188,12 @@ export abstract class BaseFeedClient extends Emitter<FeedClientEvents> implement
   }
 
   /** One feed message arrived. The cursor only moves forward within an epoch, so a server-side duplicate or reorder is shown to the audit but never makes us ask for the same messages again. */
-  protected deliver(message: FeedMessage, raw: string, receivedAt: number): void {
+  protected deliver(message: FeedMessage, raw: string, receivedAt: number, payloadBytes = utf8Length(raw)): void {
     const cursor = this.currentCursor;
     if (cursor === null || cursor.epoch !== message.epoch || message.seq > cursor.seq) {
       this.currentCursor = { epoch: message.epoch, seq: message.seq };
     }
-    this.emit('message', message, raw, receivedAt);
+    this.emit('message', message, raw, receivedAt, payloadBytes);
   }
 
   /** A reset notice: the messages that follow start at `notice.from` in `notice.epoch`. */

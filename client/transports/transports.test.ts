@@ -351,7 +351,8 @@ describe.skipIf(!hasServer)('overload: told to back off, a client waits instead 
       const second = start('sse', { baseUrl: url });
       await second.until(() => second.errors.some((e) => e.code === 'OVERLOAD'), 'the overload');
       expect(second.client.state).toBe('waiting');
-      expect(announcedDelays(second).at(-1)).toBeGreaterThanOrEqual(10_000);
+      // The server advises 10 s ± 50 % (jitter, server/transports/sse.ts): at least 5 s.
+      expect(announcedDelays(second).at(-1)).toBeGreaterThanOrEqual(5_000);
     } finally {
       for (const client of running.splice(0)) client.stop();
       await small.close();

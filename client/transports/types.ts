@@ -37,7 +37,10 @@ export interface FetchInit {
 export type FetchLike = (url: string, init?: FetchInit) => Promise<ResponseLike>;
 
 export interface WebSocketMessageEventLike {
-  /** A string for text frames (browser, and ws ≥ 8 through `onmessage`). */
+  /**
+   * A string for text frames (browser, and ws ≥ 8 through `onmessage`); an ArrayBuffer for binary
+   * frames once `binaryType = 'arraybuffer'` (both), a Buffer in ws otherwise.
+   */
   readonly data: unknown;
 }
 
@@ -52,16 +55,21 @@ export interface WebSocketLike {
   readonly readyState: number;
   /** Bytes queued by `send` and not yet handed to the network. */
   readonly bufferedAmount: number;
+  /** The subprotocol the server answered ('' for none). */
+  readonly protocol: string;
+  /** The extensions the server answered, e.g. `permessage-deflate; client_max_window_bits=15`. */
+  readonly extensions: string;
+  binaryType: string;
   onopen: Handler<unknown>;
   onmessage: Handler<WebSocketMessageEventLike>;
   onclose: Handler<WebSocketCloseEventLike>;
   /** ws passes an ErrorEvent with a `message`; browsers deliberately say nothing about why. */
   onerror: Handler<unknown>;
-  send(data: string): void;
+  send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
 }
 
-export type WebSocketConstructorLike = new (url: string) => WebSocketLike;
+export type WebSocketConstructorLike = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 export interface EventSourceMessageEventLike {
   readonly data: string;
@@ -105,6 +113,13 @@ export interface FeedClientOptions {
   longPollTimeoutMs?: number;
   /** Local clock, ms since the Unix epoch, same domain as `ts`. Default `performance.timeOrigin + performance.now()`. */
   now?: () => number;
+  /**
+   * websocket: the subprotocols to offer (`Sec-WebSocket-Protocol`), e.g. `['lab.v1.msgpack']`. The
+   * server picks by its own preference; the frames follow its answer. Default: offer none (JSON).
+   */
+  subprotocols?: string[];
+  /** websocket: ask for permessage-deflate (`compress=1`; the WebSocket itself makes the offer). */
+  compress?: boolean;
   /** Needed by short-poll and long-poll. */
   fetch?: FetchLike;
   /** Needed by websocket. */
@@ -145,10 +160,11 @@ export interface FeedClientEvents {
   /**
    * A feed message. `raw` is the message JSON as it came off the wire (SSE, WebSocket) or,
    * for the polls whose body is one JSON document, the message re-serialized (the server
-   * serializes with JSON.stringify too, so the text is the same). `receivedAt` is `now()` when
-   * the frame, event or whole poll body arrived.
+   * serializes with JSON.stringify too, so the text is the same), and for MessagePack frames the
+   * decoded message as JSON. `receivedAt` is `now()` when the frame, event or whole poll body
+   * arrived. `payloadBytes`: the message's bytes as they came (UTF-8 JSON, or MessagePack).
    */
-  message: [msg: FeedMessage, raw: string, receivedAt: number];
+  message: [msg: FeedMessage, raw: string, receivedAt: number, payloadBytes: number];
   /** The cursor could not be honoured exactly; the messages that follow start at `notice.from`. */
   reset: [notice: ResetNotice];
   state: [state: ClientState];

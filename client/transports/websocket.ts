@@ -5,14 +5,19 @@
  * `type`. The client may send `publish` (into the feed) and `echo` (bounced back unchanged:
  * a round-trip probe on the very socket the feed uses).
  *
- * Close codes (DESIGN.md §3) and what we do:
+ * Subprotocol (`subprotocols` option): the server answers one it speaks, or none. Under
+ * `lab.v1.msgpack` every frame both ways is binary MessagePack of the same objects; otherwise JSON
+ * text. `compress` asks for permessage-deflate (`compress=1`); the WebSocket offers it itself.
+ *
+ * Close codes (contract CLOSE_CODES) and what we do:
  *   1000, 1008, 1009, 1012 (server restart), 4001 (slow consumer), 1006 (no close frame) →
  *     reconnect with backoff, with the cursor if `resume`;
  *   4429 (rate) → the same, but not before OVERLOAD_MIN_DELAY_MS;
  *   4400 (bad cursor/request) → if it was our cursor, report a 'future' reset once the
  *     live-only hello says where the feed is, and come back live-only.
  */
-import { CLOSE_CODES, ERROR_CODES, ROUTES } from '../../contract/index.js';
+import { decode, encode } from '@msgpack/msgpack';
+import { CLOSE_CODES, ERROR_CODES, ROUTES, WS_COMPRESS_PARAM } from '../../contract/index.js';
 import { asFeedMessage, asResetNotice, BaseFeedClient, buildUrl, parseJson, pathOf, utf8Length } from './base.js';
 import {
   type Cursor,
@@ -38,6 +43,24 @@ interface PendingEcho {
 }
 
 function noop(): void {}
+
+function sizeOf(frame: string | Uint8Array): number {
+  return typeof frame === 'string' ? utf8Length(frame) : frame.byteLength;
+}
+
+/** A frame as it came: its object, its text for logs, its payload bytes. */
+interface Frame {
+  parsed: unknown;
+  text: string;
+  bytes: number;
+}
+
+/** Binary frame data as bytes: ArrayBuffer (browser, ws with binaryType 'arraybuffer') or a Node Buffer. */
+function bytesOf(data: unknown): Uint8Array | null {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (data instanceof Uint8Array) return data;
+  return null;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -65,12 +88,19 @@ export class WebSocketClient extends BaseFeedClient {
     this.WebSocket = options.WebSocket;
   }
 
+  /** What the current socket's handshake settled: subprotocol and extensions ('' for none, or before open). */
+  get negotiated(): { protocol: string; extensions: string } {
+    const socket = this.socket;
+    if (socket === undefined || socket.readyState !== OPEN) return { protocol: '', extensions: '' };
+    return { protocol: socket.protocol, extensions: socket.extensions };
+  }
+
   /** Publish `data` into the feed through this socket. Throws (NOT_OPEN) unless the socket is open. */
   publish(data: unknown): void {
     const socket = this.openSocket();
-    const frame = JSON.stringify({ type: 'publish', data });
+    const frame = this.encode(socket, { type: 'publish', data });
     socket.send(frame);
-    this.log('up', 'frame', 'publish', utf8Length(frame));
+    this.log('up', 'frame', 'publish', sizeOf(frame));
   }
 
   /**
@@ -85,7 +115,7 @@ export class WebSocketClient extends BaseFeedClient {
       return Promise.reject(error);
     }
     const id = String(++this.echoCount);
-    const frame = JSON.stringify(payload === undefined ? { type: 'echo', id } : { type: 'echo', id, payload });
+    const frame = this.encode(socket, payload === undefined ? { type: 'echo', id } : { type: 'echo', id, payload });
     return new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.echoes.delete(id);
@@ -93,24 +123,32 @@ export class WebSocketClient extends BaseFeedClient {
       }, timeoutMs);
       this.echoes.set(id, { sentAt: this.now(), resolve, reject, timer });
       socket.send(frame);
-      this.log('up', 'control', `echo #${id}`, utf8Length(frame));
+      this.log('up', 'control', `echo #${id}`, sizeOf(frame));
     });
   }
 
   protected connect(cursor: Cursor | null, session: number): void {
-    const url = buildUrl(this.options.baseUrl, ROUTES.websocket, this.options.clientId, cursor);
+    const url = buildUrl(this.options.baseUrl, ROUTES.websocket, this.options.clientId, cursor, {
+      [WS_COMPRESS_PARAM]: this.options.compress ? 1 : undefined,
+    });
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     this.sentCursor = cursor;
     this.lastServerError = undefined;
     this.lastSocketError = undefined;
     this.log('up', 'request', `GET ${pathOf(url)} (upgrade)`, 0);
-    const socket = new this.WebSocket(url.toString());
+    const offer = this.options.subprotocols ?? [];
+    const socket = offer.length > 0 ? new this.WebSocket(url.toString(), offer) : new this.WebSocket(url.toString());
+    socket.binaryType = 'arraybuffer';
     this.socket = socket;
 
     socket.onopen = () => {
       if (!this.isCurrent(session)) return;
       // Stay 'connecting' until the hello: only then do we know the server took our cursor.
-      this.log('down', 'response', '101 Switching Protocols', 0);
+      const answered = [
+        socket.protocol ? `protocol ${socket.protocol}` : offer.length > 0 ? 'no protocol' : '',
+        socket.extensions ? socket.extensions : '',
+      ].filter(Boolean);
+      this.log('down', 'response', `101 Switching Protocols${answered.length ? ` (${answered.join('; ')})` : ''}`, 0);
     };
     socket.onmessage = (event: WebSocketMessageEventLike) => {
       if (!this.isCurrent(session)) return;
@@ -143,30 +181,57 @@ export class WebSocketClient extends BaseFeedClient {
     if (socket.readyState === CONNECTING || socket.readyState === OPEN) socket.close(CLOSE_CODES.normal);
   }
 
-  private onFrame(data: unknown, receivedAt: number, cursor: Cursor | null, session: number): void {
-    if (typeof data !== 'string') {
-      this.log('down', 'frame', 'binary frame (unexpected)', 0);
-      this.report(new FeedClientError('PROTOCOL', 'websocket: binary frame; the feed is text'));
-      return;
+  /** The subprotocol the server answered decides the framing of what we send. */
+  private encode(socket: WebSocketLike, frame: unknown): string | Uint8Array {
+    return socket.protocol === 'lab.v1.msgpack' ? encode(frame) : JSON.stringify(frame);
+  }
+
+  /** A received frame, decoded by the framing the server answered; null (reported) when it does not fit. */
+  private decodeFrame(data: unknown): Frame | null {
+    const binary = bytesOf(data);
+    const msgpack = this.socket?.protocol === 'lab.v1.msgpack';
+    if (typeof data === 'string' && !msgpack) return { parsed: parseJson(data), text: data, bytes: utf8Length(data) };
+    if (binary !== null && msgpack) {
+      try {
+        const parsed = decode(binary);
+        return { parsed, text: JSON.stringify(parsed), bytes: binary.byteLength };
+      } catch {
+        this.log('down', 'frame', 'not MessagePack', binary.byteLength);
+        this.report(new FeedClientError('PROTOCOL', 'websocket: binary frame is not MessagePack'));
+        return null;
+      }
     }
-    const parsed = parseJson(data);
+    const size = binary?.byteLength ?? (typeof data === 'string' ? utf8Length(data) : 0);
+    this.log('down', 'frame', `${binary ? 'binary' : 'text'} frame (unexpected)`, size);
+    this.report(
+      new FeedClientError(
+        'PROTOCOL',
+        `websocket: ${binary ? 'binary' : 'text'} frame under ${this.socket?.protocol || 'no subprotocol'}`,
+      ),
+    );
+    return null;
+  }
+
+  private onFrame(raw: unknown, receivedAt: number, cursor: Cursor | null, session: number): void {
+    const frame = this.decodeFrame(raw);
+    if (frame === null) return;
+    const { parsed, text: data, bytes } = frame;
     if (!isRecord(parsed)) {
-      this.log('down', 'frame', 'not JSON', utf8Length(data));
+      this.log('down', 'frame', 'not JSON', bytes);
       this.report(new FeedClientError('PROTOCOL', `websocket: frame is not a JSON object: ${data.slice(0, 80)}`));
       return;
     }
     if (!('type' in parsed)) {
       const message = asFeedMessage(parsed);
       if (message === null) {
-        this.log('down', 'frame', 'not a feed message', utf8Length(data));
+        this.log('down', 'frame', 'not a feed message', bytes);
         this.report(new FeedClientError('PROTOCOL', `websocket: frame is not a feed message: ${data.slice(0, 80)}`));
         return;
       }
-      if (this.tracing) this.log('down', 'frame', `message #${message.seq}`, utf8Length(data));
-      this.deliver(message, data, receivedAt);
+      if (this.tracing) this.log('down', 'frame', `message #${message.seq}`, bytes);
+      this.deliver(message, data, receivedAt, bytes);
       return;
     }
-    const bytes = utf8Length(data);
     switch (parsed.type) {
       case 'hello': {
         const { epoch, head } = parsed;

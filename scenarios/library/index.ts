@@ -9,6 +9,7 @@ import pollIntervalSweep from './poll-interval-sweep.js';
 import quietFeed from './quiet-feed.js';
 import reconnect from './reconnect.js';
 import smoke from './smoke.js';
+import wsFraming from './ws-framing.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   smoke,
@@ -20,6 +21,7 @@ export const SCENARIOS: readonly Scenario[] = [
   reconnect,
   networkProfiles,
   intermediaries,
+  wsFraming,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -32,15 +32,18 @@ export class Accounting {
     this.ledger.add(who, 'requests', 1);
   }
 
-  /** Feed messages were delivered: counts them and their JSON bytes. */
-  delivered(who: Attribution, entries: readonly FeedEntry[]): void {
+  /**
+   * Feed messages were delivered: counts them and their bytes as encoded for that connection —
+   * the JSON by default, or what the transport says (the MessagePack of `lab.v1.msgpack`).
+   */
+  delivered(
+    who: Attribution,
+    entries: readonly FeedEntry[],
+    payloadBytes = entries.reduce((sum, entry) => sum + entry.bytes, 0),
+  ): void {
     if (entries.length === 0) return;
     this.ledger.add(who, 'messages', entries.length);
-    this.ledger.add(
-      who,
-      'payloadBytes',
-      entries.reduce((sum, entry) => sum + entry.bytes, 0),
-    );
+    this.ledger.add(who, 'payloadBytes', payloadBytes);
   }
 
   /** A reset notice was sent: the client's cursor could not be honoured exactly. */

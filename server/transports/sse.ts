@@ -14,8 +14,13 @@ import { resolveCursor } from '../feed/resolve.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
 import { defineTransport } from './transport.js';
 
-/** How long an overloaded client should wait before trying again. */
-const OVERLOAD_RETRY_MS = 10_000;
+/**
+ * The wait an overload answer advises: `retryMs` ± 50 %, so the clients turned away together do
+ * not all come back in the same instant (EventSource has no jitter of its own).
+ */
+export function overloadRetryMs(retryMs: number, random: () => number = Math.random): number {
+  return Math.round(retryMs * (0.5 + random()));
+}
 
 function writeHead(res: ServerResponse, instance: string | undefined): void {
   res.writeHead(200, {
@@ -84,10 +89,9 @@ export default defineTransport('sse', async (app, { lab }) => {
       if (lab.closing || accounting.openStreams >= options.maxStreams) {
         writeHead(res, instance);
         const reason = lab.closing ? 'restart' : 'too many connections';
+        const retryMs = overloadRetryMs(options.sseOverloadRetryMs);
         // EventSource hides `retry:` from scripts, so the wait is in the data too.
-        res.end(
-          `retry: ${OVERLOAD_RETRY_MS}\nevent: overload\ndata: ${JSON.stringify({ reason, retryMs: OVERLOAD_RETRY_MS })}\n\n`,
-        );
+        res.end(`retry: ${retryMs}\nevent: overload\ndata: ${JSON.stringify({ reason, retryMs })}\n\n`);
         return;
       }
 

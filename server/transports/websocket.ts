@@ -3,19 +3,44 @@
  * then the backlog and live messages, one text frame each holding the message JSON. Control frames
  * are JSON with a `type`; the client may send `publish` (into the feed) and `echo` (sent back).
  *
+ * Subprotocols (contract: WS_SUBPROTOCOLS): the server picks by its own preference among those
+ * offered (`handleProtocols` in server/app.ts) and answers none it does not speak; under
+ * `lab.v1.msgpack` every frame, both ways, is binary MessagePack of the same object (ws-codec.ts).
+ * permessage-deflate (RFC 7692) is accepted only on `?compress=1`: otherwise the client's offer is
+ * kept out of ws's sight, so it is declined, and the inspector still shows the offer as sent.
+ *
  * Bad input never costs the connection unless it must: bad JSON or an unknown type gets an `error`
- * frame; a bad cursor closes 4400, a flood 4429, a frame over 64 KiB 1009 (ws does that), a
+ * frame; a bad cursor closes 4400, a flood 4429, a frame over 64 KiB 1009 (ws does that, after
+ * inflation: a small compressed frame that inflates past the limit is a 1009 too), a
  * consumer that does not read 4001 (it resumes by cursor), a shutdown 1012.
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { CLOSE_CODES, ERROR_CODES, type Handshake, ROUTES, type WsServerControl } from '../../contract/index.js';
-import { NoHandshakeError, TooManyConnectionsError } from '../errors.js';
+import {
+  CLOSE_CODES,
+  ERROR_CODES,
+  type Handshake,
+  ROUTES,
+  WS_COMPRESS_PARAM,
+  type WsServerControl,
+} from '../../contract/index.js';
+import { BadQueryError, NoHandshakeError, TooManyConnectionsError } from '../errors.js';
 import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
 import { checkOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
 import { defineTransport } from './transport.js';
+import { codecFor } from './ws-codec.js';
+
+/** `compress=1` turns permessage-deflate negotiation on; absent or `0`, off. Anything else is a 400. */
+function wantsCompression(query: RawQuery): boolean {
+  const value = query[WS_COMPRESS_PARAM];
+  if (value === undefined || value === '0') return false;
+  if (value === '1') return true;
+  throw new BadQueryError(`${WS_COMPRESS_PARAM} must be 0 or 1, got ${JSON.stringify(value)}`);
+}
+
+import { checkUpgradeHeaders, guardFragments } from './ws-guard.js';
 
 /** A close frame waits behind queued data; a peer that never reads it is dropped after this. */
 const CLOSE_GRACE_MS = 5_000;
@@ -82,16 +107,21 @@ export default defineTransport('websocket', async (app, { lab }) => {
       websocket: true,
       config: { transport: 'websocket' },
       // Refused before the upgrade, with a plain HTTP status: 403 for a foreign page, 503 when full.
-      preValidation: async (request) => {
+      preValidation: async (request, reply) => {
+        checkUpgradeHeaders(request, reply);
         checkOrigin(request, options.allowedOrigins);
         if (lab.closing || accounting.openStreams >= options.maxStreams)
           throw new TooManyConnectionsError(options.maxStreams);
+        // ws negotiates permessage-deflate from this header alone (server/app.ts enables it):
+        // without compress=1 it must not see the offer. rawHeaders keep it for the inspector.
+        if (!wantsCompression(request.query as RawQuery)) delete request.raw.headers['sec-websocket-extensions'];
       },
     },
     (socket: WebSocket, request) => {
       const who = accounting.who(request);
       let closing = false;
-      const control = (frame: WsServerControl): void => socket.send(JSON.stringify(frame));
+      const codec = codecFor(socket.protocol);
+      const control = (frame: WsServerControl): void => socket.send(codec.control(frame));
       const close = (code: number, reason: string): void => {
         if (closing) return;
         closing = true;
@@ -104,17 +134,22 @@ export default defineTransport('websocket', async (app, { lab }) => {
         control({ type: 'error', code, message });
         close(CLOSE_CODES.badRequest, Buffer.from(`${code}: ${message}`).subarray(0, 123).toString());
       };
-      const send = (text: string): void => {
+      const send = (payload: string | Uint8Array): void => {
         if (closing) return;
-        socket.send(text);
+        socket.send(payload);
         if (socket.bufferedAmount > options.slowConsumerBytes) {
           close(CLOSE_CODES.slowConsumer, 'slow consumer: reconnect and resume with your cursor');
         }
       };
       const deliver = (entries: readonly FeedEntry[]): void => {
-        if (closing) return;
-        for (const entry of entries) send(entry.text);
-        accounting.delivered(who, entries);
+        if (closing || entries.length === 0) return;
+        let bytes = 0;
+        for (const entry of entries) {
+          const encoded = codec.entry(entry);
+          send(encoded.payload);
+          bytes += encoded.bytes;
+        }
+        accounting.delivered(who, entries, bytes);
       };
 
       // Attach the listener before anything else: frames that arrive first are lost otherwise.
@@ -124,10 +159,9 @@ export default defineTransport('websocket', async (app, { lab }) => {
         if (!allowFrame()) return close(CLOSE_CODES.rate, `more than ${options.wsFramesPerSecond} frames/s`);
         let frame: unknown;
         try {
-          if (isBinary) throw new Error('binary frame');
-          frame = JSON.parse(raw.toString());
-        } catch {
-          return control({ type: 'error', code: ERROR_CODES.badFrame, message: 'frames must be JSON text' });
+          frame = codec.decode(raw as Buffer, isBinary);
+        } catch (error) {
+          return control({ type: 'error', code: ERROR_CODES.badFrame, message: (error as Error).message });
         }
         const type = (frame as { type?: unknown } | null)?.type;
         if (type === 'echo') return control(frame as WsServerControl);
@@ -148,13 +182,22 @@ export default defineTransport('websocket', async (app, { lab }) => {
         });
       });
 
+      const stopGuard = guardFragments(
+        socket,
+        { maxFragments: options.wsMaxFragments, timeoutMs: options.wsFragmentTimeoutMs },
+        close,
+      );
+
       // Heartbeat: ping, and terminate a peer that did not answer the previous ping.
       let alive = true;
       socket.on('pong', () => {
         alive = true;
       });
       const heartbeat = setInterval(() => {
-        if (!alive) return socket.terminate();
+        if (!alive) {
+          console.log('DBG terminate no pong');
+          return socket.terminate();
+        }
         alive = false;
         socket.ping();
       }, options.wsPingMs);
@@ -163,6 +206,7 @@ export default defineTransport('websocket', async (app, { lab }) => {
       let unsubscribe = () => {};
       socket.once('close', () => {
         clearInterval(heartbeat);
+        stopGuard();
         unsubscribe();
         release();
       });

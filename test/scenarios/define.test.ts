@@ -126,7 +126,22 @@ describe('defineScenario', () => {
       'reconnect',
       'network-profiles',
       'intermediaries',
+      'ws-framing',
     ]);
+  });
+
+  it('websocket groups may offer a subprotocol and ask for compression; other transports may not', () => {
+    const ws = defineScenario({
+      ...good,
+      clients: { websocket: [{ name: 'a', count: 1, subprotocol: 'lab.v1.msgpack', compress: true }] },
+    });
+    expect(ws.groups[0]).toMatchObject({ subprotocol: 'lab.v1.msgpack', compress: true });
+    expect(() => defineScenario({ ...good, clients: { sse: { count: 1, compress: true } } })).toThrow(
+      /compress: websocket clients only/,
+    );
+    expect(() =>
+      defineScenario({ ...good, clients: { websocket: { count: 1, subprotocol: 'chat' as 'lab.v1.json' } } }),
+    ).toThrow(/subprotocol: websocket clients only, one of lab.v1.msgpack, lab.v1.json/);
   });
 });
 

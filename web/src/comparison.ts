@@ -35,6 +35,21 @@ function barOptions(title: string, log: boolean, stacked = false) {
   };
 }
 
+/** A lane's bar label; the WebSocket's names its framing: `WebSocket · msgpack + deflate`. */
+function barLabel(lane: Lane): string {
+  const label = TRANSPORT_SHORT[lane.transport];
+  const client = lane.client;
+  if (client === null || !('negotiated' in client)) return label;
+  const { protocol, extensions } = client.negotiated;
+  const framing = [
+    protocol === 'lab.v1.msgpack' ? 'msgpack' : 'json',
+    extensions.includes('permessage-deflate') ? 'deflate' : '',
+  ]
+    .filter(Boolean)
+    .join(' + ');
+  return `${label} · ${framing}`;
+}
+
 export class Comparison {
   private readonly timeline: ReturnType<typeof ageChart>;
   private readonly latency: Chart<'bar', (number | null)[]>;
@@ -134,16 +149,19 @@ export class Comparison {
     );
     this.latency.update('none');
 
+    // Compressed frames can carry fewer bytes than the message holds: the bar is then the wire alone.
     this.setData(
       this.bytesChart,
       0,
-      costs.map((c) => (c === null ? null : c.payloadPerMessage)),
+      costs.map((c) => (c === null ? null : Math.min(c.payloadPerMessage, c.wirePerMessage))),
     );
     this.setData(
       this.bytesChart,
       1,
       costs.map((c) => (c === null ? null : Math.max(0, c.overheadPerMessage))),
     );
+    // The WebSocket bar says which framing it measures, so switching the lane's offer shows the saving.
+    this.bytesChart.data.labels = this.lanes.map((lane) => barLabel(lane));
     this.setData(
       this.bytesChart,
       2,

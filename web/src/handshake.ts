@@ -43,6 +43,67 @@ function step(n: number, title: string, ...body: (Node | string)[]): HTMLElement
   );
 }
 
+/** What each permessage-deflate parameter means (RFC 7692 §7.1), for the answer's line. */
+const DEFLATE_PARAMS: Record<string, string> = {
+  server_no_context_takeover: 'the server starts every message with an empty dictionary (less memory, worse ratio)',
+  client_no_context_takeover: 'so does the browser',
+  server_max_window_bits: 'the server compresses with a window of 2^N bytes',
+  client_max_window_bits: 'the browser compresses with a window of 2^N bytes',
+};
+
+function deflateParams(answer: string): string[] {
+  const params = answer
+    .split(';')
+    .slice(1)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (params.length === 0) return ['no parameters: both sides keep their context, with 15-bit (32 KiB) windows'];
+  return params.map((p) => {
+    const [name = '', value] = p.split('=');
+    const meaning = DEFLATE_PARAMS[name] ?? 'an unknown parameter';
+    return `${p}: ${value === undefined ? meaning : meaning.replace('N', value)}`;
+  });
+}
+
+/** Offer → answer, for the subprotocol and for the extensions: the two negotiations of a handshake. */
+function negotiation(handshake: Handshake): HTMLElement {
+  const offeredProtocol = header(handshake.request.headers, 'sec-websocket-protocol');
+  const answeredProtocol = header(handshake.response.headers, 'sec-websocket-protocol');
+  const offeredExtensions = header(handshake.request.headers, 'sec-websocket-extensions');
+  const answeredExtensions = header(handshake.response.headers, 'sec-websocket-extensions');
+  const compressAsked = /[?&]compress=1(&|$)/.test(handshake.request.line.split(' ')[1] ?? '');
+  const protocolVerdict =
+    offeredProtocol === undefined
+      ? 'none offered, none answered: JSON text frames'
+      : answeredProtocol === undefined
+        ? 'the server speaks none of these, so it answers none (RFC 6455 §4.2.2); a browser then fails the connection'
+        : `the server picked ${answeredProtocol} by its own preference${answeredProtocol === 'lab.v1.msgpack' ? ': binary MessagePack frames' : ': JSON text frames'}`;
+  const extensionVerdict =
+    offeredExtensions === undefined
+      ? 'none offered'
+      : answeredExtensions === undefined
+        ? compressAsked
+          ? 'declined'
+          : 'declined: the lab accepts compression only on ?compress=1 (it costs memory and CPU per connection)'
+        : `accepted — ${deflateParams(answeredExtensions).join('; ')}`;
+  const row = (what: string, offer: string | undefined, answer: string | undefined, verdict: string) =>
+    h(
+      'tr',
+      { 'data-negotiation': what },
+      h('th', {}, what),
+      h('td', { class: 'mono' }, offer ?? '(none)'),
+      h('td', { class: 'mono' }, answer ?? '(none)'),
+      h('td', { class: 'small' }, verdict),
+    );
+  return h(
+    'table',
+    { class: 'hs-negotiation' },
+    h('tr', {}, h('th', {}, ''), h('th', {}, 'offered'), h('th', {}, 'answered'), h('th', {}, '')),
+    row('subprotocol', offeredProtocol, answeredProtocol, protocolVerdict),
+    row('extensions', offeredExtensions, answeredExtensions, extensionVerdict),
+  );
+}
+
 export class HandshakeInspector {
   private readonly root: HTMLElement;
   private connections = 0;
@@ -111,15 +172,7 @@ export class HandshakeInspector {
         headerBlock('Upgrade request (browser → server)', handshake.request.line, handshake.request.headers),
         headerBlock('101 response (server → browser)', handshake.response.line, handshake.response.headers),
       ),
-      offered !== undefined
-        ? h(
-            'p',
-            { class: 'muted small' },
-            accepted === undefined
-              ? `The browser offered “${offered}” (compression, RFC 7692); the server did not accept it, so frames travel uncompressed (ws leaves it off by default: it costs memory and CPU per connection).`
-              : `Compression negotiated: ${accepted}.`,
-          )
-        : null,
+      negotiation(handshake),
       steps === null
         ? h('p', { class: 'bad' }, 'The request has no Sec-WebSocket-Key header.')
         : h(

@@ -390,6 +390,66 @@ export class LaneView {
     this.noteTimer = setTimeout(() => this.noteLine.replaceChildren(), 8_000);
   }
 
+  /**
+   * The WebSocket lane's handshake choices: which subprotocols to offer, and permessage-deflate
+   * (`compress=1`). Both are decided by the handshake, so a change reconnects the lane (from its
+   * cursor when resume is on); the inspector below then shows the new offer and answer.
+   */
+  private websocketSettings(): HTMLElement {
+    const lane = this.lane;
+    const offers: [string, string[]][] = [
+      ['no subprotocol (JSON)', []],
+      ['lab.v1.json', ['lab.v1.json']],
+      ['lab.v1.msgpack', ['lab.v1.msgpack']],
+      ['both: the server picks', ['lab.v1.json', 'lab.v1.msgpack']],
+    ];
+    const current = JSON.stringify(lane.options.subprotocols ?? []);
+    const select = h('select', { 'data-action': 'subprotocol' });
+    offers.forEach(([label, list], i) => {
+      select.append(h('option', { value: i, selected: JSON.stringify(list) === current }, label));
+    });
+    const compress = h('input', {
+      type: 'checkbox',
+      'data-action': 'compress',
+      checked: lane.options.compress === true,
+    });
+    const reconnect = () => {
+      if (!lane.connected) return;
+      lane.disconnect();
+      lane.connect();
+    };
+    select.addEventListener('change', () => {
+      lane.options.subprotocols = [...(offers[Number(select.value)]?.[1] ?? [])];
+      reconnect();
+    });
+    compress.addEventListener('change', () => {
+      lane.options.compress = compress.checked;
+      reconnect();
+    });
+    return h(
+      'div',
+      { class: 'lane-settings' },
+      h(
+        'label',
+        {
+          class: 'setting',
+          title: 'Sec-WebSocket-Protocol: what this lane offers; the server answers by its own preference',
+        },
+        'offer ',
+        select,
+      ),
+      h(
+        'label',
+        {
+          class: 'switch',
+          title: 'permessage-deflate (RFC 7692): the browser always offers it; the lab accepts only with ?compress=1',
+        },
+        compress,
+        ' compress',
+      ),
+    );
+  }
+
   private settingsRow(): HTMLElement {
     const lane = this.lane;
     const choose = (label: string, values: number[], current: number, apply: (v: number) => void, title: string) => {
@@ -435,7 +495,7 @@ export class LaneView {
           'EventSource reconnects after the server’s retry: delay, sending Last-Event-ID',
         );
       case 'websocket':
-        return h('div', { class: 'lane-settings muted' }, 'chat, echo and handshake below ↓');
+        return this.websocketSettings();
     }
     return h('div', { class: 'lane-settings' });
   }

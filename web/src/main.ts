@@ -17,6 +17,7 @@ import { networkProfiles } from './network.js';
 import { ServerClock } from './server-clock.js';
 import { openStatsStream } from './stats-stream.js';
 import { WireLogView } from './wire-log.js';
+import { WebSocketApiPanel } from './ws-api.js';
 
 const RENDER_EVERY_MS = 250;
 
@@ -105,6 +106,8 @@ async function boot(): Promise<void> {
   new Chat(lanes, wsLane);
   const echo = new Echo(wsLane, clock);
   new HandshakeInspector(wsLane, must('#handshake'));
+  const wsOrigin = location.origin.replace(/^http/, 'ws');
+  new WebSocketApiPanel(`${wsOrigin}/api/ws?client=api-${tabTag}`);
 
   const statsHealth = must('#stats-health');
   const stats = openStatsStream(

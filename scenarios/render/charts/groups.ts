@@ -72,3 +72,59 @@ export function groupLossChart(summary: Summary): ChartSpec | null {
   } satisfies ChartConfiguration<'bar'>;
   return { file: 'groups-lost.png', title, config: config as ChartConfiguration };
 }
+
+/**
+ * Wire bytes per message per client group, when groups differ in WebSocket framing (subprotocol
+ * or compression, scenarios/library/ws-framing.ts): payload and framing overhead, stacked. A
+ * compressed group can put fewer bytes on the wire than its messages hold: its bar is then the
+ * wire alone, and the label says so.
+ */
+export function groupBytesChart(summary: Summary): ChartSpec | null {
+  const groups = summary.groups ?? [];
+  const defs = Array.isArray(summary.params.clients) ? (summary.params.clients as Record<string, unknown>[]) : [];
+  if (groups.length < 2 || !defs.some((d) => d.subprotocol !== undefined || d.compress === true)) return null;
+  const framing = (name: string) => {
+    const d = defs.find((x) => x.name === name);
+    const protocol = typeof d?.subprotocol === 'string' ? d.subprotocol : 'no subprotocol';
+    return d?.compress === true ? `${protocol} + deflate` : protocol;
+  };
+  const wire = groups.map((g) => g.bytesPerMessage);
+  const payload = groups.map((g) => g.payloadPerMessage);
+  const title = 'Wire bytes per delivered message, per client group';
+  const config = {
+    type: 'bar',
+    data: {
+      labels: groups.map((g, i) => [
+        g.name,
+        framing(g.name),
+        `${formatValue(wire[i] ?? null)} B/msg (payload ${formatValue(payload[i] ?? null)})`,
+      ]),
+      datasets: [
+        {
+          label: 'payload (the message as encoded: JSON or MessagePack), or the whole wire when it is smaller',
+          data: groups.map((_, i) => Math.min(payload[i] ?? 0, wire[i] ?? 0)),
+          backgroundColor: GREY,
+          borderColor: GREY,
+          borderWidth: 1,
+          stack: 'wire',
+        },
+        {
+          label: 'framing overhead',
+          data: groups.map((_, i) => Math.max(0, (wire[i] ?? 0) - (payload[i] ?? 0))),
+          backgroundColor: ORANGE,
+          borderColor: ORANGE,
+          borderWidth: 1,
+          stack: 'wire',
+        },
+      ] satisfies ChartDataset<'bar', Value[]>[],
+    },
+    options: {
+      ...baseOptions(title, [runLine(summary), 'bytes counted at the clients’ TCP sockets, both ways']),
+      scales: {
+        x: stacked(categoryAxis('client group')),
+        y: stacked(valueAxis('wire bytes per delivered message', 'bytes', [], { allowLog: false })),
+      },
+    },
+  } satisfies ChartConfiguration<'bar'>;
+  return { file: 'groups-bytes.png', title, config: config as ChartConfiguration };
+}

@@ -6,7 +6,7 @@
 import type { Summary } from '../../summary.js';
 import { presentTransports } from '../table/order.js';
 import { capacityChart } from './capacity.js';
-import { groupLossChart } from './groups.js';
+import { groupBytesChart, groupLossChart } from './groups.js';
 import { bytesChart, latencyChart, requestsChart } from './per-transport.js';
 import { type ChartSpec, finite } from './style.js';
 import { sweepChart } from './sweep.js';
@@ -35,6 +35,8 @@ export function chartConfigs(summary: Summary): ChartSpec[] {
   }
   const groups = groupLossChart(summary);
   if (groups) charts.push(groups);
+  const framings = groupBytesChart(summary);
+  if (framings) charts.push(framings);
   const capacity = capacityChart(summary);
   if (capacity) charts.push(capacity);
   return charts;

@@ -1,0 +1,37 @@
+/**
+ * DNS rebinding guard. A page on evil.example can re-point its own name at 127.0.0.1 and then
+ * talk to a lab on the student's loopback as if same-origin: the browser sends
+ * `Host: evil.example:3000`. So a request that arrived on a loopback address must name a
+ * loopback host (localhost, *.localhost, 127.x.y.z, [::1]) or one the lab was told to accept
+ * (`--allow-host`); anything else is 403 LAB_FOREIGN_HOST, before any route runs — WebSocket
+ * upgrades included. A lab bound to a LAN address for a classroom answers any Host there (it
+ * cannot know its names), and still guards its loopback side.
+ */
+import type { FastifyInstance } from 'fastify';
+import { ForeignHostError } from '../errors.js';
+import type { Lab } from '../lab.js';
+import { isLoopbackHost } from './exposure.js';
+
+/** The host name of a Host header value, without the port (IPv6 brackets kept off too). */
+export function hostName(header: string): string {
+  const value = header.trim().toLowerCase();
+  if (value.startsWith('[')) return value.slice(1, value.indexOf(']') >= 0 ? value.indexOf(']') : undefined);
+  const colon = value.indexOf(':');
+  return colon >= 0 ? value.slice(0, colon) : value;
+}
+
+export function hostAllowed(header: string | undefined, allowedHosts: readonly string[]): boolean {
+  // No Host at all: HTTP/1.0, raw tools. A browser always sends one, so rebinding cannot hide here.
+  if (header === undefined) return true;
+  const name = hostName(header);
+  return isLoopbackHost(name) || allowedHosts.some((allowed) => allowed.toLowerCase() === name);
+}
+
+export async function hostGuard(app: FastifyInstance, lab: Lab): Promise<void> {
+  app.addHook('onRequest', async (request) => {
+    const local = request.socket.localAddress;
+    if (local === undefined || !isLoopbackHost(local)) return;
+    const host = request.headers.host;
+    if (!hostAllowed(host, lab.options.allowedHosts)) throw new ForeignHostError(String(host));
+  });
+}
