@@ -1,5 +1,5 @@
 /**
- * The resume table of DESIGN.md §2, row by row, for any set of transports on any server: a client
+ * The resume table of docs/contract.md, row by row, for any set of transports on any server: a client
  * can always tell "I have everything" from "I missed some". The lab must hold head 10 and oldest
  * 6 (retention 5, ten messages published). test/resume-rules.test.ts runs it over HTTP/1.1 on all
  * transports, test/h2/resume-h2.test.ts over HTTP/2 on the HTTP ones.
