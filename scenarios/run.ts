@@ -7,13 +7,13 @@
  *
  * Writing the results is output.ts's job; printing is cli.ts's.
  */
-import os from 'node:os';
 import { estimateOffset } from '../client/clock.js';
 import { TRANSPORTS, type TransportName } from '../contract/index.js';
 import { runCapacity } from './capacity.js';
 import type { FetchChoice } from './clients.js';
 import { type GroupSpec, type RunSpec, type Scenario, specAt } from './define.js';
 import { LabUnderTest } from './lab-under-test.js';
+import { machineInfo } from './machine.js';
 import type { Progress } from './progress.js';
 import { type PointResult, runPoint } from './run-point.js';
 import type { GroupSummary, Summary, SweepPoint, TransportSummary } from './summary.js';
@@ -134,7 +134,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       params: { ...paramsOf(scenario, options.overrides ?? {}, lab.restarts), pollFetch: fetch },
       startedAt: startedAt.toISOString(),
       durationMs: performance.now() - runStartedAt,
-      machine: machine(),
+      machine: machineInfo(),
       clock,
       transports,
       server: { cpuMs, rssMaxBytes, cpuUsPerDelivered: counted > 0 ? (cpuMs * 1000) / counted : 0 },
@@ -250,15 +250,4 @@ function paramsOf(scenario: Scenario, overrides: Record<string, unknown>, restar
   }
   if (Object.keys(overrides).length > 0) params.overrides = overrides;
   return params;
-}
-
-function machine(): Summary['machine'] {
-  const cpus = os.cpus();
-  return {
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    totalMemBytes: os.totalmem(),
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
-  };
 }

@@ -15,10 +15,11 @@
  *   a second lab process whose feed never runs) beside bare Fastify and bare node:http answering
  *   the same body.
  */
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { ControlClient as ServerApi } from '../../client/control.js';
 import { type ChildServer, LISTENING, startChild, startLabServer } from '../../tools/child-process.js';
 import { fire } from '../capacity.js';
+import { machineInfo } from '../machine.js';
 import { readProc } from '../proc-meter.js';
 import type { Progress } from '../progress.js';
 import type { LoadTransport } from './load-client.js';
@@ -264,7 +265,6 @@ export async function runBench(params: BenchParams, progress: Progress, command:
     client.stop();
     await stop();
   }
-  const cpu = cpus();
   return {
     scenario: 'bench',
     kind: 'bench',
@@ -274,14 +274,7 @@ export async function runBench(params: BenchParams, progress: Progress, command:
     startedAt,
     durationMs: at(),
     params: { ...params },
-    machine: {
-      cpus: cpu.length,
-      cpuModel: cpu[0]?.model ?? 'unknown',
-      totalMemBytes: totalmem(),
-      node: process.version,
-      platform: `${process.platform} ${process.arch}`,
-      loadavg: { start: loadStart, end: loadavg() },
-    },
+    machine: { ...machineInfo(), loadavg: { start: loadStart, end: loadavg() } },
     clock: 'event age = receive time − ts, both performance.timeOrigin + performance.now(), one host',
     rounds,
     measurements,

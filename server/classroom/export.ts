@@ -6,12 +6,12 @@
  * the server's counts at the students' sockets (a browser cannot count its own TCP bytes, so the
  * client-side byte fields repeat the server's).
  */
-import os from 'node:os';
 import { join } from 'node:path';
 import { LatencyHistogram } from '../../client/latency.js';
 import type { ClassView } from '../../contract/classroom.js';
 import { floorOverhead } from '../../contract/floor.js';
 import type { TransportName } from '../../contract/index.js';
+import { machineInfo } from '../../scenarios/machine.js';
 import type { Summary, TransportSummary } from '../../scenarios/summary.js';
 import type { Lab } from '../lab.js';
 import type { Student } from './roster.js';
@@ -66,7 +66,6 @@ export function classSummary(lab: Lab, view: ClassView, students: readonly Stude
     };
     transports[transport] = summary;
   }
-  const cpus = os.cpus();
   const cpu = process.cpuUsage();
   const cpuMs = (cpu.user + cpu.system) / 1000;
   const messages = Object.values(view.transports).reduce((sum, row) => sum + row.server.messages, 0);
@@ -76,13 +75,7 @@ export function classSummary(lab: Lab, view: ClassView, students: readonly Stude
     params: { students: view.students.length, feed: { ...lab.ticker.settings } },
     startedAt: new Date(startedAt).toISOString(),
     durationMs: view.at - startedAt,
-    machine: {
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? 'unknown',
-      totalMemBytes: os.totalmem(),
-      node: process.version,
-      platform: `${process.platform} ${process.arch}`,
-    },
+    machine: machineInfo(),
     clock: "each student's browser clock, corrected by its measured offset to the server clock (GET /api/time)",
     transports,
     // The whole process since it started (the lab serves nothing but the class in a session).

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLASS_ROUTES, type ClassView, type JoinAnswer } from '../../contract/classroom.js';
 import { buildApp } from '../../server/app.js';
-import { requireSystemTool } from '../system-tool.js';
+import { launchChromium } from './chromium.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WEB_ROOT = `${ROOT}web/dist`;
@@ -57,7 +57,6 @@ async function api<T>(method: string, path: string, body?: unknown, token?: stri
 }
 
 beforeAll(async () => {
-  requireSystemTool('chromium');
   if (!existsSync(`${WEB_ROOT}/class.js`))
     execFileSync('node', ['scripts/build-web.mjs'], { cwd: ROOT, stdio: 'inherit' });
   mkdirSync(SHOTS, { recursive: true });
@@ -73,19 +72,7 @@ beforeAll(async () => {
   if (typeof address !== 'object' || address === null) throw new Error('no address');
   url = `http://127.0.0.1:${address.port}`;
   app.lab.classroom!.joinUrl = `${url}/`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -9,11 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRANSPORTS } from '../../contract/index.js';
 import { buildApp } from '../../server/app.js';
 import { cspHeaderValue } from '../../server/security/headers.js';
+import { launchChromium } from './chromium.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WEB_ROOT = `${ROOT}web/dist`;
@@ -32,11 +33,7 @@ beforeAll(async () => {
   const address = app.server.address();
   if (typeof address !== 'object' || address === null) throw new Error('no address');
   origin = `http://127.0.0.1:${address.port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('console', (message) => {
     if (/Content Security Policy|Refused to/i.test(message.text())) cspConsole.push(message.text());

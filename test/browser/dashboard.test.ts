@@ -10,16 +10,16 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRANSPORTS, type TransportName } from '../../contract/index.js';
 import { buildApp } from '../../server/app.js';
+import { launchChromium } from './chromium.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WEB_ROOT = `${ROOT}web/dist`;
 // Written on every run (git-ignored); docs/screenshots holds the ones the lab book shows.
 const SHOTS = `${ROOT}test-results/screenshots`;
-const CHROMIUM = '/usr/bin/chromium';
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /**
@@ -98,19 +98,7 @@ beforeAll(async () => {
   const address = app.server.address();
   if (typeof address !== 'object' || address === null) throw new Error('no address');
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push({ text: message.text(), duringCuts: cutting });
