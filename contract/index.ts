@@ -248,6 +248,20 @@ export const ERROR_CODES = {
   badNetwork: 'LAB_BAD_NETWORK',
   /** Socket.IO: more events per second than the lab takes from one client (WebSocket: close 4429). */
   tooManyMessages: 'LAB_TOO_MANY_MESSAGES',
+  /** Classroom mode (docs/classroom.md): the feed, publishing and the class routes are the instructor's: 403. */
+  instructorOnly: 'LAB_INSTRUCTOR_ONLY',
+  /** Classroom mode: a student cutting a lane that is not its own: 403. */
+  notYourLane: 'LAB_NOT_YOUR_LANE',
+  /** Classroom mode: a bearer token the class does not know: 401. */
+  badToken: 'LAB_BAD_TOKEN',
+  /** A class route on a lab not started with --classroom: 404. */
+  notAClassroom: 'LAB_NOT_A_CLASSROOM',
+  /** A student name that is empty, too long or has control characters: 400. */
+  badName: 'LAB_BAD_NAME',
+  /** The class holds CLASS_MAX_STUDENTS present students: 503. */
+  classFull: 'LAB_CLASS_FULL',
+  /** A class export before any student reported a lane: 409. */
+  nothingToExport: 'LAB_NOTHING_TO_EXPORT',
 } as const;
 
 /** `GET /api/handshake?client=ID`: the real upgrade request and 101 response of that client's last WebSocket. */

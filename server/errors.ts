@@ -47,3 +47,32 @@ export const NoHandshakeError = createError<[string]>(
   'no WebSocket handshake seen for client %s',
   404,
 );
+
+// Classroom mode (server/classroom/guard.ts, roster.ts, plugin.ts).
+export const InstructorOnlyError = createError<[string]>(
+  ERROR_CODES.instructorOnly,
+  'In a classroom only the instructor may %s (send the instructor token as Authorization: Bearer …)',
+  403,
+);
+export const NotYourLaneError = createError<[string]>(
+  ERROR_CODES.notYourLane,
+  'Client %s is not one of your lanes: a student may cut only its own',
+  403,
+);
+export const BadTokenError = createError(
+  ERROR_CODES.badToken,
+  'Unknown token: join the class again (POST /api/class/join)',
+  401,
+);
+export const NotAClassroomError = createError(
+  ERROR_CODES.notAClassroom,
+  'This lab is not running as a classroom (start it with npm start -- --classroom)',
+  404,
+);
+export const BadNameError = createError<[string]>(ERROR_CODES.badName, 'Bad name: %s', 400);
+export const ClassFullError = createError<[number]>(ERROR_CODES.classFull, 'The class is full (%s students here)', 503);
+export const NothingToExportError = createError(
+  ERROR_CODES.nothingToExport,
+  'No student has reported a lane yet: nothing to export',
+  409,
+);

@@ -4,6 +4,7 @@
  * class's recent numbers just before and CLASS_AFTER_MS after, for the before/after chart.
  */
 import { CLASS_AFTER_MS, type ClassExperiment } from '../../contract/classroom.js';
+import { BadFeedSettingsError } from '../errors.js';
 import { validateSettings } from '../feed/ticker.js';
 import type { Lab } from '../lab.js';
 import type { Roster } from './roster.js';
@@ -24,7 +25,7 @@ export class Experiments {
     private readonly roster: Roster,
   ) {}
 
-  /** Runs one experiment now; throws (a 400 for the caller) when its settings are invalid. */
+  /** Runs one experiment now; a rate out of the feed's limits is a 400 LAB_BAD_FEED_SETTINGS. */
   run(request: ExperimentRequest): ClassExperiment {
     const before = aggregate(this.roster);
     let label: string;
@@ -35,7 +36,13 @@ export class Experiments {
       );
       label = `everyone cut (${cut} sockets)`;
     } else {
-      this.lab.ticker.update(validateSettings({ rate: request.rate }));
+      let settings: ReturnType<typeof validateSettings>;
+      try {
+        settings = validateSettings({ rate: request.rate });
+      } catch (error) {
+        throw new BadFeedSettingsError((error as Error).message);
+      }
+      this.lab.ticker.update(settings);
       label = `feed → ${request.rate} msg/s`;
     }
     const experiment: ClassExperiment = {

@@ -4,40 +4,10 @@
  * experiments are the instructor's (their token, printed at start); a student may cut only its
  * own lanes (client ids `<student>-<transport>`, proven by the student's token).
  */
-import createError from '@fastify/error';
 import type { FastifyRequest } from 'fastify';
+import { BadTokenError, InstructorOnlyError, NotYourLaneError } from '../errors.js';
 import type { Lab } from '../lab.js';
 import { Roster, type Student, sameToken } from './roster.js';
-
-export const CLASS_ERROR_CODES = {
-  instructorOnly: 'LAB_INSTRUCTOR_ONLY',
-  notYourLane: 'LAB_NOT_YOUR_LANE',
-  badToken: 'LAB_BAD_TOKEN',
-  notAClassroom: 'LAB_NOT_A_CLASSROOM',
-  badName: 'LAB_BAD_NAME',
-  classFull: 'LAB_CLASS_FULL',
-} as const;
-
-export const InstructorOnlyError = createError<[string]>(
-  CLASS_ERROR_CODES.instructorOnly,
-  'In a classroom only the instructor may %s (send the instructor token as Authorization: Bearer …)',
-  403,
-);
-export const NotYourLaneError = createError<[string]>(
-  CLASS_ERROR_CODES.notYourLane,
-  'Client %s is not one of your lanes: a student may cut only its own',
-  403,
-);
-export const BadTokenError = createError(
-  CLASS_ERROR_CODES.badToken,
-  'Unknown token: join the class again (POST /api/class/join)',
-  401,
-);
-export const NotAClassroomError = createError(
-  CLASS_ERROR_CODES.notAClassroom,
-  'This lab is not running as a classroom (start it with npm start -- --classroom)',
-  404,
-);
 
 export type Role = { kind: 'instructor' } | { kind: 'student'; student: Student } | { kind: 'anyone' };
 

@@ -4,7 +4,7 @@
  * outside it every class route answers 404 LAB_NOT_A_CLASSROOM, so a page can tell the difference.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import {
   CLASS_NAME_MAX,
@@ -14,12 +14,13 @@ import {
   type StudentReport,
 } from '../../contract/classroom.js';
 import { TRANSPORTS } from '../../contract/index.js';
+import { BadTokenError, NotAClassroomError, NothingToExportError } from '../errors.js';
 import type { Classroom, Lab, LabPluginOptions } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { Experiments } from './experiments.js';
 import { exportClass } from './export.js';
-import { BadTokenError, CLASS_ERROR_CODES, NotAClassroomError, requireInstructor, roleOf } from './guard.js';
-import { Roster, RosterError, type Student } from './roster.js';
+import { requireInstructor, roleOf } from './guard.js';
+import { Roster, type Student } from './roster.js';
 import { buildClassView } from './view.js';
 
 // `type: [x, 'null']`, not anyOf: Fastify's Ajv coerces types, and inside an anyOf it would turn a
@@ -61,11 +62,6 @@ const ExperimentSchema = Type.Object(
   { kind: Type.Union([Type.Literal('cut-all'), Type.Literal('rate')]), rate: Type.Optional(Type.Number()) },
   { additionalProperties: false },
 );
-
-function classError(reply: FastifyReply, error: RosterError) {
-  reply.code(error.code === CLASS_ERROR_CODES.classFull ? 503 : 400);
-  return { statusCode: reply.statusCode, code: error.code, error: 'Class', message: error.message };
-}
 
 /** The classroom's state for a lab started with `classroom` options; null for an ordinary lab. */
 export function createClassroom(lab: Lab): Classroom | null {
@@ -110,14 +106,9 @@ export const classroomPlugin: FastifyPluginAsync<LabPluginOptions> = async (app,
 
   app.post(CLASS_ROUTES.join, { schema: { body: JoinSchema } }, async (request, reply) => {
     checkOrigin(request, lab.options.allowedOrigins);
-    try {
-      const answer = roster.join((request.body as Static<typeof JoinSchema>).name);
-      reply.code(201);
-      return answer;
-    } catch (error) {
-      if (error instanceof RosterError) return classError(reply, error);
-      throw error;
-    }
+    const answer = roster.join((request.body as Static<typeof JoinSchema>).name);
+    reply.code(201);
+    return answer;
   });
 
   app.post(CLASS_ROUTES.report, { schema: { body: StudentReportSchema } }, async (request) =>
@@ -130,23 +121,13 @@ export const classroomPlugin: FastifyPluginAsync<LabPluginOptions> = async (app,
     return view();
   });
 
-  app.post(CLASS_ROUTES.experiment, { schema: { body: ExperimentSchema } }, async (request, reply) => {
+  app.post(CLASS_ROUTES.experiment, { schema: { body: ExperimentSchema } }, async (request) => {
     checkOrigin(request, lab.options.allowedOrigins);
     requireInstructor(request, lab, 'run a class experiment');
     const body = request.body as Static<typeof ExperimentSchema>;
-    try {
-      return experiments.run(
-        body.kind === 'rate' ? { kind: 'rate', rate: body.rate ?? Number.NaN } : { kind: 'cut-all' },
-      );
-    } catch (error) {
-      reply.code(400);
-      return {
-        statusCode: 400,
-        code: 'LAB_BAD_FEED_SETTINGS',
-        error: 'Bad Request',
-        message: (error as Error).message,
-      };
-    }
+    return experiments.run(
+      body.kind === 'rate' ? { kind: 'rate', rate: body.rate ?? Number.NaN } : { kind: 'cut-all' },
+    );
   });
 
   app.post(CLASS_ROUTES.reset, async (request) => {
@@ -161,15 +142,7 @@ export const classroomPlugin: FastifyPluginAsync<LabPluginOptions> = async (app,
     checkOrigin(request, lab.options.allowedOrigins);
     requireInstructor(request, lab, 'export the class results');
     const current = view();
-    if (Object.keys(current.transports).length === 0) {
-      reply.code(409);
-      return {
-        statusCode: 409,
-        code: 'LAB_NOTHING_TO_EXPORT',
-        error: 'Conflict',
-        message: 'no student has reported a lane yet: nothing to export',
-      };
-    }
+    if (Object.keys(current.transports).length === 0) throw new NothingToExportError();
     const written = await exportClass(lab, current, roster.present(), classroom.resultsDir);
     reply.code(201);
     return written;

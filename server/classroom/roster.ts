@@ -14,6 +14,7 @@ import {
   type StudentReport,
 } from '../../contract/classroom.js';
 import type { TransportName } from '../../contract/index.js';
+import { BadNameError, ClassFullError } from '../errors.js';
 
 export interface Student {
   id: string;
@@ -25,24 +26,15 @@ export interface Student {
   lanes: Partial<Record<TransportName, LaneReport>>;
 }
 
-export class RosterError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'LAB_BAD_NAME' | 'LAB_CLASS_FULL',
-  ) {
-    super(message);
-  }
-}
-
-/** A name as the class will show it, or a RosterError saying what is wrong with it. */
+/** A name as the class will show it, or a 400 saying what is wrong with it. */
 export function normalizeName(raw: unknown): string {
-  if (typeof raw !== 'string') throw new RosterError('name must be a string', 'LAB_BAD_NAME');
+  if (typeof raw !== 'string') throw new BadNameError('name must be a string');
   const name = raw.normalize('NFC').trim();
   const length = [...name].length;
   if (length < 1 || length > CLASS_NAME_MAX) {
-    throw new RosterError(`name must be 1 to ${CLASS_NAME_MAX} characters, got ${length}`, 'LAB_BAD_NAME');
+    throw new BadNameError(`name must be 1 to ${CLASS_NAME_MAX} characters, got ${length}`);
   }
-  if (/\p{Cc}/u.test(name)) throw new RosterError('name must not contain control characters', 'LAB_BAD_NAME');
+  if (/\p{Cc}/u.test(name)) throw new BadNameError('name must not contain control characters');
   return name;
 }
 
@@ -81,7 +73,7 @@ export class Roster {
     const wanted = normalizeName(rawName);
     const at = this.now();
     if (this.students.size >= CLASS_MAX_STUDENTS && !this.forgetLongestGone(at)) {
-      throw new RosterError(`the class is full (${CLASS_MAX_STUDENTS} students here)`, 'LAB_CLASS_FULL');
+      throw new ClassFullError(CLASS_MAX_STUDENTS);
     }
     const taken = new Set(this.present(at).map((s) => s.name));
     let name = wanted;

@@ -179,7 +179,7 @@ export default defineTransport('websocket', async (app, { lab }) => {
           if (lab.classroom !== null) {
             return control({
               type: 'error',
-              code: 'LAB_INSTRUCTOR_ONLY',
+              code: ERROR_CODES.instructorOnly,
               message: 'in a classroom only the instructor publishes (POST /api/publish with the instructor token)',
             });
           }
