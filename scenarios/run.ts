@@ -93,6 +93,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           const result = await point(run, `${label}${only}`, []);
           const merged = collect(result);
           Object.assign(at.transports, merged.transports);
+          if (merged.groups) at.groups = [...(at.groups ?? []), ...merged.groups];
           if (oneTransportAtATime)
             for (const t of Object.keys(merged.transports) as TransportName[]) attachCost(at.transports[t], result);
           at.server.cpuMs += result.cost.cpuMs;

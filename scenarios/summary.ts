@@ -125,6 +125,11 @@ export interface SweepPoint {
   /** A prediction for this point, where the scenario has a model (e.g. T/2 latency). */
   predicted?: Partial<Record<TransportName, Record<string, number>>>;
   server: { cpuMs: number; rssMaxBytes: number };
+  /**
+   * Every client group at this point, when some transport has more than one (payload-sweep's
+   * `websocket` and `websocket-deflate`); `transports.<name>` then holds that transport's first.
+   */
+  groups?: GroupSummary[];
 }
 
 export interface Summary {

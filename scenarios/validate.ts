@@ -123,6 +123,7 @@ const transportOptional = {
   serverCost: shape({ cpuMs: num, rssMaxBytes: count, cpuUsPerDelivered: num }),
 };
 const transport = shape(transportFields, transportOptional);
+const group = shape({ ...transportFields, name: str, transport: str, resume: bool }, transportOptional);
 
 const summaryCheck = shape(
   {
@@ -145,7 +146,7 @@ const summaryCheck = shape(
       points: list(
         shape(
           { value: num, transports: perTransport(transport, true), server: cost },
-          { predicted: perTransport(record(num), false) },
+          { predicted: perTransport(record(num), false), groups: list(group) },
         ),
         true,
       ),
@@ -170,7 +171,7 @@ const summaryCheck = shape(
         },
       ),
     ),
-    groups: list(shape({ ...transportFields, name: str, transport: str, resume: bool }, transportOptional)),
+    groups: list(group),
     runner: shape({ cpuMs: num, eventLoopDelayMs: shape({ p50: num, p99: num, max: num }) }),
     publisher: shape({ published: count, failed: count }),
   },

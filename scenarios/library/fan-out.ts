@@ -20,6 +20,8 @@ export default defineScenario({
     'long-poll': { count: 100 },
     sse: { count: 100 },
     websocket: { count: 100 },
+    // Engine.IO's way: a long-poll handshake, then the upgrade to its WebSocket (both counted).
+    'socket.io': { count: 100 },
   },
   warmupMs: 2_500,
   durationMs: 5_000,

@@ -12,21 +12,30 @@
 import { floorOverhead } from '../../contract/floor.js';
 import { TRANSPORTS } from '../../contract/index.js';
 import { defineScenario } from '../define.js';
-import type { SweepPoint } from '../summary.js';
+import type { Summary, SweepPoint, TransportSummary } from '../summary.js';
 import { fmt, noLossAtEveryPoint } from './expect.js';
 
 const RATE = 10;
 const T_MS = 1_000;
+/** The compressed WebSocket group (sweep-series.ts draws it beside `websocket`). */
+const DEFLATE = 'websocket-deflate';
 
 export default defineScenario({
   name: 'payload-sweep',
-  description: `Message size 64 B … 64 KiB at ${RATE} msg/s, 5 clients per transport, short poll every ${T_MS / 1000} s, 8 s per point: overhead as a share of the wire, beside the protocol floor.`,
+  description: `Message size 64 B … 64 KiB at ${RATE} msg/s, 5 clients per transport (and 5 on a WebSocket with permessage-deflate), short poll every ${T_MS / 1000} s, 8 s per point: overhead as a share of the wire, beside the protocol floor.`,
   feed: { rate: RATE, payloadBytes: 64, arrivals: 'even' },
   clients: {
     'short-poll': { count: 5, pollIntervalMs: T_MS },
     'long-poll': { count: 5 },
     sse: { count: 5 },
-    websocket: { count: 5 },
+    websocket: [
+      { name: 'websocket', count: 5 },
+      // permessage-deflate (RFC 7692, `compress=1`): its own curve. The padding is one repeated
+      // letter, deflate's best case; for realistic JSON, and the server's CPU per message and
+      // memory per connection with and without it, see `npm run bench:ws-framing`.
+      { name: DEFLATE, count: 5, compress: true },
+    ],
+    'socket.io': { count: 5 },
   },
   warmupMs: 1_500,
   durationMs: 8_000,
@@ -107,5 +116,33 @@ export default defineScenario({
         };
       },
     },
+    {
+      text: 'with permessage-deflate, the WebSocket puts fewer bytes on the wire than without, at every size (repeated-letter padding: the best case)',
+      check: (s) =>
+        everyPoint(s, (p) => {
+          const plain = p.transports.websocket;
+          const deflate = p.groups?.find((g) => g.name === DEFLATE);
+          return {
+            pass: plain != null && deflate != null && deflate.bytesPerMessage < plain.bytesPerMessage,
+            text: `${p.value} B: ${fmt(plain?.bytesPerMessage ?? Number.NaN)} → ${fmt(deflate?.bytesPerMessage ?? Number.NaN)}`,
+          };
+        }),
+    },
+    {
+      text: 'Socket.IO costs more wire bytes per message than plain WebSocket at every size (its 42["feed",…] envelope and recovery offset)',
+      check: (s) =>
+        everyPoint(s, (p) => {
+          const extra = (x: TransportSummary | undefined) => (x ? x.bytesPerMessage - x.payloadPerMessage : Number.NaN);
+          const io = extra(p.transports['socket.io']);
+          const ws = extra(p.transports.websocket);
+          return { pass: io > ws, text: `${p.value} B: +${fmt(io)} vs +${fmt(ws)}` };
+        }),
+    },
   ],
 });
+
+/** Passes when the check passes at every point; the detail lists every point's figures. */
+function everyPoint(s: Summary, check: (p: SweepPoint) => { pass: boolean; text: string }) {
+  const rows = [...(s.sweep?.points ?? [])].sort((a, b) => a.value - b.value).map(check);
+  return { pass: rows.length > 0 && rows.every((r) => r.pass), detail: rows.map((r) => r.text).join(', ') };
+}

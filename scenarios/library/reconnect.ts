@@ -21,7 +21,12 @@ const both = (t: TransportName): ClientGroupDef[] => {
   ];
 };
 
-const STREAMING: TransportName[] = ['long-poll', 'sse', 'websocket'];
+/**
+ * Socket.IO resumes twice over (server/transports/socket-io.ts): its connection-state recovery
+ * within `socketIoRecoveryMs`, and the lab's cursor in the handshake `auth` when recovery gives up
+ * (the restart). Its naive group withholds both.
+ */
+const STREAMING: TransportName[] = ['long-poll', 'sse', 'websocket', 'socket.io'];
 
 export default defineScenario({
   name: 'reconnect',
@@ -32,6 +37,7 @@ export default defineScenario({
     'long-poll': both('long-poll'),
     sse: both('sse'),
     websocket: both('websocket'),
+    'socket.io': both('socket.io'),
   },
   warmupMs: 2_000,
   durationMs: 30_000,
@@ -42,7 +48,7 @@ export default defineScenario({
   ],
   expectations: [
     {
-      text: 'resuming long-poll, sse and websocket clients lose nothing and see nothing twice, through all three faults',
+      text: 'resuming long-poll, sse, websocket and socket.io clients lose nothing and see nothing twice, through all three faults',
       check: (s) => {
         const rows = STREAMING.map((t) => group(s, t));
         return {
@@ -73,7 +79,7 @@ export default defineScenario({
       },
     },
     {
-      text: 'naive long-poll, sse and websocket clients (resume off) lose messages',
+      text: 'naive long-poll, sse, websocket and socket.io clients (resume off) lose messages',
       check: (s) => {
         const rows = STREAMING.map((t) => group(s, `naive-${t}`));
         return {

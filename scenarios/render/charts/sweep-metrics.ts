@@ -28,6 +28,9 @@ export interface SweepMetric {
   /** Points too coarse to trust, drawn hollow, and why (in the subtitle when some are). */
   coarse?: (s: TransportSummary) => boolean;
   coarseNote?: string;
+  /** false: draw only the transports' own curves, not their further groups (sweep-series.ts), and say why. */
+  furtherGroups?: false;
+  furtherGroupsNote?: string;
 }
 
 /** The sweep charts, in the order they are drawn. */
@@ -78,6 +81,9 @@ export const SWEEP_METRICS: SweepMetric[] = [
       s.bytesPerMessage > 0 ? (100 * (s.bytesPerMessage - s.payloadPerMessage)) / s.bytesPerMessage : null,
     max: 100,
     allowLog: false,
+    // Compressed, the wire holds fewer bytes than the payload: a share far below 0, on no scale with the rest.
+    furtherGroups: false,
+    furtherGroupsNote: 'compressed, its wire bytes are below the payload (see the bytes chart and the table)',
   },
   {
     file: 'sweep-requests-per-message.png',

@@ -1,8 +1,12 @@
-/** A sweep chart: one curve per transport over the swept value, predictions dashed. */
+/**
+ * A sweep chart: one curve per transport over the swept value, predictions dashed; a further
+ * client group of a transport (payload-sweep's websocket-deflate, sweep-series.ts) gets a curve
+ * of its own in a darker shade of the transport's colour, with a star.
+ */
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
 import type { TransportName } from '../../../contract/index.js';
-import type { Summary, SweepPoint } from '../../summary.js';
-import { presentTransports } from '../table/order.js';
+import type { Summary } from '../../summary.js';
+import { sweepSeries } from '../sweep-series.js';
 import { numericAxisLook, type ScaleOptions, spreadsOver, valueAxis } from './axes.js';
 import {
   baseOptions,
@@ -32,22 +36,21 @@ const SWEEP_MARKERS: Record<
   // Drawn first of all, under the rest: an open cross still shows through what lies on it.
   'socket.io': { pointStyle: 'crossRot', pointRadius: 8 },
 };
+/** A further group's curve: a star (no transport uses one), in the darker shade of its transport. */
+const FURTHER_MARKER = { pointStyle: 'star', pointRadius: 7 } as const;
+const FURTHER_DARKEN = 0.35;
 
 /** The loop delay is drawn when, somewhere, it is at least this share of the value and this many ms. */
 const LOOP_SHARE = 0.1;
 const LOOP_MIN_MS = 5;
 
-function sweepTransports(points: SweepPoint[]): TransportName[] {
-  const seen: Partial<Record<TransportName, true>> = {};
-  for (const p of points) for (const t of presentTransports(p.transports)) seen[t] = true;
-  return presentTransports(seen);
-}
-
 export function sweepChart(summary: Summary, metric: SweepMetric): ChartSpec {
   const sweep = summary.sweep as NonNullable<Summary['sweep']>;
   const points = [...sweep.points].sort((a, b) => a.value - b.value);
   const datasets: ChartDataset<'line', { x: number; y: Value }[]>[] = [];
-  const transports = sweepTransports(points);
+  const all = sweepSeries(points);
+  const series = all.filter((s) => s.primary || metric.furtherGroups !== false);
+  const leftOut = all.filter((s) => !series.includes(s));
   // The runner's own queueing (clientLoopDelayMs), where it is a visible part of the tail.
   const loopShown =
     metric.withLoopDelay === true &&
@@ -60,10 +63,11 @@ export function sweepChart(summary: Summary, metric: SweepMetric): ChartSpec {
     );
   let predictedShown = false;
   let hollowShown = false;
-  transports.forEach((t, i) => {
-    const color = TRANSPORT_COLORS[t];
+  series.forEach((one, i) => {
+    const t = one.transport;
+    const color = one.primary ? TRANSPORT_COLORS[t] : darken(TRANSPORT_COLORS[t], FURTHER_DARKEN);
     const hollow = points.map((p) => {
-      const s = p.transports[t];
+      const s = one.at(p);
       return s != null && metric.coarse?.(s) === true;
     });
     hollowShown ||= hollow.some(Boolean);
@@ -71,22 +75,23 @@ export function sweepChart(summary: Summary, metric: SweepMetric): ChartSpec {
     // is drawn over its own measured curve (3i + 1), in a darker shade, so its dashes show even
     // where the two agree; the loop delay (3i + 2) goes underneath.
     datasets.push({
-      label: t,
+      label: one.label,
       data: points.map((p) => {
-        const s = p.transports[t];
+        const s = one.at(p);
         return { x: p.value, y: s ? finite(metric.measure(s)) : null };
       }),
       borderColor: color,
       backgroundColor: color,
       borderWidth: 2,
-      ...SWEEP_MARKERS[t],
+      ...(one.primary ? SWEEP_MARKERS[t] : FURTHER_MARKER),
       ...(hollow.some(Boolean)
         ? { pointBackgroundColor: hollow.map((h) => (h ? '#ffffff' : color)), pointBorderWidth: 2 }
         : {}),
       spanGaps: true,
       order: 3 * i + 1,
     });
-    const key = metric.predicted;
+    // A prediction is the transport's (its framing floor, its model): drawn with its own curve only.
+    const key = one.primary ? metric.predicted : undefined;
     const predicted = points.map((p) => ({ x: p.value, y: key ? finite(p.predicted?.[t]?.[key]) : null }));
     if (predicted.some((p) => p.y !== null)) {
       predictedShown = true;
@@ -103,10 +108,10 @@ export function sweepChart(summary: Summary, metric: SweepMetric): ChartSpec {
       });
     }
     if (loopShown) {
-      const loop = points.map((p) => ({ x: p.value, y: finite(p.transports[t]?.clientLoopDelayMs?.p99) }));
+      const loop = points.map((p) => ({ x: p.value, y: finite(one.at(p)?.clientLoopDelayMs?.p99) }));
       if (loop.some((p) => p.y !== null))
         datasets.push({
-          label: `${t}: client thread p99`,
+          label: `${one.label}: client thread p99`,
           data: loop,
           borderColor: darken(color, 0.2),
           backgroundColor: withAlpha(color, 0),
@@ -133,6 +138,8 @@ export function sweepChart(summary: Summary, metric: SweepMetric): ChartSpec {
       "dotted: the runner's client-thread event-loop delay p99 — queueing inside the simulation, part of the age",
     );
   if (metric.note) parts.push(metric.note);
+  if (leftOut.length > 0 && metric.furtherGroupsNote)
+    parts.push(`${leftOut.map((s) => s.label).join(', ')} not drawn: ${metric.furtherGroupsNote}`);
   if (hollowShown && metric.coarseNote) parts.push(metric.coarseNote);
   // A value below zero (wire bytes under the payload): the counting window's edges, not a gain.
   if (ys.some((v) => v !== null && v < 0))

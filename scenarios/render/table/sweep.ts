@@ -1,9 +1,8 @@
 /** A sweep's tables: one row per (sweep point, transport). */
-import type { TransportName } from '../../../contract/index.js';
 import type { Summary, SweepPoint, TransportSummary } from '../../summary.js';
+import { type SweepSeries, sweepSeries } from '../sweep-series.js';
 import { formatBytes, formatCount, formatValue, isNum } from './format.js';
 import { type Cell, type Column, left, right, type TableModel } from './model.js';
-import { presentTransports } from './order.js';
 
 type Sweep = NonNullable<Summary['sweep']>;
 
@@ -14,16 +13,20 @@ function sweepValueColumn(sweep: Sweep): Column {
 }
 
 /**
- * One row per (sweep point, transport): the swept value (written on the first row of its point
- * only) and the transport, then `cells`.
+ * One row per (sweep point, transport or further group — sweep-series.ts): the swept value
+ * (written on the first row of its point only) and the series' label, then `cells`.
  */
-function sweepRows(sweep: Sweep, cells: (point: SweepPoint, t: TransportName, s: TransportSummary) => Cell[]) {
+function sweepRows(sweep: Sweep, cells: (point: SweepPoint, series: SweepSeries, s: TransportSummary) => Cell[]) {
   const rows: Cell[][] = [];
+  const series = sweepSeries(sweep.points);
   for (const point of sweep.points) {
-    presentTransports(point.transports).forEach((t, i) => {
-      const s = point.transports[t] as TransportSummary;
-      rows.push([{ text: i === 0 ? formatValue(point.value, 4) : '' }, { text: t }, ...cells(point, t, s)]);
-    });
+    let first = true;
+    for (const one of series) {
+      const s = one.at(point);
+      if (!s) continue;
+      rows.push([{ text: first ? formatValue(point.value, 4) : '' }, { text: one.label }, ...cells(point, one, s)]);
+      first = false;
+    }
   }
   return rows;
 }
@@ -34,14 +37,17 @@ export function sweepTable(summary: Summary): TableModel | null {
   if (!sweep || sweep.points.length === 0) return null;
   const withPrediction = sweep.points.some((p) => Object.values(p.predicted ?? {}).some((v) => v?.p50 != null));
   const withLoop = sweep.points.some((p) => Object.values(p.transports).some((s) => s?.clientLoopDelayMs != null));
+  // A further group (deflate) has no prediction of its own: the floor is the transport's framing.
+  const predictedP50 = (point: SweepPoint, one: SweepSeries) =>
+    one.primary ? point.predicted?.[one.transport]?.p50 : undefined;
   const columns = [sweepValueColumn(sweep), left('transport'), right('p50 ms')];
   if (withPrediction) columns.push(right('p50 predicted'));
   columns.push(right('p99 ms'));
   if (withLoop) columns.push(right('loop p99 ms'));
   columns.push(right('bytes/msg'), right('req/msg'));
-  const rows = sweepRows(sweep, (point, t, s) => {
+  const rows = sweepRows(sweep, (point, one, s) => {
     const row: Cell[] = [{ text: formatValue(s.latencyMs?.p50) }];
-    if (withPrediction) row.push({ text: formatValue(point.predicted?.[t]?.p50), tone: 'dim' });
+    if (withPrediction) row.push({ text: formatValue(predictedP50(point, one)), tone: 'dim' });
     row.push({ text: formatValue(s.latencyMs?.p99) });
     if (withLoop) row.push({ text: formatValue(s.clientLoopDelayMs?.p99), tone: 'dim' });
     row.push({ text: formatValue(s.bytesPerMessage) }, { text: formatValue(s.requestsPerMessage) });
