@@ -2,8 +2,11 @@
  * Socket.IO, the fifth transport, with real socket.io-client 4.8 clients: the notes' emit/on,
  * broadcast, acknowledgement and cors; resume through Socket.IO's connection-state recovery and
  * through the lab's cursor, and where recovery gives up (a long gap, a restart) while the cursor
- * does not; the browser client served by the lab.
+ * does not; the browser client served by the lab; the slow-consumer cut; the classroom `name=`.
  */
+import type { IncomingMessage } from 'node:http';
+import type net from 'node:net';
+import { EventSource } from 'eventsource';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../client/transports/index.js';
@@ -195,5 +198,83 @@ describe('the browser client, served by the lab', () => {
     expect(res.headers.get('content-type')).toMatch(/javascript/);
     expect(await res.text()).toMatch(/Socket\.IO v4\.8\.\d+/);
     expect((await fetch(`${server.url}/socket.io/nothing.js`)).status).toBe(404);
+  });
+});
+
+describe('a slow consumer', () => {
+  it('a reader that stops reading is cut with 4001 while a reading one is not; recovery then replays the rest', async () => {
+    const server = await lab({ slowConsumerBytes: 64 * 1024 });
+    const { feed, accounting } = server.app.lab;
+    const slow = socketTo(server.url, { transports: ['websocket'] });
+    const reader = socketTo(server.url, { transports: ['websocket'] });
+    const got = { slow: [] as FeedMessage[], reader: [] as FeedMessage[] };
+    slow.on('feed', (m: FeedMessage) => got.slow.push(m));
+    reader.on('feed', (m: FeedMessage) => got.reader.push(m));
+    await Promise.all([onceEvent(slow, 'hello'), onceEvent(reader, 'hello')]);
+    // Stop reading at the TCP socket under the client's WebSocket: the kernel's buffers fill, then
+    // Engine.IO's writeBuffer on the server grows past the bound.
+    const tcp = (slow.io.engine.transport as unknown as { ws: { _socket: net.Socket } }).ws._socket;
+    tcp.pause();
+    const disconnected = onceEvent(slow, 'disconnect');
+    const big = 'z'.repeat(32 * 1024);
+    // One publish per turn of the event loop, as the ticker does: a reading client keeps up.
+    for (let i = 0; i < 1_500 && accounting.openStreams === 2; i++) {
+      feed.publish({ big, i });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(accounting.openStreams, 'the server let the paused client go').toBe(1);
+    const cutAt = feed.head;
+    tcp.resume();
+    const [reason, details] = (await disconnected) as [string, { context?: { code?: number; reason?: unknown } }];
+    expect(reason).toBe('transport close');
+    expect(details.context?.code).toBe(4001);
+    expect(String(details.context?.reason)).toMatch(/slow consumer/);
+    // What arrived before the cut is a gapless start of the feed.
+    expect(seqs(got.slow)).toEqual(range(1, got.slow.length));
+    expect(got.slow.length).toBeLessThan(cutAt);
+    // The reading client was never cut and has everything.
+    await until(() => got.reader.length === cutAt, 20_000, 'the reading client has every message');
+    expect(seqs(got.reader)).toEqual(range(1, cutAt));
+    // Back within the recovery window: Socket.IO replays what the cut discarded, nothing twice.
+    const hello = onceEvent(slow, 'hello');
+    slow.connect();
+    const [greeting] = (await hello) as [{ recovered: boolean }];
+    expect(greeting.recovered).toBe(true);
+    await until(() => got.slow.length === cutAt, 20_000, 'the recovered client has every message');
+    expect(seqs(got.slow)).toEqual(range(1, cutAt));
+  });
+});
+
+describe('a classroom name', () => {
+  it("the lab's Socket.IO client sends name= beside client= on its handshake, as the other lanes' URLs do", async () => {
+    const server = await lab();
+    const urls: string[] = [];
+    server.app.server.prependListener('request', (request: IncomingMessage) => urls.push(request.url ?? ''));
+    server.app.server.prependListener('upgrade', (request: IncomingMessage) => urls.push(request.url ?? ''));
+    for (const transport of ['sse', 'socket.io'] as const) {
+      const client = createClient(transport, {
+        baseUrl: server.url,
+        clientId: `ada-${transport}`,
+        name: 'Ada Lovelace',
+        resume: true,
+        EventSource,
+        io: io as never,
+      });
+      client.start();
+      await until(() => client.state === 'open', 10_000, `${transport} open`);
+      client.stop();
+    }
+    const query = (path: string) =>
+      urls.filter((u) => u.startsWith(path)).map((u) => new URL(u, server.url).searchParams);
+    const sse = query('/api/sse');
+    // Engine.IO's handshake is the request without a sid; every later poll and the upgrade carry it too.
+    const socketIo = query('/socket.io/');
+    expect(sse.length).toBeGreaterThan(0);
+    expect(socketIo.length).toBeGreaterThan(0);
+    for (const params of [...sse, ...socketIo]) {
+      expect(params.get('name')).toBe('Ada Lovelace');
+      expect(params.get('client')).toMatch(/^ada-(sse|socket\.io)$/);
+    }
+    expect(socketIo.some((p) => p.get('sid') === null)).toBe(true);
   });
 });

@@ -18,6 +18,8 @@
  * - The two agree on where a client stands: with recovery on, Socket.IO stores what one socket is
  *   sent (`socket.emit`: the lab's backlog) under an offset too, so a client's recovery offset is
  *   always that of its newest message, and a recovery never replays what the cursor already gave.
+ * - A client that stops reading is cut once more than `slowConsumerBytes` wait in Engine.IO's
+ *   buffer for it (socket-io-backlog.ts), as the WebSocket lane cuts with 4001.
  * - The browser client is served by the lab at `/socket.io/socket.io.js` (no CDN).
  */
 import { readFileSync } from 'node:fs';
@@ -41,6 +43,7 @@ import { MAX_BODY_BYTES } from '../config.js';
 import { TooManyConnectionsError } from '../errors.js';
 import { checkOrigin, isSameOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
+import { boundBacklog } from './socket-io-backlog.js';
 import { defineTransport } from './transport.js';
 import { frameBudget } from './websocket.js';
 
@@ -218,6 +221,11 @@ export default defineTransport('socket.io', async (app, { lab }) => {
     socket.once('disconnect', () => {
       whoOf.delete(socket);
       release();
+    });
+    // A reader that stops reading is cut, as on the WebSocket lane (socket-io-backlog.ts).
+    boundBacklog(socket.conn, options.slowConsumerBytes, (queuedBytes) => {
+      whoOf.delete(socket);
+      app.log.info({ client: who.client, queuedBytes }, 'socket.io: slow consumer cut');
     });
 
     const allowMessage = frameBudget(options.wsFramesPerSecond);
