@@ -161,7 +161,11 @@ export class SocketIoClient extends BaseFeedClient {
   private createSocket(): SocketIoSocketLike {
     const socket = this.connectIo(this.options.baseUrl, {
       path: ROUTES['socket.io'],
-      query: { client: this.options.clientId },
+      // `client=` and, in a classroom, the student's `name=`: the query every other lane's URL carries.
+      query:
+        this.options.name === undefined
+          ? { client: this.options.clientId }
+          : { client: this.options.clientId, name: this.options.name },
       transports: this.options.socketIoTransports ?? ['polling', 'websocket'],
       // The lab reconnects by itself (backoff, cursor), as on every other transport.
       reconnection: false,
