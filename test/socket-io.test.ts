@@ -243,6 +243,19 @@ describe('a slow consumer', () => {
     await until(() => got.slow.length === cutAt, 20_000, 'the recovered client has every message');
     expect(seqs(got.slow)).toEqual(range(1, cutAt));
   });
+  it('a catch-up larger than the bound, sent at once to a reading client, is not a slow consumer', async () => {
+    const server = await lab({ slowConsumerBytes: 64 * 1024 });
+    const big = 'c'.repeat(32 * 1024);
+    for (let i = 0; i < 40; i++) server.app.lab.feed.publish({ big, i });
+    // The cursor's backlog: 40 × 32 KiB queued in one turn, twenty times the bound.
+    const socket = socketTo(server.url, { transports: ['websocket'], auth: { since: 0 } });
+    const got: FeedMessage[] = [];
+    socket.on('feed', (m: FeedMessage) => got.push(m));
+    await until(() => got.length === 40, 20_000, 'the whole catch-up');
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // past the grace period
+    expect(socket.connected).toBe(true);
+    expect(seqs(got)).toEqual(range(1, 40));
+  });
 });
 
 describe('a classroom name', () => {

@@ -6,8 +6,11 @@
  * while the transport is writable: a long poll must be waiting, a WebSocket must have written its
  * previous batch to the kernel. A client that stops reading therefore makes `writeBuffer` grow
  * with every broadcast, without limit, until the ping timeout (25 s + 20 s) ends it. Here the
- * bytes queued since the last flush are counted (Engine.IO's `packetCreate` and `flush` events)
- * and, past the bound, the client is cut:
+ * bytes queued since the last flush are counted (Engine.IO's `packetCreate` and `flush` events).
+ * Past the bound the client is not cut at once: a backlog sent in one go (a recovery's replay, the
+ * cursor's catch-up) passes it too, and a reading client flushes it within milliseconds. Only if
+ * no flush came for `FLUSH_GRACE_MS` after the bound was passed — the client took nothing in
+ * that time — is it cut:
  *
  * - on a WebSocket, with close code 4001 and the WebSocket lane's reason (the close frame goes
  *   out behind what the kernel already holds; the TCP socket is destroyed if the peer has not
@@ -25,6 +28,8 @@ export const SLOW_CONSUMER_REASON = 'slow consumer: reconnect and resume with yo
 
 /** How long a WebSocket peer has to answer the 4001 close before its TCP socket is destroyed. */
 const CLOSE_GRACE_MS = 5_000;
+/** How long a queue past the bound may wait for the transport to take it before the client is cut. */
+export const FLUSH_GRACE_MS = 1_000;
 
 interface WsLike {
   close(code: number, reason: string): void;
@@ -40,11 +45,20 @@ const bytesOf = (data: unknown): number =>
  */
 export function boundBacklog(conn: EngineSocket, limitBytes: number, onCut: (queuedBytes: number) => void): void {
   let queued = 0;
+  /** Bumped by every flush: a check finding it unchanged knows nothing was taken since. */
+  let flushes = 0;
+  let pending = false;
   let cut = false;
-  conn.on('packetCreate', (packet: { data?: unknown }) => {
-    if (cut) return;
-    queued += bytesOf(packet.data);
-    if (queued <= limitBytes) return;
+  const arm = () => {
+    pending = true;
+    const since = flushes;
+    setTimeout(() => check(since), FLUSH_GRACE_MS).unref();
+  };
+  const check = (since: number) => {
+    pending = false;
+    if (cut || queued <= limitBytes || conn.readyState === 'closed') return;
+    // It took something since, and has queued past the bound again: another grace period.
+    if (flushes !== since) return arm();
     cut = true;
     // The WebSocket under Engine.IO's transport (a `ws` socket), when it is one.
     const ws = conn.transport.name === 'websocket' ? (conn.transport as unknown as { socket?: WsLike }).socket : null;
@@ -52,11 +66,17 @@ export function boundBacklog(conn: EngineSocket, limitBytes: number, onCut: (que
       ws.close(CLOSE_CODES.slowConsumer, SLOW_CONSUMER_REASON);
       setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
     }
-    // After the packet that passed the bound is queued: discard the buffer and close now.
-    queueMicrotask(() => conn.close(true));
+    // Discard the buffer and close now, not after a drain that will not come.
+    conn.close(true);
     onCut(queued);
+  };
+  conn.on('packetCreate', (packet: { data?: unknown }) => {
+    if (cut) return;
+    queued += bytesOf(packet.data);
+    if (queued > limitBytes && !pending) arm();
   });
   conn.on('flush', () => {
     queued = 0;
+    flushes++;
   });
 }
