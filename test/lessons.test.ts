@@ -17,7 +17,7 @@ import { BOOKS, numberFor, placeholdersOf, ROOT, render } from '../scripts/lesso
 import { publishMany, type Running, startLab } from './harness.js';
 
 const run = promisify(execFile);
-const [LAB_BOOK] = BOOKS;
+const [LAB_BOOK, ANSWER_KEY] = BOOKS;
 const BOOK = readFileSync(`${ROOT}LESSONS.md`, 'utf8');
 
 describe.each(BOOKS.map((book) => [book.output, book] as const))('%s', (_output, book) => {
@@ -58,6 +58,15 @@ describe('LESSONS.md pictures', () => {
   it('shows charts from results/ and screenshots', () => {
     const images = [...BOOK.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1] ?? '');
     expect(images.filter((src) => src.startsWith('results/')).length).toBeGreaterThan(5);
+  });
+});
+
+describe('docs/answers.md', () => {
+  it('has an answer section for every lab of the book', () => {
+    const answers = readFileSync(`${ROOT}${ANSWER_KEY?.output}`, 'utf8');
+    const labs = [...BOOK.matchAll(/^## Lab (\d+)\b/gm)].map((m) => m[1]);
+    const answered = [...answers.matchAll(/^## Lab (\d+)\b/gm)].map((m) => m[1]);
+    expect(answered).toEqual(labs);
   });
 });
 
