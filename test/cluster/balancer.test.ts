@@ -7,6 +7,7 @@
 import http from 'node:http';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { createClient } from '../../client/transports/index.js';
 import type { FeedClient } from '../../client/transports/types.js';
@@ -56,6 +57,10 @@ describe('HAProxy round-robin, no stickiness', () => {
         fetch: createHttpFetch(new http.Agent({ keepAlive: true, maxSockets: 1 })),
         WebSocket: WebSocket as never,
         EventSource: EventSource as never,
+        io: io as never,
+        // WebSocket only: each Engine.IO connection is one TCP connection, so it may land on any instance.
+        // (Its polling transport needs sticky sessions; test/cluster/socket-io-sticky.test.ts shows it.)
+        socketIoTransports: ['websocket'],
       });
       client.on('message', (msg) => received[transport].push(msg.seq));
       clients.push(client);
