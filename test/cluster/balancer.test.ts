@@ -40,6 +40,50 @@ describe('HAProxy round-robin, no stickiness', () => {
     expect(new Set(served)).toEqual(new Set(['i1', 'i2']));
   });
 
+  it("Socket.IO's polling needs sticky sessions (Session ID unknown, 400); the lab's cursor polls do not", async () => {
+    // Engine.IO's handshake makes a session in the instance that answered it; the balancer sends
+    // the next request of the same session to the other one, which has never heard of it.
+    const handshake = await fetch(`${cluster.url}/socket.io/?EIO=4&transport=polling`);
+    const open = await handshake.text();
+    expect(handshake.status).toBe(200);
+    const sid = (JSON.parse(open.slice(1)) as { sid: string }).sid;
+    const statuses: number[] = [];
+    const bodies: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${cluster.url}/socket.io/?EIO=4&transport=polling&sid=${sid}&t=${i}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain;charset=UTF-8' },
+        body: '40',
+      });
+      statuses.push(res.status);
+      bodies.push(await res.text());
+    }
+    expect(statuses).toContain(400);
+    expect(bodies).toContain('{"code":1,"message":"Session ID unknown"}');
+
+    // A real socket.io-client limited to polling cannot even finish connecting.
+    const polling = io(cluster.url, { transports: ['polling'], reconnection: false, forceNew: true });
+    const outcome = await new Promise<string>((resolve) => {
+      polling.once('connect', () => resolve('connected'));
+      polling.once('connect_error', (error) => resolve(`connect_error: ${error.message}`));
+      polling.io.engine?.once('close', (reason: string) => resolve(`closed: ${reason}`));
+      setTimeout(() => resolve('nothing'), 10_000);
+    });
+    polling.disconnect();
+    expect(outcome).not.toBe('connected');
+
+    // The lab's long polls carry their cursor: any instance answers each of them, exactly.
+    const feed = await (await fetch(`${cluster.url}/api/feed`)).json();
+    const served = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${cluster.url}/api/long-poll?since=${feed.head}&epoch=${feed.epoch}&timeout=0`);
+      expect(res.status).toBe(200);
+      served.add(res.headers.get('x-lab-instance') ?? '?');
+      expect((await res.json()).messages).toEqual([]);
+    }
+    expect(served).toEqual(new Set(['i1', 'i2']));
+  });
+
   it('an instance killed mid-run: every transport resumes elsewhere, 0 lost, 0 duplicated', async () => {
     const received = {} as Record<TransportName, number[]>;
     const clients: FeedClient[] = [];
@@ -59,7 +103,7 @@ describe('HAProxy round-robin, no stickiness', () => {
         EventSource: EventSource as never,
         io: io as never,
         // WebSocket only: each Engine.IO connection is one TCP connection, so it may land on any instance.
-        // (Its polling transport needs sticky sessions; test/cluster/socket-io-sticky.test.ts shows it.)
+        // (Its polling transport needs sticky sessions: the test above shows it.)
         socketIoTransports: ['websocket'],
       });
       client.on('message', (msg) => received[transport].push(msg.seq));
