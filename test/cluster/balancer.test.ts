@@ -6,8 +6,8 @@
  */
 import http from 'node:http';
 import { EventSource } from 'eventsource';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from '../../client/transports/index.js';
 import type { FeedClient } from '../../client/transports/types.js';
