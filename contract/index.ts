@@ -174,6 +174,8 @@ export interface SocketIoHello {
   client: string | null;
   /** Socket.IO's connection-state recovery replayed what was missed (the lab's cursor was not needed). */
   recovered: boolean;
+  /** Which instance serves this socket; only behind a broker (many instances, one feed). */
+  instance?: string;
 }
 
 /** Wire accounting of one transport (or one client's use of it). docs/accounting.md. */

@@ -276,6 +276,8 @@ export default defineTransport('socket.io', async (app, { lab }) => {
       client: who.client,
       recovered: socket.recovered,
     };
+    // Behind a broker, which instance serves this socket (a lone lab's hello is unchanged).
+    if (lab.backend.kind !== 'memory') hello.instance = lab.instance;
     socket.emit(SOCKET_IO_EVENTS.hello, hello);
     if (socket.recovered) {
       // Socket.IO already queued what this client missed, ahead of its CONNECT: count it here.
