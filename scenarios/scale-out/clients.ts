@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import { EventSource } from 'eventsource';
+import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { DeliveryAudit } from '../../client/audit.js';
 import { LatencyHistogram } from '../../client/latency.js';
@@ -68,6 +69,10 @@ export function startGroups(url: string, perTransport: number, cursor: { epoch: 
         fetch: ownFetch(),
         WebSocket: WebSocket as never,
         EventSource: EventSource as never,
+        io: io as never,
+        // Without sticky sessions Engine.IO's polling cannot work (the stickiness probe in run.ts
+        // measures that): Socket.IO runs on its WebSocket transport alone, one TCP connection each.
+        socketIoTransports: ['websocket'],
       });
       const member: Member = {
         transport,

@@ -18,9 +18,9 @@ const fixed = (value: number | null, digits = 1) => (value === null ? '—' : va
 
 export function scaleOutTable(summary: ScaleOutSummary): string {
   const lines = [
-    `scale-out — ${summary.machine.note}`,
+    `scale-out — ${summary.machine.note} Load average at start: ${summary.machine.loadAverageAtStart?.join(' / ') ?? '—'}.`,
     '',
-    'instances  published  deliveries/s  server CPU µs/delivery (each instance)   Redis CPU µs/publish   p50/p99 ms (short-poll, long-poll, sse, websocket)',
+    `instances  published  deliveries/s  server CPU µs/delivery (each instance)   Redis CPU µs/publish   p50/p99 ms (${TRANSPORTS.join(', ')})`,
   ];
   for (const step of summary.steps) {
     const cpu = step.perInstance.map((i) => `${i.name} ${fixed(i.cpuUsPerDelivery)}`).join(', ');
@@ -41,6 +41,16 @@ export function scaleOutTable(summary: ScaleOutSummary): string {
     const r = f.perTransport[t];
     lines.push(
       `${t.padEnd(10)}  ${String(r.clients).padStart(7)}  ${String(r.delivered).padStart(9)}  ${String(r.lost).padStart(4)}  ${String(r.duplicates).padStart(10)}  ${String(r.epochResets).padStart(12)}  ${String(r.clientsWithOneEpochReset).padStart(36)}  ${String(r.caughtUp).padStart(9)}  ${r.servedAfterKill.join(', ')}`,
+    );
+  }
+  for (const step of summary.steps) {
+    const probe = step.stickiness;
+    if (probe === null) continue;
+    const sio = probe.socketIoPolling;
+    lines.push(
+      '',
+      `no sticky sessions, ${probe.instances} instances: Socket.IO polling — ${sio.sessionIdUnknown} of ${sio.requests} requests answered 400 "Session ID unknown", ${sio.sessionsBroken} of ${sio.sessions} sessions broken;`,
+      `                                   lab long polls with a cursor — ${probe.labLongPoll.failed} of ${probe.labLongPoll.requests} failed, served by ${probe.labLongPoll.instancesSeen.join(', ')}`,
     );
   }
   lines.push('', summary.socketIo);
@@ -145,7 +155,7 @@ function faultChart(summary: ScaleOutSummary): ChartConfiguration {
         subtitle: {
           display: true,
           color: GREY,
-          text: `Lost: ${TRANSPORTS.map((t) => summary.fault.perTransport[t].lost).join('/')}, duplicated: ${TRANSPORTS.map((t) => summary.fault.perTransport[t].duplicates).join('/')} (short-poll/long-poll/sse/websocket). Pauses: the ticker lease moving (≤ 3 s), Redis away.`,
+          text: `Lost: ${TRANSPORTS.map((t) => summary.fault.perTransport[t].lost).join('/')}, duplicated: ${TRANSPORTS.map((t) => summary.fault.perTransport[t].duplicates).join('/')} (${TRANSPORTS.join('/')}). Pauses: the ticker lease moving (≤ 3 s), Redis away.`,
         },
       },
       scales: {

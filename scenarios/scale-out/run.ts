@@ -13,10 +13,12 @@
  * Results: results/scale-out/<time>/summary.json, PNG charts, report.html; results/scale-out/latest.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { LatencyHistogram } from '../../client/latency.js';
 import { type Cluster, startCluster } from '../../cluster/cluster.js';
 import { type FeedState, type StatsResponse, TRANSPORTS, type TransportName } from '../../contract/index.js';
+import { machineInfo } from '../machine.js';
 import { DEFAULT_RESULTS_DIR } from '../output.js';
 import { readProc } from '../proc-meter.js';
 import { type Groups, startGroups } from './clients.js';
@@ -30,7 +32,28 @@ export const SCALE_OUT = {
   warmupMs: 3_000,
   windowMs: 10_000,
   fault: { instances: 2, durationMs: 24_000, killAtMs: 6_000, redisRestartAtMs: 14_000 },
+  /** Engine.IO polling sessions (and as many lab long polls) sent through the balancer of the 2-instance step. */
+  stickiness: { sessions: 20, requestsPerSession: 4 },
 } as const;
+
+/**
+ * Socket.IO's polling transport vs the lab's long polls through the same non-sticky balancer.
+ * An Engine.IO session lives in the instance that answered its handshake; every later request of
+ * the session that the balancer sends elsewhere is answered 400 `Session ID unknown`. The lab's
+ * long poll carries its cursor, so whichever instance gets it answers it.
+ */
+export interface StickinessResult {
+  instances: number;
+  socketIoPolling: {
+    sessions: number;
+    requests: number;
+    /** Answers `400 {"code":1,"message":"Session ID unknown"}`. */
+    sessionIdUnknown: number;
+    /** Sessions that met at least one of them (a real client gives up on the first). */
+    sessionsBroken: number;
+  };
+  labLongPoll: { requests: number; failed: number; instancesSeen: string[] };
+}
 
 export interface InstanceCost {
   name: string;
@@ -51,6 +74,8 @@ export interface StepResult {
   latency: Record<TransportName, { p50: number; p99: number; count: number }>;
   lost: Record<TransportName, number>;
   duplicates: Record<TransportName, number>;
+  /** Measured in the 2-instance step only (null elsewhere). */
+  stickiness: StickinessResult | null;
 }
 
 export interface FaultResult {
@@ -121,11 +146,56 @@ function perTransport<T>(make: (t: TransportName) => T): Record<TransportName, T
   return Object.fromEntries(TRANSPORTS.map((t) => [t, make(t)])) as Record<TransportName, T>;
 }
 
+async function probeStickiness(cluster: Cluster, instances: number): Promise<StickinessResult> {
+  const { sessions, requestsPerSession } = SCALE_OUT.stickiness;
+  let sessionIdUnknown = 0;
+  let sessionsBroken = 0;
+  for (let i = 0; i < sessions; i++) {
+    const open = await fetch(`${cluster.url}/socket.io/?EIO=4&transport=polling&client=sticky-${i}`);
+    const sid = (JSON.parse((await open.text()).slice(1)) as { sid: string }).sid;
+    let broken = false;
+    for (let r = 0; r < requestsPerSession; r++) {
+      // The CONNECT packet, as socket.io-client sends it right after the handshake.
+      const res = await fetch(`${cluster.url}/socket.io/?EIO=4&transport=polling&sid=${sid}&t=${r}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain;charset=UTF-8' },
+        body: '40',
+      });
+      const body = await res.text();
+      if (res.status === 400 && body.includes('Session ID unknown')) {
+        sessionIdUnknown += 1;
+        broken = true;
+      }
+    }
+    if (broken) sessionsBroken += 1;
+  }
+  const feed = await json<FeedState>(`${cluster.url}/api/feed`);
+  let failed = 0;
+  const seen = new Set<string>();
+  const requests = sessions * requestsPerSession;
+  for (let i = 0; i < requests; i++) {
+    const res = await fetch(`${cluster.url}/api/long-poll?since=${feed.head}&epoch=${feed.epoch}&timeout=0`);
+    if (res.status !== 200) failed += 1;
+    seen.add(res.headers.get('x-lab-instance') ?? '?');
+    await res.text();
+  }
+  return {
+    instances,
+    socketIoPolling: { sessions, requests, sessionIdUnknown, sessionsBroken },
+    labLongPoll: { requests, failed, instancesSeen: [...seen].sort() },
+  };
+}
+
 async function runStep(instances: number, progress: (text: string) => void): Promise<StepResult> {
   progress(`${instances} instance(s): starting redis-server, the instances and HAProxy`);
   const cluster = await startCluster({ instances, labArgs: ['--paused'] });
   let groups: Groups | null = null;
   try {
+    let stickiness: StickinessResult | null = null;
+    if (instances === 2) {
+      progress(`${instances} instance(s): Socket.IO polling vs the lab's long polls, no stickiness`);
+      stickiness = await probeStickiness(cluster, instances);
+    }
     const feed = await json<FeedState>(`${cluster.url}/api/feed`);
     groups = startGroups(cluster.url, SCALE_OUT.perTransport, { epoch: feed.epoch, seq: feed.head });
     await setFeed(cluster, { rate: SCALE_OUT.rate, payloadBytes: SCALE_OUT.payloadBytes, running: true });
@@ -177,6 +247,7 @@ async function runStep(instances: number, progress: (text: string) => void): Pro
       latency,
       lost: perTransport((t) => delta(t, 'lost')),
       duplicates: perTransport((t) => delta(t, 'duplicates')),
+      stickiness,
     };
   } finally {
     groups?.stop();
@@ -254,7 +325,12 @@ async function runFault(progress: (text: string) => void): Promise<FaultResult> 
 export interface ScaleOutSummary {
   scenario: 'scale-out';
   startedAt: string;
-  machine: { cores: number; note: string };
+  machine: ReturnType<typeof machineInfo> & {
+    cores: number;
+    /** `uptime`'s load averages (1, 5, 15 min) when the run started: other work on the machine. */
+    loadAverageAtStart: number[];
+    note: string;
+  };
   settings: typeof SCALE_OUT;
   socketIo: string;
   steps: StepResult[];
@@ -263,6 +339,7 @@ export interface ScaleOutSummary {
 
 async function main(): Promise<void> {
   const { cpus } = await import('node:os');
+  const loadAverageAtStart = loadavg().map((value) => Math.round(value * 100) / 100);
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const progress = (text: string) =>
@@ -274,12 +351,14 @@ async function main(): Promise<void> {
     scenario: 'scale-out',
     startedAt,
     machine: {
+      ...machineInfo(),
       cores: cpus().length,
+      loadAverageAtStart,
       note: `${cpus().length} cores shared by every instance, redis-server, HAProxy and the clients: total throughput cannot scale past the cores; read the per-instance cost.`,
     },
     settings: SCALE_OUT,
     socketIo:
-      'No Socket.IO lane: the Socket.IO transport had not landed on main when this scenario was written (see docs/scale-out.md).',
+      "Socket.IO runs WebSocket-only through the balancer (its polling needs sticky sessions: see the 2-instance step's stickiness probe).",
     steps,
     fault,
   };
