@@ -73,7 +73,7 @@ describe('LESSONS.md commands', () => {
   it('every command is one this test knows how to check', () => {
     const unknown = lines.filter(
       (line) =>
-        !/^(npm (install|start|test|run scenario|run lessons|run example:|run bench:)|curl |node -e |printf )/.test(
+        !/^(npm (install|start|test|run scenario|run lessons|run example:|run bench:|run cluster|run scale-out)|curl |node -e |printf )/.test(
           line,
         ),
     );
@@ -89,10 +89,13 @@ describe('LESSONS.md commands', () => {
   // Long-running ones (servers, benchmarks) are not run here: their scripts must exist, and
   // test/examples.test.ts runs the examples.
   const scripts = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).scripts as Record<string, string>;
-  it.each(lines.filter((line) => /^npm run (example|bench):/.test(line)))('%s is an npm script', (line) => {
-    const name = line.replace(/^npm run /, '').split(' ')[0] ?? '';
-    expect(scripts[name], name).toBeDefined();
-  });
+  it.each(lines.filter((line) => /^npm run ((example|bench):|cluster\b|scale-out\b)/.test(line)))(
+    '%s is an npm script',
+    (line) => {
+      const name = line.replace(/^npm run /, '').split(' ')[0] ?? '';
+      expect(scripts[name], name).toBeDefined();
+    },
+  );
 
   it.each(lines.filter((line) => /^(curl|node -e|printf) /.test(line)))('%s runs', async (line) => {
     // Against a real lab on its own port; streams are cut after a moment (curl -m), as Ctrl-C would.
