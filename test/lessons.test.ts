@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { at } from '../contract/present.js';
 import { findScenario } from '../scenarios/library/index.js';
 import { publishMany, type Running, startLab } from './harness.js';
 
@@ -31,10 +32,10 @@ function formatQuoted(value: number, decimals: number): string {
 }
 
 const checks = [...BOOK.matchAll(/<span data-check="([a-z0-9-]+):([^":]+):(\d+)">([^<]*)<\/span>/g)].map((m) => ({
-  scenario: m[1],
-  path: m[2],
+  scenario: at(m, 1, 'data-check'),
+  path: at(m, 2, 'data-check'),
   decimals: Number(m[3]),
-  quoted: m[4],
+  quoted: at(m, 4, 'data-check'),
 }));
 
 describe('LESSONS.md numbers', () => {
@@ -54,7 +55,7 @@ describe('LESSONS.md numbers', () => {
 });
 
 describe('LESSONS.md pictures', () => {
-  const images = [...BOOK.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
+  const images = [...BOOK.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => at(m, 1, 'image'));
   it('shows charts from results/ and screenshots', () => {
     expect(images.filter((src) => src.startsWith('results/')).length).toBeGreaterThan(5);
   });
@@ -64,7 +65,7 @@ describe('LESSONS.md pictures', () => {
 });
 
 describe('LESSONS.md commands', () => {
-  const lines = [...BOOK.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1].trim().split('\n'));
+  const lines = [...BOOK.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => at(m, 1, 'sh block').trim().split('\n'));
   let lab: Running;
   beforeAll(async () => {
     lab = await startLab();
@@ -80,7 +81,7 @@ describe('LESSONS.md commands', () => {
   });
 
   it.each(lines.filter((line) => line.startsWith('npm run scenario -- ')))('%s names a real scenario', (line) => {
-    const name = line.replace('npm run scenario -- ', '').split(' ')[0];
+    const name = at(line.replace('npm run scenario -- ', '').split(' '), 0, 'command');
     if (name === '--list') return;
     expect(findScenario(name), name).toBeDefined();
   });
