@@ -170,14 +170,16 @@ describe('renderPng', () => {
     expect([width, height]).toEqual([800, 450]);
     const colours = new Map<string, number>();
     let dark = 0;
+    let translucent = 0;
     for (let i = 0; i < data.length; i += 4) {
       const [r, g, b, a] = rgbaAt(data, i);
-      expect(a).toBe(255);
+      if (a !== 255) translucent += 1;
       const key = hex(r, g, b);
       colours.set(key, (colours.get(key) ?? 0) + 1);
       // Title text, in the top 30 rows.
       if (i / 4 < width * 30 && r + g + b < 300) dark += 1;
     }
+    expect(translucent).toBe(0);
     expect(colours.get('#FFFFFF') ?? 0).toBeGreaterThan((width * height) / 3);
     expect(colours.size).toBeGreaterThan(50);
     for (const t of TRANSPORTS) expect(colours.get(TRANSPORT_COLORS[t]) ?? 0, t).toBeGreaterThan(1_000);
