@@ -8,6 +8,7 @@ import { type Static, type TObject, type TSchema, Type } from '@sinclair/typebox
 import type { ClassExperiment } from '../contract/classroom.js';
 import { TRANSPORTS, type TransportName } from '../contract/index.js';
 import type { ResolvedNetwork } from '../contract/networks.js';
+import type { PageLoadSummary } from './class-pages.js';
 
 /** The network a group's clients were on, and what its shaper did and cost (tools/shaper.ts). */
 export interface NetworkReport extends ResolvedNetwork {
@@ -248,8 +249,35 @@ export const SummarySchema = Obj({
    * class-wide experiments with their before/after.
    */
   class: Type.Optional(Opaque<ClassSummary>()),
+  /** Present for a classroom scenario (scenarios/class-capacity.ts): the class this machine holds. */
+  classCapacity: Type.Optional(Opaque<ClassCapacity>()),
 });
 export type Summary = Static<typeof SummarySchema>;
+
+/** One class size of the classroom scenario: within budget or not, and why. */
+export interface ClassSizeVerdict {
+  pages: number;
+  pass: boolean;
+  /** Why it failed (empty when it passed). */
+  reasons: string[];
+  /** Each lane's p99 event age against its budget (its transport's floor + the budget), ms. */
+  lanes: Partial<Record<TransportName, { p99: number; budgetMs: number; lost: number }>>;
+  /** The server's CPU per student page (five lanes, its stats stream, its reports), ms per second. */
+  serverCpuMsPerPagePerS: number;
+  /** The server's CPU over the window as a share of one core. */
+  serverCpuShare: number;
+  /** What the pages themselves saw (scenarios/class-pages.ts). */
+  pageLoad: PageLoadSummary;
+}
+
+export interface ClassCapacity {
+  /** A lane may exceed its transport's floor by this much at p99, ms. */
+  budgetMs: number;
+  /** The largest class size that passed, every smaller one passing too; null when the smallest failed. */
+  largestClass: number | null;
+  triedUpTo: number;
+  verdicts: ClassSizeVerdict[];
+}
 
 export interface ClassSummary {
   students: {
