@@ -140,4 +140,23 @@ describe('ledger: per-client memory stays bounded', () => {
     expect(ledger.read(`c${MAX_CLIENTS + 4}`).sse).toMatchObject({ messages: 1, payloadBytes: 10 });
     expect(ledger.read().sse).toMatchObject({ messages: MAX_CLIENTS + 5, payloadBytes: 10 * (MAX_CLIENTS + 5) });
   });
+
+  it('keeps recency exact when one client is updated several times in a row (the once-per-response shortcut)', () => {
+    const ledger = new Ledger();
+    const fill = (from: number, to: number) => {
+      for (let i = from; i < to; i++) ledger.add({ bucket: 'short-poll', client: `c${i}` }, 'requests', 1);
+    };
+    fill(0, MAX_CLIENTS);
+    // c0 is the least recent; three updates in a row make it the most recent, once.
+    for (const counter of ['requests', 'bytesIn', 'bytesOut'] as const)
+      ledger.add({ bucket: 'short-poll', client: 'c0' }, counter, 1);
+    fill(MAX_CLIENTS, MAX_CLIENTS + 1); // evicts c1, the least recent now
+    expect(ledger.read('c0')['short-poll']).toMatchObject({ requests: 2, bytesIn: 1, bytesOut: 1 });
+    expect(ledger.read('c1')['short-poll'].requests).toBe(0);
+    // The client touched last and then evicted is forgotten for good: a new update starts from zero.
+    fill(MAX_CLIENTS + 1, 2 * MAX_CLIENTS + 1);
+    ledger.add({ bucket: 'short-poll', client: 'c0' }, 'requests', 1);
+    expect(ledger.read('c0')['short-poll'].requests).toBe(1);
+    expect(ledger.clientCount).toBe(MAX_CLIENTS);
+  });
 });
