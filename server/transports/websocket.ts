@@ -29,8 +29,10 @@ import type { FeedEntry } from '../feed/feed.js';
 import type { Lab } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
+import { corkForThisTick, FanOut } from './fan-out.js';
 import { defineTransport } from './transport.js';
 import { codecFor } from './ws-codec.js';
+import { framesOf, rawSocketFor, type WsFrames } from './ws-frame.js';
 
 /** `compress=1` turns permessage-deflate negotiation on; absent or `0`, off. Anything else is a 400. */
 function wantsCompression(query: RawQuery): boolean {
@@ -79,6 +81,8 @@ function handshakesOf(lab: Lab): Map<string, Handshake> {
 
 export default defineTransport('websocket', async (app, { lab }) => {
   const { feed, accounting, options } = lab;
+  // One feed subscription for every socket: each message framed once per codec (ws-frame.ts).
+  const fanOut = new FanOut(feed, framesOf);
 
   // ws tells us the 101 response lines just before it writes them: keep both sides, per client.
   // One map per lab, not per app: the page may ask over h2 about a WebSocket upgraded over HTTP/1.1.
@@ -142,9 +146,17 @@ export default defineTransport('websocket', async (app, { lab }) => {
         control({ type: 'error', code, message });
         close(CLOSE_CODES.badRequest, Buffer.from(`${code}: ${message}`).subarray(0, 123).toString());
       };
-      const send = (payload: string | Uint8Array): void => {
-        if (closing) return;
-        socket.send(payload);
+      // Without an extension the message's prebuilt frame (ws-frame.ts) goes straight to the TCP
+      // socket; with permessage-deflate ws frames and compresses it for this socket alone.
+      const raw = rawSocketFor(socket);
+      /** `corked`: live messages, corked until the tick ends so a burst leaves in one write. */
+      const send = (frames: WsFrames, corked: boolean): void => {
+        if (raw === null) socket.send(codec.entry(frames.entry).payload);
+        else if (socket.readyState === socket.OPEN) {
+          // (A backlog is not corked: it may be large, and corked bytes count as not yet sent.)
+          if (corked) corkForThisTick(raw);
+          raw.write(frames.of(codec.name));
+        }
         if (socket.bufferedAmount > options.slowConsumerBytes) {
           close(CLOSE_CODES.slowConsumer, 'slow consumer: reconnect and resume with your cursor');
         }
@@ -153,11 +165,16 @@ export default defineTransport('websocket', async (app, { lab }) => {
         if (closing || entries.length === 0) return;
         let bytes = 0;
         for (const entry of entries) {
-          const encoded = codec.entry(entry);
-          send(encoded.payload);
-          bytes += encoded.bytes;
+          if (closing) break;
+          send(framesOf(entry), false);
+          bytes += codec.entryBytes(entry);
         }
         accounting.delivered(who, entries, bytes);
+      };
+      const deliverLive = (frames: WsFrames, entry: FeedEntry): void => {
+        if (closing) return;
+        send(frames, true);
+        accounting.deliveredOne(who, entry, codec.entryBytes(entry));
       };
 
       // Attach the listener before anything else: frames that arrive first are lost otherwise.
@@ -238,7 +255,7 @@ export default defineTransport('websocket', async (app, { lab }) => {
       }
       deliver(resolution.entries);
       // Same turn as the backlog: no publish can fall between the two.
-      unsubscribe = feed.subscribe((entry) => deliver([entry]));
+      unsubscribe = fanOut.add(deliverLive);
     },
   );
 });
