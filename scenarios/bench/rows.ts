@@ -166,6 +166,7 @@ export const ROW_DEFS: readonly RowDef[] = [
       goal: { op: '<=', value: 1.2 },
       decides: true,
       value: p99,
+      note: 'the issue’s row is at 2 000 clients: --crowd 2000',
     }),
   ),
 ];
