@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CLIENT_PATTERN } from '../../contract/index.js';
 import { TooManyRequestsError } from '../errors.js';
 import type { Lab } from '../lab.js';
+import { routeConfig } from '../route-config.js';
 
 const MAX_BUCKETS = 10_000;
 const IDLE_MS = 60_000;
@@ -57,7 +58,7 @@ export async function pollLimit(app: FastifyInstance, lab: Lab): Promise<void> {
   const limiter = new PollLimiter(lab.options.pollRequestsPerSecond);
   // A callback hook, not an async one: it runs on every request (a promise each is measurable, `npm run bench`).
   app.addHook('onRequest', (request, reply, done) => {
-    const transport = request.routeOptions.config?.transport;
+    const transport = routeConfig(request).transport;
     if (transport !== 'short-poll' && transport !== 'long-poll') return done();
     try {
       limiter.check(request, reply);

@@ -149,17 +149,26 @@ export default defineTransport('websocket', async (app, { lab }) => {
       // Without an extension the message's prebuilt frame (ws-frame.ts) goes straight to the TCP
       // socket; with permessage-deflate ws frames and compresses it for this socket alone.
       const raw = rawSocketFor(socket);
-      /** `corked`: live messages, corked until the tick ends so a burst leaves in one write. */
+      const checkSlow = (): void => {
+        if (closing || socket.bufferedAmount <= options.slowConsumerBytes) return;
+        close(CLOSE_CODES.slowConsumer, 'slow consumer: reconnect and resume with your cursor');
+      };
+      /**
+       * `corked`: a live message, corked until the tick ends so a burst leaves in one write; the
+       * slow-consumer check then runs once the burst is handed to the kernel (fan-out.ts). A
+       * backlog is not corked (it may be large) and is checked message by message.
+       */
       const send = (frames: WsFrames, corked: boolean): void => {
         if (raw === null) socket.send(codec.entry(frames.entry).payload);
         else if (socket.readyState === socket.OPEN) {
-          // (A backlog is not corked: it may be large, and corked bytes count as not yet sent.)
-          if (corked) corkForThisTick(raw);
+          if (corked) {
+            corkForThisTick(raw, checkSlow);
+            raw.write(frames.of(codec.name));
+            return;
+          }
           raw.write(frames.of(codec.name));
         }
-        if (socket.bufferedAmount > options.slowConsumerBytes) {
-          close(CLOSE_CODES.slowConsumer, 'slow consumer: reconnect and resume with your cursor');
-        }
+        checkSlow();
       };
       const deliver = (entries: readonly FeedEntry[]): void => {
         if (closing || entries.length === 0) return;
