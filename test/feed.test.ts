@@ -118,6 +118,7 @@ describe('feed routes', () => {
       payloadBytes: 128,
       mode: 'steady',
       running: false,
+      backend: { kind: 'memory', instance: lab.app.lab.instance, connected: true, publishFailures: 0 },
     });
     const res = await fetch(`${lab.url}/api/feed`, {
       method: 'PUT',

@@ -44,6 +44,8 @@ export interface LabServerOptions {
   nodeFlags?: string[];
   /** Modules loaded before the server, after tsx (so they may be TypeScript). */
   imports?: string[];
+  /** Extra environment (e.g. CLASS_TOKEN for a classroom). */
+  env?: Record<string, string>;
 }
 
 /** `node --import tsx server/main.ts --port 0 --paused`, ready once it listens. */
@@ -59,7 +61,7 @@ export function startLabServer(options: LabServerOptions = {}): Promise<ChildSer
   ];
   if (options.paused !== false) args.push('--paused');
   if (options.retention !== undefined) args.push('--retention', String(options.retention));
-  return startChild(args.concat(options.args ?? []));
+  return startChild(args.concat(options.args ?? []), LISTENING, options.env ?? {});
 }
 
 /** Starts `node <args>` in the repository's root; resolves once it prints a line `ready` matches. */
@@ -67,6 +69,7 @@ export async function startChild(
   args: string[],
   ready: RegExp = LISTENING,
   env: Record<string, string> = {},
+  startTimeoutMs = START_TIMEOUT_MS,
 ): Promise<ChildServer> {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -86,8 +89,8 @@ export async function startChild(
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')} did not start within ${START_TIMEOUT_MS} ms: ${output.slice(-2000)}`));
-    }, START_TIMEOUT_MS);
+      reject(new Error(`${args.join(' ')} did not start within ${startTimeoutMs} ms: ${output.slice(-2000)}`));
+    }, startTimeoutMs);
     let started = false;
     // Both pipes are read for the child's whole life (a chatty child would block on a full pipe);
     // the last OUTPUT_KEPT characters are kept, to find the line and to explain a failure.

@@ -7,6 +7,7 @@
  * waiters woken), so tests can assert the work per publish without timing anything.
  */
 import type { Socket } from 'node:net';
+import type { ResetNotice } from '../../contract/index.js';
 import type { Feed, FeedEntry } from '../feed/feed.js';
 
 export const hotPath = {
@@ -24,23 +25,34 @@ export const hotPath = {
 
 export class FanOut<Prepared> {
   private readonly subscribers = new Set<(prepared: Prepared, entry: FeedEntry) => void>();
+  /** Told when the feed jumps (only behind a broker: a new epoch, a hole; server/feed/feed.ts). */
+  private readonly resetHandlers = new Set<(notice: ResetNotice) => void>();
 
   constructor(feed: Feed, prepare: (entry: FeedEntry) => Prepared) {
-    feed.subscribe((entry) => {
-      if (this.subscribers.size === 0) return;
-      const prepared = prepare(entry);
-      for (const deliver of this.subscribers) deliver(prepared, entry);
-    });
+    feed.subscribe(
+      (entry) => {
+        if (this.subscribers.size === 0) return;
+        const prepared = prepare(entry);
+        for (const deliver of this.subscribers) deliver(prepared, entry);
+      },
+      (notice) => {
+        for (const onReset of this.resetHandlers) onReset(notice);
+      },
+    );
   }
 
   get size(): number {
     return this.subscribers.size;
   }
 
-  /** Deliver every message published from now on; the function returned stops it. */
-  add(deliver: (prepared: Prepared, entry: FeedEntry) => void): () => void {
+  /** Deliver every message published from now on (and every reset); the function returned stops it. */
+  add(deliver: (prepared: Prepared, entry: FeedEntry) => void, onReset?: (notice: ResetNotice) => void): () => void {
     this.subscribers.add(deliver);
-    return () => this.subscribers.delete(deliver);
+    if (onReset) this.resetHandlers.add(onReset);
+    return () => {
+      this.subscribers.delete(deliver);
+      if (onReset) this.resetHandlers.delete(onReset);
+    };
   }
 }
 

@@ -25,7 +25,8 @@ import {
   type WsServerControl,
 } from '../../contract/index.js';
 import { BadQueryError, NoHandshakeError, TooManyConnectionsError } from '../errors.js';
-import type { FeedEntry } from '../feed/feed.js';
+import type { FeedEntry, Resolution } from '../feed/feed.js';
+import { resolveCursor } from '../feed/resolve.js';
 import type { Lab } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
@@ -87,7 +88,10 @@ export default defineTransport('websocket', async (app, { lab }) => {
   // ws tells us the 101 response lines just before it writes them: keep both sides, per client.
   // One map per lab, not per app: the page may ask over h2 about a WebSocket upgraded over HTTP/1.1.
   const handshakes = handshakesOf(lab);
+  const instance = lab.backend.kind === 'memory' ? undefined : lab.instance;
   app.websocketServer.on('headers', (lines: string[], request: IncomingMessage) => {
+    // Behind a broker, the 101 names the instance too (Fastify's hooks do not reach it).
+    if (instance !== undefined) lines.push(`X-Lab-Instance: ${instance}`);
     const client = new URL(request.url ?? '/', 'http://x').searchParams.get('client');
     if (client === null) return;
     if (handshakes.size >= MAX_HANDSHAKES) handshakes.delete(handshakes.keys().next().value as string);
@@ -209,7 +213,13 @@ export default defineTransport('websocket', async (app, { lab }) => {
               message: 'in a classroom only the instructor publishes (POST /api/publish with the instructor token)',
             });
           }
-          feed.publish(frame.data);
+          const published = lab.backend.publish(frame.data);
+          // Behind a broker a publish can fail (Redis away): the client hears it, the socket stays.
+          if (published instanceof Promise) {
+            published.catch((error: Error & { code?: string }) =>
+              control({ type: 'error', code: error.code ?? ERROR_CODES.feedUnavailable, message: error.message }),
+            );
+          }
           return;
         }
         control({
@@ -253,18 +263,35 @@ export default defineTransport('websocket', async (app, { lab }) => {
       } catch (error) {
         return refuse(ERROR_CODES.badCursor, (error as Error).message);
       }
-      control({ type: 'hello', epoch: feed.epoch, head: feed.head, oldest: feed.oldest, client: who.client });
-      const resolution = feed.resolve(cursor);
-      if (resolution.kind === 'future') {
-        return refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.seq} is ahead of head ${resolution.head}`);
+      const resolved = resolveCursor(lab, cursor);
+      if (resolved instanceof Promise) resolved.then(begin);
+      else begin(resolved);
+
+      function begin(resolution: Resolution): void {
+        if (closing || socket.readyState !== socket.OPEN) return;
+        const hello: WsServerControl = {
+          type: 'hello',
+          epoch: feed.epoch,
+          head: feed.head,
+          oldest: feed.oldest,
+          client: who.client,
+        };
+        control(instance === undefined ? hello : { ...hello, instance });
+        if (resolution.kind === 'future') {
+          refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.seq} is ahead of head ${resolution.head}`);
+          return;
+        }
+        if (resolution.reset) {
+          accounting.reset(who);
+          control({ type: 'reset', ...resolution.reset });
+        }
+        deliver(resolution.entries);
+        // Same turn as the backlog: no publish can fall between the two.
+        unsubscribe = fanOut.add(deliverLive, (notice) => {
+          accounting.reset(who);
+          control({ type: 'reset', ...notice });
+        });
       }
-      if (resolution.reset) {
-        accounting.reset(who);
-        control({ type: 'reset', ...resolution.reset });
-      }
-      deliver(resolution.entries);
-      // Same turn as the backlog: no publish can fall between the two.
-      unsubscribe = fanOut.add(deliverLive);
     },
   );
 });
