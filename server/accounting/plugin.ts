@@ -36,18 +36,21 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, prot
     if (stream !== undefined) {
       accounting.protocols.note(who, accounting.sessions.isTls(stream) ? 'h2' : 'h2c');
       accounting.sessions.begin(stream, who);
-      accounting.request(who);
-      reply.raw.once('finish', () => accounting.sessions.settleStream(stream));
-      done();
-      return;
+    } else {
+      accounting.protocols.note(who, protocolOf(request.raw));
+      accounting.meter.begin(request.raw.socket, who, reply.raw);
     }
-    accounting.protocols.note(who, protocolOf(request.raw));
-    const socket = request.raw.socket;
-    accounting.meter.begin(socket, who, reply.raw);
     accounting.request(who);
-    // Settle at the end of the response, so the counters are live between requests on a keep-alive
-    // socket. (An upgraded WebSocket keeps its attribution until the socket closes.)
-    reply.raw.once('finish', () => accounting.meter.settleSocket(socket));
+    done();
+  });
+  // Settle at the end of the response, so the counters are live between requests on a keep-alive
+  // socket. An onResponse hook, not a 'finish' listener per request: Fastify already listens for
+  // every response's end, and this one function serves them all (no closure per request).
+  // (An upgraded WebSocket keeps its attribution until the socket closes.)
+  app.addHook('onResponse', (request, _reply, done) => {
+    const stream = (request.raw as { stream?: ServerHttp2Stream }).stream;
+    if (stream !== undefined) accounting.sessions.settleStream(stream);
+    else accounting.meter.settleSocket(request.raw.socket);
     done();
   });
 
