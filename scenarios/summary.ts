@@ -6,6 +6,7 @@ import type { LatencySummaryMs } from '../client/latency.js';
 import type { ClassExperiment } from '../contract/classroom.js';
 import type { TransportName } from '../contract/index.js';
 import type { ResolvedNetwork } from '../contract/networks.js';
+import type { PageLoadSummary } from './class-pages.js';
 
 /** The network a group's clients were on, and what its shaper did and cost (tools/shaper.ts). */
 export interface NetworkReport extends ResolvedNetwork {
@@ -190,6 +191,33 @@ export interface Summary {
    * class-wide experiments with their before/after.
    */
   class?: ClassSummary;
+  /** Present for a classroom scenario (scenarios/class-capacity.ts): the class this machine holds. */
+  classCapacity?: ClassCapacity;
+}
+
+/** One class size of the classroom scenario: within budget or not, and why. */
+export interface ClassSizeVerdict {
+  pages: number;
+  pass: boolean;
+  /** Why it failed (empty when it passed). */
+  reasons: string[];
+  /** Each lane's p99 event age against its budget (its transport's floor + the budget), ms. */
+  lanes: Partial<Record<TransportName, { p99: number; budgetMs: number; lost: number }>>;
+  /** The server's CPU per student page (five lanes, its stats stream, its reports), ms per second. */
+  serverCpuMsPerPagePerS: number;
+  /** The server's CPU over the window as a share of one core. */
+  serverCpuShare: number;
+  /** What the pages themselves saw (scenarios/class-pages.ts). */
+  pageLoad: PageLoadSummary;
+}
+
+export interface ClassCapacity {
+  /** A lane may exceed its transport's floor by this much at p99, ms. */
+  budgetMs: number;
+  /** The largest class size that passed, every smaller one passing too; null when the smallest failed. */
+  largestClass: number | null;
+  triedUpTo: number;
+  verdicts: ClassSizeVerdict[];
 }
 
 export interface ClassSummary {

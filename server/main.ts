@@ -35,6 +35,7 @@ const { values } = parseArgs({
     instance: { type: 'string' },
     'allow-host': { type: 'string', multiple: true },
     'poll-rate-limit': { type: 'string' },
+    'sse-retry-ms': { type: 'string' },
   },
 });
 
@@ -58,6 +59,8 @@ for (const [key, value] of [
   ['payloadBytes', number(values['payload-bytes'], env.PAYLOAD_BYTES)],
   ['retention', number(values.retention, env.RETENTION)],
   ['pollRequestsPerSecond', number(values['poll-rate-limit'], env.POLL_RATE_LIMIT)],
+  // The `retry:` the SSE stream announces: how long EventSource waits before it reconnects (LESSONS.md, Lab 3).
+  ['sseRetryMs', number(values['sse-retry-ms'], env.SSE_RETRY_MS)],
 ] as const) {
   if (value !== undefined) options[key] = value;
 }

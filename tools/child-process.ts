@@ -40,6 +40,8 @@ export interface LabServerOptions {
   /** Extra flags for server/main.ts (the ticker starts paused unless `paused: false`). */
   args?: string[];
   paused?: boolean;
+  /** Extra environment (e.g. CLASS_TOKEN for a classroom). */
+  env?: Record<string, string>;
 }
 
 /** `node --import tsx server/main.ts --port 0 --paused`, ready once it listens. */
@@ -48,7 +50,7 @@ export function startLabServer(options: LabServerOptions = {}): Promise<ChildSer
   const args = ['--import', 'tsx', 'server/main.ts', '--port', '0', '--https-port', '0'];
   if (options.paused !== false) args.push('--paused');
   if (options.retention !== undefined) args.push('--retention', String(options.retention));
-  return startChild(args.concat(options.args ?? []));
+  return startChild(args.concat(options.args ?? []), LISTENING, options.env ?? {});
 }
 
 /** Starts `node <args>` in the repository's root; resolves once it prints a line `ready` matches. */
