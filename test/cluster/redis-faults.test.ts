@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../cluster/free-port.js';
 import { type RedisProcess, startRedis } from '../../cluster/redis-process.js';
-import { startLabServer } from '../../tools/child-process.js';
+import { LISTENING, startChild } from '../../tools/child-process.js';
 import { publish, type Running, range, SseProbe, startLab, until, WsProbe } from '../harness.js';
 import { requireSystemTool } from '../system-tool.js';
 
@@ -81,14 +81,16 @@ describe('Redis lost its stream', () => {
 describe('Redis unreachable', () => {
   it('at start: a clear error naming the URL, and exit code 2', async () => {
     const port = await freePort();
-    const error = await startLabServer({ args: ['--redis', `redis://127.0.0.1:${port}`] }).then(
+    // A generous start: on a busy 2-core machine tsx compiles for a while before the process can fail.
+    const args = ['--import', 'tsx', 'server/main.ts', '--port', '0', '--https-port', '0', '--paused'];
+    const error = await startChild([...args, '--redis', `redis://127.0.0.1:${port}`], LISTENING, {}, 90_000).then(
       () => null,
       (failure: Error) => failure.message,
     );
     expect(error).toMatch(/exited 2 before listening/);
     expect(error).toContain(`cannot reach Redis at redis://127.0.0.1:${port}`);
     expect(error).toMatch(/ECONNREFUSED/);
-  });
+  }, 120_000);
 
   it('mid-run: publishes refused with a documented 503 (WS: error frame), reads go on, and it recovers', async () => {
     await redis.restart(); // empty
