@@ -40,6 +40,10 @@ export interface LabServerOptions {
   /** Extra flags for server/main.ts (the ticker starts paused unless `paused: false`). */
   args?: string[];
   paused?: boolean;
+  /** Node's own flags (the bench's `--expose-gc`, say). */
+  nodeFlags?: string[];
+  /** Modules loaded before the server, after tsx (so they may be TypeScript). */
+  imports?: string[];
   /** Extra environment (e.g. CLASS_TOKEN for a classroom). */
   env?: Record<string, string>;
 }
@@ -47,7 +51,14 @@ export interface LabServerOptions {
 /** `node --import tsx server/main.ts --port 0 --paused`, ready once it listens. */
 export function startLabServer(options: LabServerOptions = {}): Promise<ChildServer> {
   // No HTTPS port (it would be 3443 in every parallel run): a scenario that wants one asks for it.
-  const args = ['--import', 'tsx', 'server/main.ts', '--port', '0', '--https-port', '0'];
+  const preload = (options.imports ?? []).flatMap((module) => ['--import', module]);
+  const args = [
+    ...(options.nodeFlags ?? []),
+    '--import',
+    'tsx',
+    ...preload,
+    ...['server/main.ts', '--port', '0', '--https-port', '0'],
+  ];
   if (options.paused !== false) args.push('--paused');
   if (options.retention !== undefined) args.push('--retention', String(options.retention));
   return startChild(args.concat(options.args ?? []), LISTENING, options.env ?? {});

@@ -57,21 +57,34 @@ export class FanOut<Prepared> {
 }
 
 /**
- * Corks a socket for the rest of this tick: every write of a burst (a backlog, or a bursty ticker
- * publishing ten messages in one turn) then leaves in one writev when the tick ends, instead of
- * one system call per message. The bytes are the same; only how many syscalls carry them changes.
+ * Corks a socket for the rest of this tick: every write of a burst (a bursty ticker publishing ten
+ * messages in one turn) then leaves in one writev when the tick ends, instead of one system call
+ * per message. The bytes are the same; only how many syscalls carry them changes.
+ *
+ * Corked bytes are not handed to the kernel yet, so a socket's buffered amount is only meaningful
+ * again once it is uncorked: `afterFlush` (a slow-consumer check, say) runs then. A burst is bounded
+ * by the ticker (server/feed/ticker.ts), so is what a socket can queue before that check.
  */
-const corked: Socket[] = [];
+const corked = new Map<Socket, (() => void) | undefined>();
 
 function flush(): void {
-  for (const socket of corked.splice(0)) {
+  const sockets = [...corked];
+  corked.clear();
+  for (const [socket, afterFlush] of sockets) {
     hotPath.corkedFlushes += 1;
     socket.uncork();
+    afterFlush?.();
   }
 }
 
-export function corkForThisTick(socket: Socket): void {
-  if (socket.writableCorked > 0) return;
+export function corkForThisTick(socket: Socket, afterFlush?: () => void): void {
+  if (corked.has(socket)) return;
+  if (socket.writableCorked > 0) {
+    // Corked by someone else, who uncorks it: nothing to flush here, check at once.
+    afterFlush?.();
+    return;
+  }
   socket.cork();
-  if (corked.push(socket) === 1) process.nextTick(flush);
+  corked.set(socket, afterFlush);
+  if (corked.size === 1) process.nextTick(flush);
 }
