@@ -56,6 +56,7 @@ export async function startChild(
   args: string[],
   ready: RegExp = LISTENING,
   env: Record<string, string> = {},
+  timeoutMs: number = START_TIMEOUT_MS,
 ): Promise<ChildServer> {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -75,8 +76,8 @@ export async function startChild(
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')} did not start within ${START_TIMEOUT_MS} ms: ${output.slice(-2000)}`));
-    }, START_TIMEOUT_MS);
+      reject(new Error(`${args.join(' ')} did not start within ${timeoutMs} ms: ${output.slice(-2000)}`));
+    }, timeoutMs);
     let started = false;
     // Both pipes are read for the child's whole life (a chatty child would block on a full pipe);
     // the last OUTPUT_KEPT characters are kept, to find the line and to explain a failure.

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import { EventSource } from 'eventsource';
+import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { DeliveryAudit } from '../../client/audit.js';
 import { createClient, type FeedClient, type FeedClientOptions } from '../../client/transports/index.js';
@@ -98,6 +99,7 @@ export class Fleet {
       fetch: this.fetch,
       WebSocket: WebSocket as never,
       EventSource: EventSource as never,
+      io: io as never,
     });
     const member: Member = { id, transport, client, audit: new DeliveryAudit(), reconnects: 0, resets: 0 };
     let wasConnected = false;
