@@ -115,6 +115,7 @@ clearInterval(churn);
 // pause: an overloaded server may not answer a new connection while 1 000 clients are attached
 // (the 20:10 run died on exactly that request).
 const totals = fleet.totals();
+const auditByTransport = fleet.totalsByTransport();
 const loopRun = await inspector.loopDelay();
 progress.phase('stopping every client; waiting for the fds to come back');
 fleet.stop();
@@ -205,6 +206,7 @@ await writeReport(
     warmupS,
     loopDelay: loopRun,
     audit: totals,
+    auditByTransport,
     churned,
     head,
     figures,
