@@ -89,8 +89,8 @@ export class TcpProxy {
   private readonly server: net.Server;
   private readonly sockets = new Set<Socket>();
   private readonly waiters = new Set<() => void>();
-  /** One reset per open connection (resetAll), removed when the connection closes. */
-  private readonly resets = new Set<() => void>();
+  /** How to reset each open connection (resetAll, reset), removed when the connection closes. */
+  private readonly resets = new Map<ProxiedConnection, () => void>();
   private armedCut: { offsetIn: (chunk: Buffer) => number | null; resolve: (cut: ChunkCut) => void } | null = null;
   private readonly counted: ProxyTotals = { clientToServer: 0, serverToClient: 0, connections: 0 };
   private openConnections = 0;
@@ -172,8 +172,15 @@ export class TcpProxy {
    */
   resetAll(): number {
     const open = this.open;
-    for (const reset of [...this.resets]) reset();
+    for (const reset of [...this.resets.values()]) reset();
     return open;
+  }
+
+  /** Reset one connection (as resetAll does); false if it is already closed. */
+  reset(connection: ProxiedConnection): boolean {
+    const reset = this.resets.get(connection);
+    reset?.();
+    return reset !== undefined;
   }
 
   /**
@@ -347,7 +354,7 @@ export class TcpProxy {
       if (!client.destroyed) client.resetAndDestroy();
       upstream.destroy();
     };
-    this.resets.add(reset);
+    this.resets.set(connection, reset);
     upstream.on('data', (chunk: Buffer) => {
       connection.serverToClient += chunk.length;
       counted.serverToClient += chunk.length;
@@ -403,7 +410,7 @@ export class TcpProxy {
     let closedSides = 0;
     const sideClosed = (socket: Socket) => () => {
       this.sockets.delete(socket);
-      this.resets.delete(reset);
+      this.resets.delete(connection);
       closedSides += 1;
       if (closedSides < 2) return;
       connection.closed = true;

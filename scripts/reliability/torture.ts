@@ -3,15 +3,16 @@
  * (tools/tcp-proxy.ts) in front of one lab, while the ticker publishes. At seeded random moments
  * the client's connection is cut abruptly, one of three ways, drawn from the same seeded generator:
  *
- * - `server`: the server destroys the client's sockets (the lab's wire meter, by client id);
+ * - `server`: the server destroys its own sockets of the client's open connections;
  * - `proxy-reset`: the proxy resets every connection of that client (RST both ways, nothing flushed);
  * - `proxy-mid-chunk`: the proxy relays the server's next chunk only up to a seeded offset strictly
  *   inside it, then resets: for WebSocket the offset is inside a frame (never on a frame boundary),
  *   for SSE inside an event (never right after its blank line), for the polls and Socket.IO inside
  *   an HTTP answer or an Engine.IO frame.
  *
- * A cut counts as a forced reconnect only when it met a live connection (a cut that lands while the
- * client is already reconnecting is drawn again). When every transport has had `cuts` of them the
+ * Each moment is drawn once the client is back (a connection made since the cut has carried an answer):
+ * a wait uniform in [0, maxGapMs). A cut counts as a forced reconnect only when it met such a live
+ * connection (one that ended by itself during the wait is drawn again). When every transport has had `cuts` of them the
  * ticker stops at N = the feed's head, and each client must end with exactly 1…N: nothing twice,
  * nothing reordered, nothing missing, no reset notice (the cursor was always inside retention).
  *
@@ -19,6 +20,7 @@
  * with the network is the machine's, so a replay repeats the schedule, not every byte.
  */
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { EventSource } from 'eventsource';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -27,7 +29,7 @@ import type { FeedClient } from '../../client/transports/types.js';
 import { TRANSPORTS, type TransportName } from '../../contract/index.js';
 import { buildApp } from '../../server/app.js';
 import { createHttpFetch } from '../../tools/http-fetch.js';
-import { startProxy, type TcpProxy } from '../../tools/tcp-proxy.js';
+import { type ProxiedConnection, startProxy, type TcpProxy } from '../../tools/tcp-proxy.js';
 
 export const CUT_KINDS = ['server', 'proxy-reset', 'proxy-mid-chunk'] as const;
 export type CutKind = (typeof CUT_KINDS)[number];
@@ -41,6 +43,8 @@ export interface TortureOptions {
   /** The wait before each cut is drawn uniformly in [0, maxGapMs). */
   maxGapMs?: number;
   transports?: readonly TransportName[];
+  /** Called when a client has had no answer for 5 s after a cut. */
+  onStall?: (transport: TransportName, what: string) => void;
   /** Called after every forced reconnect. */
   onCut?: (transport: TransportName, done: number) => void;
   /** Give up waiting for the clients to catch up after this long, ms. */
@@ -63,13 +67,15 @@ export interface TransportTorture {
   transport: TransportName;
   cuts: Record<CutKind, number>;
   /** Cuts drawn that met no live connection (the client was between connections): drawn again. */
-  missed: number;
+  missed: Record<CutKind, number>;
   /** Of the mid-chunk cuts: how many stopped inside a WebSocket frame / an SSE event (by parsing the chunk). */
   insideUnit: number;
   /** Times the client's state went back to open/waiting after leaving it. */
   reconnectsSeen: number;
   /** Seconds from the start at which each forced reconnect happened. */
   cutTimes: number[];
+  /** Each forced reconnect: its kind, and ms until the client had a live connection again. */
+  cutLog: { t: number; kind: CutKind; backMs: number | null }[];
   check: SequenceCheck;
   exact: boolean;
 }
@@ -189,6 +195,8 @@ class SequenceChecker {
   }
 }
 
+const isLive = (c: ProxiedConnection) => !c.closed && c.serverToClient > 0;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runTorture(options: TortureOptions): Promise<TortureResult> {
@@ -213,7 +221,13 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (typeof address !== 'object' || address === null) throw new Error('torture: no address');
-  const { feed, ticker, accounting } = app.lab;
+  const { feed, ticker } = app.lab;
+  // Every socket the server accepts (the "server" cut destroys them from the server's side).
+  const serverSockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    serverSockets.add(socket);
+    socket.once('close', () => serverSockets.delete(socket));
+  });
   const proxies = new Map<TransportName, TcpProxy>();
   const clients = new Map<TransportName, FeedClient>();
   const checkers = new Map<TransportName, SequenceChecker>();
@@ -229,10 +243,11 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
       const result: TransportTorture = {
         transport,
         cuts: { server: 0, 'proxy-reset': 0, 'proxy-mid-chunk': 0 },
-        missed: 0,
+        missed: { server: 0, 'proxy-reset': 0, 'proxy-mid-chunk': 0 },
         insideUnit: 0,
         reconnectsSeen: 0,
         cutTimes: [],
+        cutLog: [],
         check: checker.check,
         exact: false,
       };
@@ -267,11 +282,43 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
 
     ticker.update({ running: true });
 
+    // Per transport, the first proxy connection made after its last cut: only those count as live
+    // (a connection being torn down by the previous cut is not closed at once).
+    const since = Object.fromEntries(transports.map((t) => [t, 0])) as Record<TransportName, number>;
+    // Live also means the server still holds its side (a connection the server has closed and the
+    // client not yet is on its way out by itself).
+    const liveOf = (transport: TransportName) => {
+      const serverPorts = new Set<number | null>();
+      for (const socket of serverSockets) serverPorts.add(socket.remotePort ?? null);
+      return (proxies.get(transport) as TcpProxy).connections
+        .slice(since[transport])
+        .filter((c) => isLive(c) && serverPorts.has(c.upstreamPort));
+    };
+
+    // The client is back once a connection made since its last cut has carried an answer (open
+    // still or not: Socket.IO's polling, when its upgrade failed, uses a connection per request).
+    const answeredSinceCut = (transport: TransportName) =>
+      (proxies.get(transport) as TcpProxy).connections.slice(since[transport]).some((c) => c.serverToClient > 0);
+
     const cutOnce = async (transport: TransportName, kind: CutKind): Promise<boolean> => {
       const proxy = proxies.get(transport) as TcpProxy;
       const r = randoms[transport];
-      if (kind === 'server') return accounting.meter.destroyWhere((who) => who.client === `torture-${transport}`) > 0;
-      if (kind === 'proxy-reset') return proxy.resetAll() > 0;
+      // A live connection: open, and the server has already answered on it (a cut of a connection
+      // still being set up, or of one the client already left, is not a forced reconnect).
+      const live = liveOf(transport);
+      if (kind === 'server') {
+        // The server's own sockets of those connections (the proxy's upstream port is the server
+        // socket's remote port), destroyed by the server.
+        const ports = new Set(live.map((c) => c.upstreamPort));
+        let destroyed = 0;
+        for (const socket of serverSockets) {
+          if (socket.destroyed || !ports.has(socket.remotePort ?? null)) continue;
+          socket.destroy();
+          destroyed += 1;
+        }
+        return destroyed > 0;
+      }
+      if (kind === 'proxy-reset') return live.filter((c) => proxy.reset(c)).length > 0;
       let inside = false;
       const fired = await Promise.race([
         proxy
@@ -297,16 +344,36 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
         const r = randoms[transport];
         const result = results.get(transport) as TransportTorture;
         let done = 0;
+        const proxy = proxies.get(transport) as TcpProxy;
         while (done < options.cuts) {
+          // The moment is drawn from when the client is connected again (answered at least once).
+          const waitFrom = performance.now();
+          let told = false;
+          while (performance.now() - waitFrom < 120_000 && !answeredSinceCut(transport)) {
+            if (!told && performance.now() - waitFrom > 5_000) {
+              told = true;
+              const c = clients.get(transport);
+              const p = proxies.get(transport) as TcpProxy;
+              options.onStall?.(
+                transport,
+                `no answer 5 s after its last cut (client ${c?.state}; proxy: ${p.open} open, ${p.connections.length - since[transport]} made since the cut)`,
+              );
+            }
+            await sleep(5);
+          }
+          const last = result.cutLog.at(-1);
+          if (last && last.backMs === null && answeredSinceCut(transport)) last.backMs = performance.now() - waitFrom;
           await sleep(r() * maxGapMs);
           const kind = CUT_KINDS[Math.floor(r() * CUT_KINDS.length)] as CutKind;
           if (await cutOnce(transport, kind)) {
+            since[transport] = proxy.connections.length;
             done += 1;
             result.cuts[kind] += 1;
             result.cutTimes.push((performance.now() - started) / 1000);
+            result.cutLog.push({ t: (performance.now() - started) / 1000, kind, backMs: null });
             options.onCut?.(transport, done);
           } else {
-            result.missed += 1;
+            result.missed[kind] += 1;
           }
         }
       }),

@@ -8,7 +8,7 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { TRANSPORTS } from '../../contract/index.js';
+import { TRANSPORTS, type TransportName } from '../../contract/index.js';
 import { createProgress } from '../../scenarios/progress.js';
 import { ROOT } from '../../tools/child-process.js';
 import { COLORS, printFigures, type ReportFigure, writeReport } from '../reliability/report.js';
@@ -20,9 +20,12 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     rate: { type: 'string', default: '100' },
     'max-gap-ms': { type: 'string', default: '120' },
+    transports: { type: 'string' },
     out: { type: 'string' },
   },
 });
+const transports = values.transports === undefined ? TRANSPORTS : (values.transports.split(',') as TransportName[]);
+for (const t of transports) if (!TRANSPORTS.includes(t)) throw new Error(`torture: unknown transport ${t}`);
 const cuts = Number(values.cuts);
 const seed = values.seed === undefined ? Date.now() % 1_000_000_000 : Number(values.seed);
 const rate = Number(values.rate);
@@ -36,7 +39,7 @@ const startedAt = new Date();
 const loadAtStart = loadavg();
 console.log(`torture seed ${seed} (replay: npm run torture -- --seed ${seed} --cuts ${cuts})`);
 // The bar runs on cuts done (all transports together), not on time.
-const total = cuts * TRANSPORTS.length;
+const total = cuts * transports.length;
 const progress = createProgress(total);
 let done = 0;
 const perTransport: Record<string, number> = {};
@@ -45,6 +48,8 @@ const result = await runTorture({
   cuts,
   rate,
   maxGapMs,
+  transports,
+  onStall: (transport, what) => progress.log(`${transport}: ${what}`),
   onCut: (transport, n) => {
     done += 1;
     perTransport[transport] = n;
@@ -68,9 +73,18 @@ const figures: ReportFigure[] = [
     name: 'machine load (1-min average, 2 cores, shared)',
     value: `${loadAtStart[0]?.toFixed(1)} at the start, ${loadavg()[0]?.toFixed(1)} at the end`,
   },
+  ...result.transports.map((t) => {
+    const back = t.cutLog.flatMap((c) => (c.backMs === null ? [] : [c.backMs])).sort((a, b) => a - b);
+    const at = (q: number) => back[Math.min(back.length - 1, Math.floor(q * back.length))] ?? 0;
+    const slowest = t.cutLog.reduce((a, c) => ((c.backMs ?? 0) > (a.backMs ?? 0) ? c : a), t.cutLog[0]);
+    return {
+      name: `${t.transport}: back after a cut`,
+      value: `p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms, max ${at(1).toFixed(0)} ms (after a ${slowest?.kind ?? '—'} cut at ${slowest?.t.toFixed(1) ?? '—'} s)`,
+    };
+  }),
   ...result.transports.map((t) => ({
     name: t.transport,
-    value: `${t.cuts.server + t.cuts['proxy-reset'] + t.cuts['proxy-mid-chunk']} forced reconnects (server ${t.cuts.server}, proxy reset ${t.cuts['proxy-reset']}, proxy mid-chunk ${t.cuts['proxy-mid-chunk']}${t.transport === 'websocket' ? `, ${t.insideUnit} inside a frame` : t.transport === 'sse' ? `, ${t.insideUnit} inside an event` : ''}); ${t.missed} cuts met no live connection; received ${t.check.received} of ${result.n}, first ${t.check.first}, last ${t.check.last}, ${t.check.duplicates} twice, ${t.check.reordered} reordered, ${t.check.gaps} missing, ${t.check.resets} resets`,
+    value: `${t.cuts.server + t.cuts['proxy-reset'] + t.cuts['proxy-mid-chunk']} forced reconnects (server ${t.cuts.server}, proxy reset ${t.cuts['proxy-reset']}, proxy mid-chunk ${t.cuts['proxy-mid-chunk']}${t.transport === 'websocket' ? `, ${t.insideUnit} inside a frame` : t.transport === 'sse' ? `, ${t.insideUnit} inside an event` : ''}); cuts that met no live connection: server ${t.missed.server}, proxy reset ${t.missed['proxy-reset']}, proxy mid-chunk ${t.missed['proxy-mid-chunk']}; received ${t.check.received} of ${result.n}, first ${t.check.first}, last ${t.check.last}, ${t.check.duplicates} twice, ${t.check.reordered} reordered, ${t.check.gaps} missing, ${t.check.resets} resets`,
     pass: t.exact,
   })),
 ];
