@@ -1,6 +1,7 @@
 /** The standard scenarios, one file each, registered here (the CLI's `--list` reads this). */
 import type { Scenario } from '../define.js';
 import busyFeed from './busy-feed.js';
+import classroom from './classroom.js';
 import fanOut from './fan-out.js';
 import intermediaries from './intermediaries.js';
 import networkProfiles from './network-profiles.js';
@@ -22,6 +23,7 @@ export const SCENARIOS: readonly Scenario[] = [
   networkProfiles,
   intermediaries,
   wsFraming,
+  classroom,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -76,7 +76,10 @@ const figures: ReportFigure[] = [
   ...result.transports.map((t) => {
     const back = t.cutLog.flatMap((c) => (c.backMs === null ? [] : [c.backMs])).sort((a, b) => a - b);
     const at = (q: number) => back[Math.min(back.length - 1, Math.floor(q * back.length))] ?? 0;
-    const slowest = t.cutLog.reduce((a, c) => ((c.backMs ?? 0) > (a.backMs ?? 0) ? c : a), t.cutLog[0]);
+    const slowest = t.cutLog.reduce<(typeof t.cutLog)[number] | undefined>(
+      (a, c) => ((c.backMs ?? 0) > (a?.backMs ?? 0) ? c : a),
+      undefined,
+    );
     return {
       name: `${t.transport}: back after a cut`,
       value: `p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms, max ${at(1).toFixed(0)} ms (after a ${slowest?.kind ?? '—'} cut at ${slowest?.t.toFixed(1) ?? '—'} s)`,

@@ -43,6 +43,12 @@ export class Ticker {
   private counter = 0;
   /** Bumped by every restart, so a tick in progress notices it was stopped or changed meanwhile. */
   private generation = 0;
+  /**
+   * Behind a broker, many instances share one feed and only the one holding the ticker lease
+   * publishes (server/feed/redis-backend.ts); the others keep the settings and stay quiet.
+   */
+  private active = true;
+  private publishOne: (data: unknown) => unknown;
 
   constructor(
     private readonly feed: Feed,
@@ -50,7 +56,24 @@ export class Ticker {
   ) {
     const { rate, payloadBytes, mode, running } = initial;
     this.state = { rate, payloadBytes, mode, running };
+    this.publishOne = (data) => feed.publish(data);
     if (this.state.running) this.restart();
+  }
+
+  /** Publish through a backend instead of straight into the feed. */
+  publishVia(publish: (data: unknown) => unknown): void {
+    this.publishOne = publish;
+  }
+
+  /** Whether this instance's ticker publishes (see `active`). */
+  setActive(active: boolean): void {
+    if (active === this.active) return;
+    this.active = active;
+    this.restart();
+  }
+
+  get isActive(): boolean {
+    return this.active;
   }
 
   get settings(): TickerState {
@@ -82,7 +105,7 @@ export class Ticker {
     this.generation += 1;
     this.startedAt = performance.now();
     this.published = 0;
-    if (!this.state.running || this.state.rate <= 0) return;
+    if (!this.active || !this.state.running || this.state.rate <= 0) return;
     this.schedule();
   }
 
@@ -108,7 +131,7 @@ export class Ticker {
     const generation = this.generation;
     let done = 0;
     while (done < due) {
-      this.feed.publish(this.makeData());
+      this.publishOne(this.makeData());
       done += 1;
       // A subscriber may stop or change the ticker from inside publish: honour it at once.
       if (this.generation !== generation) return;

@@ -127,6 +127,7 @@ describe('defineScenario', () => {
       'network-profiles',
       'intermediaries',
       'ws-framing',
+      'classroom',
     ]);
   });
 
