@@ -177,33 +177,38 @@ function send(bytes: Buffer): Promise<{ status: number | null; hung: boolean }> 
 }
 
 describe(`HTTP request fuzzing (seed ${SEED}; FUZZ_SEED=${SEED} replays)`, () => {
-  it(`${RUNS} × ${BATCH} raw requests: documented statuses only, no hang, a bystander unaffected`, async () => {
-    console.log(`http fuzz seed ${SEED}, ${RUNS} × ${BATCH} requests`);
-    const statuses = new Map<string, number>();
-    const before = bystander.messages.length;
-    await fc.assert(
-      fc.asyncProperty(fc.array(request, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
-        const answers = await Promise.all(batch.map(send));
-        for (const [i, answer] of answers.entries()) {
-          const key = answer.hung ? 'hung' : String(answer.status ?? 'closed');
-          statuses.set(key, (statuses.get(key) ?? 0) + 1);
-          const shown = (batch[i] as Buffer).toString('latin1').slice(0, 200);
-          expect(answer.hung, `no answer in ${ANSWER_WITHIN_MS} ms to ${JSON.stringify(shown)}`).toBe(false);
-          if (answer.status !== null) {
-            expect(DOCUMENTED_STATUSES.has(answer.status), `status ${answer.status} to ${JSON.stringify(shown)}`).toBe(
-              true,
-            );
+  it(
+    `${RUNS} × ${BATCH} raw requests: documented statuses only, no hang, a bystander unaffected`,
+    async () => {
+      console.log(`http fuzz seed ${SEED}, ${RUNS} × ${BATCH} requests`);
+      const statuses = new Map<string, number>();
+      const before = bystander.messages.length;
+      await fc.assert(
+        fc.asyncProperty(fc.array(request, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
+          const answers = await Promise.all(batch.map(send));
+          for (const [i, answer] of answers.entries()) {
+            const key = answer.hung ? 'hung' : String(answer.status ?? 'closed');
+            statuses.set(key, (statuses.get(key) ?? 0) + 1);
+            const shown = (batch[i] as Buffer).toString('latin1').slice(0, 200);
+            expect(answer.hung, `no answer in ${ANSWER_WITHIN_MS} ms to ${JSON.stringify(shown)}`).toBe(false);
+            if (answer.status !== null) {
+              expect(
+                DOCUMENTED_STATUSES.has(answer.status),
+                `status ${answer.status} to ${JSON.stringify(shown)}`,
+              ).toBe(true);
+            }
           }
-        }
-      }),
-      { seed: SEED, numRuns: RUNS, endOnFailure: true },
-    );
-    console.log(`http fuzz seed ${SEED}: ${JSON.stringify(Object.fromEntries(statuses))}`);
-    // The server is still up and serving, and the bystander got the feed all along, gap-free.
-    const health = await fetch(`${lab.url}/api/feed`);
-    expect(health.status).toBe(200);
-    await until(() => bystander.messages.length > before + 2, 10_000, 'the bystander to keep receiving');
-    const seqs = bystander.messages.map((m) => m.seq);
-    for (let i = 1; i < seqs.length; i++) expect(seqs[i], 'bystander gap-free').toBe((seqs[i - 1] ?? 0) + 1);
-  }, Math.max(120_000, RUNS * 1_500));
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      );
+      console.log(`http fuzz seed ${SEED}: ${JSON.stringify(Object.fromEntries(statuses))}`);
+      // The server is still up and serving, and the bystander got the feed all along, gap-free.
+      const health = await fetch(`${lab.url}/api/feed`);
+      expect(health.status).toBe(200);
+      await until(() => bystander.messages.length > before + 2, 10_000, 'the bystander to keep receiving');
+      const seqs = bystander.messages.map((m) => m.seq);
+      for (let i = 1; i < seqs.length; i++) expect(seqs[i], 'bystander gap-free').toBe((seqs[i - 1] ?? 0) + 1);
+    },
+    Math.max(120_000, RUNS * 1_500),
+  );
 });
