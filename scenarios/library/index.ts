@@ -2,6 +2,7 @@
 import type { Scenario } from '../define.js';
 import busyFeed from './busy-feed.js';
 import fanOut from './fan-out.js';
+import h1VsH2 from './h1-vs-h2.js';
 import intermediaries from './intermediaries.js';
 import networkProfiles from './network-profiles.js';
 import payloadSweep from './payload-sweep.js';
@@ -21,6 +22,7 @@ export const SCENARIOS: readonly Scenario[] = [
   reconnect,
   networkProfiles,
   intermediaries,
+  h1VsH2,
   wsFraming,
 ];
 

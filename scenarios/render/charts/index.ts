@@ -9,6 +9,7 @@ import { capacityChart } from './capacity.js';
 import { classExperimentsChart, classSpreadChart } from './class.js';
 import { groupBytesChart, groupLossChart } from './groups.js';
 import { bytesChart, latencyChart, requestsChart } from './per-transport.js';
+import { protocolCharts } from './protocols.js';
 import { type ChartSpec, finite } from './style.js';
 import { sweepChart } from './sweep.js';
 import { SWEEP_METRICS } from './sweep-metrics.js';
@@ -41,5 +42,6 @@ export function chartConfigs(summary: Summary): ChartSpec[] {
   const capacity = capacityChart(summary);
   if (capacity) charts.push(capacity);
   for (const chart of [classSpreadChart(summary), classExperimentsChart(summary)]) if (chart) charts.push(chart);
+  charts.push(...protocolCharts(summary));
   return charts;
 }
