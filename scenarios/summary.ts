@@ -152,7 +152,14 @@ export interface ProtocolRun {
    * CPU per message in a separate pass without stats calls: the server (its own process, /proc)
    * and the client (the runner), each net of what a bare publish costs it (`publishCost`).
    */
-  cpu: { messages: number; serverUsPerMessage: number; clientUsPerMessage: number };
+  cpu: {
+    messages: number;
+    serverUsPerMessage: number;
+    clientUsPerMessage: number;
+    /** The same before the publish is taken off: a net figure near zero is within the 10 ms ticks' noise. */
+    serverGrossUsPerMessage: number;
+    clientGrossUsPerMessage: number;
+  };
 }
 
 /** One h2load target of the h1-vs-h2 capacity phase. */

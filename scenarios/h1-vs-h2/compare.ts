@@ -338,6 +338,8 @@ export async function runProtocolComparison(spec: ProtocolsSpec, progress: Progr
         messages: run.cpu.messages,
         serverUsPerMessage: round((raw.serverMs / spec.cpuMessages) * 1000 - publishCost.serverUsPerMessage),
         clientUsPerMessage: round((raw.clientMs / spec.cpuMessages) * 1000 - publishCost.clientUsPerMessage),
+        serverGrossUsPerMessage: round((raw.serverMs / spec.cpuMessages) * 1000),
+        clientGrossUsPerMessage: round((raw.clientMs / spec.cpuMessages) * 1000),
       },
     }));
 
@@ -422,7 +424,13 @@ function figures(
     headersFirst: a.headersPerExchange[0] ?? 0,
     headersLast: a.headersPerExchange.at(-1) ?? 0,
     latencyMs: { p50: round(percentile(a.ages, 50), 2), p99: round(percentile(a.ages, 99), 2) },
-    cpu: { messages: cpu.messages, serverUsPerMessage: Number.NaN, clientUsPerMessage: Number.NaN },
+    cpu: {
+      messages: cpu.messages,
+      serverUsPerMessage: Number.NaN,
+      clientUsPerMessage: Number.NaN,
+      serverGrossUsPerMessage: Number.NaN,
+      clientGrossUsPerMessage: Number.NaN,
+    },
     raw: { serverMs: cpu.serverMs, clientMs: cpu.clientMs },
   };
 }

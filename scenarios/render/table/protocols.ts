@@ -19,8 +19,8 @@ export function protocolTable(summary: Summary): TableModel | null {
     { text: formatValue(r.requestsPerConnection) },
     { text: formatValue(r.latencyMs.p50) },
     { text: formatValue(r.latencyMs.p99) },
-    { text: formatValue(r.cpu.serverUsPerMessage) },
-    { text: formatValue(r.cpu.clientUsPerMessage) },
+    { text: `${formatValue(r.cpu.serverUsPerMessage)} (${formatValue(r.cpu.serverGrossUsPerMessage)})` },
+    { text: `${formatValue(r.cpu.clientUsPerMessage)} (${formatValue(r.cpu.clientGrossUsPerMessage)})` },
   ]);
   return {
     title: 'Per transport and protocol',
@@ -35,8 +35,8 @@ export function protocolTable(summary: Summary): TableModel | null {
       right('req/conn'),
       right('age p50 ms'),
       right('age p99 ms'),
-      right('server µs/msg'),
-      right('client µs/msg'),
+      right('server µs/msg net (gross)'),
+      right('client µs/msg net (gross)'),
     ],
     rows,
   };

@@ -21,7 +21,13 @@ function run(protocol: ProtocolRun['protocol'], transport: ProtocolRun['transpor
     headersFirst: headers[0] ?? 0,
     headersLast: headers.at(-1) ?? 0,
     latencyMs: { p50: 1.5, p99: 4 },
-    cpu: { messages: 50, serverUsPerMessage: 80, clientUsPerMessage: 120 },
+    cpu: {
+      messages: 50,
+      serverUsPerMessage: 80,
+      clientUsPerMessage: 120,
+      serverGrossUsPerMessage: 170,
+      clientGrossUsPerMessage: 320,
+    },
   };
 }
 
