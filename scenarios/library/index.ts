@@ -5,6 +5,8 @@ import fanOut from './fan-out.js';
 import h1VsH2 from './h1-vs-h2.js';
 import intermediaries from './intermediaries.js';
 import networkProfiles from './network-profiles.js';
+import networkQuiet from './network-quiet.js';
+import networkRecovery from './network-recovery.js';
 import payloadSweep from './payload-sweep.js';
 import pollIntervalSweep from './poll-interval-sweep.js';
 import quietFeed from './quiet-feed.js';
@@ -21,6 +23,8 @@ export const SCENARIOS: readonly Scenario[] = [
   fanOut,
   reconnect,
   networkProfiles,
+  networkQuiet,
+  networkRecovery,
   intermediaries,
   h1VsH2,
   wsFraming,

@@ -125,6 +125,8 @@ describe('defineScenario', () => {
       'fan-out',
       'reconnect',
       'network-profiles',
+      'network-quiet',
+      'network-recovery',
       'intermediaries',
       'h1-vs-h2',
       'ws-framing',
