@@ -133,7 +133,8 @@ const summaryCheck = shape(
     durationMs: num,
     machine: shape({ cpus: count, cpuModel: str, totalMemBytes: count, node: str, platform: str }),
     clock: str,
-    transports: perTransport(transport, true),
+    // At least one, except in a protocol comparison (h1-vs-h2): checked in validateSummary.
+    transports: perTransport(transport, false),
     server: shape({ cpuMs: num, rssMaxBytes: count, cpuUsPerDelivered: num }),
     phases: list(shape({ name: str, startMs: num, endMs: num, cpuMs: num, rssMaxBytes: count }), true),
     expectations: list(shape({ text: str, pass: bool }, { detail: str })),
@@ -173,6 +174,50 @@ const summaryCheck = shape(
     groups: list(shape({ ...transportFields, name: str, transport: str, resume: bool }, transportOptional)),
     runner: shape({ cpuMs: num, eventLoopDelayMs: shape({ p50: num, p99: num, max: num }) }),
     publisher: shape({ published: count, failed: count }),
+    protocols: shape({
+      messagesPerRun: count,
+      cpuMessagesPerRun: count,
+      publishCost: shape({ serverUsPerMessage: num, clientUsPerMessage: num }),
+      runs: list(
+        shape({
+          protocol: str,
+          transport: str,
+          messages: count,
+          requests: count,
+          connections: count,
+          requestsPerConnection: num,
+          wirePerMessage: num,
+          payloadPerMessage: num,
+          wirePerExchange: list(num),
+          headersPerExchange: list(num),
+          headersFirst: num,
+          headersLast: num,
+          latencyMs: shape({ p50: num, p99: num }),
+          cpu: shape({
+            messages: count,
+            serverUsPerMessage: num,
+            clientUsPerMessage: num,
+            serverGrossUsPerMessage: num,
+            clientGrossUsPerMessage: num,
+          }),
+        }),
+        true,
+      ),
+      byRun: anyObject,
+      capacity: list(
+        shape({
+          target: str,
+          protocol: str,
+          requests: count,
+          succeeded: count,
+          requestsPerSecond: num,
+          clients: count,
+          streamsPerClient: count,
+        }),
+      ),
+      h2load: str,
+      notes: anyObject,
+    }),
   },
 );
 
@@ -180,6 +225,9 @@ const summaryCheck = shape(
 export function validateSummary(value: unknown): string[] {
   const problems: string[] = [];
   summaryCheck(value, 'summary', problems);
+  const v = value as { transports?: unknown; protocols?: unknown } | null;
+  if (isObject(v) && isObject(v.transports) && Object.keys(v.transports).length === 0 && v.protocols === undefined)
+    problems.push('summary.transports: expected at least one transport');
   return problems;
 }
 
