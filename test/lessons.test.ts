@@ -1,70 +1,68 @@
 /**
- * The lab book cannot drift from the data: every number it quotes from a reference result is
- * written `<span data-check="<scenario>:<path in summary.json>:<decimals>">value</span>` and is
- * checked here against the committed `results/<scenario>/latest.json` → `summary.json`; every
- * picture it shows exists; every command it gives runs (scenario names are real, curl commands
- * run against a real lab), and no placeholder is left.
+ * The lab book and its answer key cannot drift from the data. Their sources are docs/lessons/*.md
+ * and docs/lessons/answers/*.md; every number quoted from a reference result is a placeholder
+ * (`{{<scenario>:<path in summary.json>:<decimals>}}` or a derived form, docs/lessons/README.md)
+ * that `npm run lessons` fills in from the committed `results/<scenario>/latest.json` →
+ * `summary.json`. Here: each placeholder names a number that exists; LESSONS.md and
+ * docs/answers.md are exactly a fresh render (a moved number or an edited source makes them
+ * stale); every picture they show exists; every command they give runs (scenario names are real,
+ * curl commands run against a real lab); and they read in a terminal (lines ≤ 120 outside tables).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findScenario } from '../scenarios/library/index.js';
+import { BOOKS, numberFor, placeholdersOf, ROOT, render } from '../scripts/lessons/render.js';
 import { publishMany, type Running, startLab } from './harness.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const BOOK = readFileSync(`${ROOT}LESSONS.md`, 'utf8');
 const run = promisify(execFile);
+const [LAB_BOOK] = BOOKS;
+const BOOK = readFileSync(`${ROOT}LESSONS.md`, 'utf8');
 
-function summaryOf(scenario: string): Record<string, unknown> {
-  const latest = JSON.parse(readFileSync(`${ROOT}results/${scenario}/latest.json`, 'utf8'));
-  return JSON.parse(readFileSync(`${ROOT}results/${scenario}/${latest.summary}`, 'utf8'));
-}
+describe.each(BOOKS.map((book) => [book.output, book] as const))('%s', (_output, book) => {
+  const placeholders = placeholdersOf(book);
+  const committed = existsSync(`${ROOT}${book.output}`) ? readFileSync(`${ROOT}${book.output}`, 'utf8') : '';
 
-function valueAt(root: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], root);
-}
-
-/** How the book writes a number: fixed decimals, thousands separated by commas. */
-function formatQuoted(value: number, decimals: number): string {
-  return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
-}
-
-const checks = [...BOOK.matchAll(/<span data-check="([a-z0-9-]+):([^":]+):(\d+)">([^<]*)<\/span>/g)].map((m) => ({
-  scenario: m[1],
-  path: m[2],
-  decimals: Number(m[3]),
-  quoted: m[4],
-}));
-
-describe('LESSONS.md numbers', () => {
-  it('quotes numbers from the reference results (and checks them all)', () => {
-    expect(checks.length).toBeGreaterThan(20);
+  it.runIf(book === LAB_BOOK)('quotes numbers from the reference results (and checks them all)', () => {
+    expect(placeholders.length).toBeGreaterThan(100);
   });
 
-  it.each(checks.map((c) => [`${c.scenario} ${c.path} = ${c.quoted}`, c] as const))('%s', (_name, check) => {
-    const value = valueAt(summaryOf(check.scenario), check.path);
-    expect(typeof value, `${check.scenario}:${check.path} in summary.json`).toBe('number');
-    expect(check.quoted).toBe(formatQuoted(value as number, check.decimals));
+  it.each(placeholders.map(({ file, placeholder }) => [`${file} {{${placeholder.raw}}}`, placeholder] as const))(
+    '%s names a number',
+    (_name, placeholder) => {
+      expect(Number.isFinite(numberFor(placeholder))).toBe(true);
+    },
+  );
+
+  it('is a fresh render of its sources (else: npm run lessons)', () => {
+    expect(committed === render(book), `${book.output} is stale: run npm run lessons and commit it`).toBe(true);
   });
 
-  it('leaves no placeholder', () => {
-    expect(BOOK).not.toMatch(/RESULTS:|TODO|TBD|XXX/);
+  it('leaves no placeholder, span or TODO', () => {
+    expect(committed).not.toMatch(/\{\{|data-check|RESULTS:|TODO|TBD|XXX/);
+  });
+
+  it('keeps lines to 120 characters outside tables', () => {
+    const long = committed.split('\n').filter((line) => !line.startsWith('|') && [...line].length > 120);
+    expect(long).toEqual([]);
+  });
+
+  const images = [...committed.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1] ?? '');
+  it.each(images.map((src) => [src]))('%s exists', (src) => {
+    expect(existsSync(`${ROOT}${src.replace(/^\.\.\//, '')}`)).toBe(true);
   });
 });
 
 describe('LESSONS.md pictures', () => {
-  const images = [...BOOK.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
   it('shows charts from results/ and screenshots', () => {
+    const images = [...BOOK.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1] ?? '');
     expect(images.filter((src) => src.startsWith('results/')).length).toBeGreaterThan(5);
-  });
-  it.each(images)('%s exists', (src) => {
-    expect(existsSync(`${ROOT}${src}`)).toBe(true);
   });
 });
 
 describe('LESSONS.md commands', () => {
-  const lines = [...BOOK.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1].trim().split('\n'));
+  const lines = [...BOOK.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => (m[1] ?? '').trim().split('\n'));
   let lab: Running;
   beforeAll(async () => {
     lab = await startLab();
@@ -74,13 +72,16 @@ describe('LESSONS.md commands', () => {
 
   it('every command is one this test knows how to check', () => {
     const unknown = lines.filter(
-      (line) => !/^(npm (install|start|test|run scenario|run example:|run bench:)|curl |node -e )/.test(line),
+      (line) =>
+        !/^(npm (install|start|test|run scenario|run lessons|run example:|run bench:)|curl |node -e |printf )/.test(
+          line,
+        ),
     );
     expect(unknown).toEqual([]);
   });
 
   it.each(lines.filter((line) => line.startsWith('npm run scenario -- ')))('%s names a real scenario', (line) => {
-    const name = line.replace('npm run scenario -- ', '').split(' ')[0];
+    const name = line.replace('npm run scenario -- ', '').split(' ')[0] ?? '';
     if (name === '--list') return;
     expect(findScenario(name), name).toBeDefined();
   });
@@ -93,7 +94,7 @@ describe('LESSONS.md commands', () => {
     expect(scripts[name], name).toBeDefined();
   });
 
-  it.each(lines.filter((line) => /^(curl|node -e) /.test(line)))('%s runs', async (line) => {
+  it.each(lines.filter((line) => /^(curl|node -e|printf) /.test(line)))('%s runs', async (line) => {
     // Against a real lab on its own port; streams are cut after a moment (curl -m), as Ctrl-C would.
     const command = line.replaceAll('127.0.0.1:3000', `127.0.0.1:${lab.port}`).replace(/^curl /, 'curl -m 1 ');
     const { stdout } = await run('bash', ['-c', `${command}; true`], { timeout: 10_000 });
