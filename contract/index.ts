@@ -7,6 +7,7 @@ import type { FeedMode } from './feed-settings.js';
 export * from './cursor.js';
 export * from './feed-settings.js';
 export * from './palette.js';
+export * from './present.js';
 
 /** Transport names, everywhere (routes aside). Iterate this instead of naming transports by hand. */
 export const TRANSPORTS = ['short-poll', 'long-poll', 'sse', 'websocket', 'socket.io'] as const;
@@ -76,6 +77,17 @@ export interface FeedState {
   running: boolean;
   /** How many messages are kept for resume. */
   retention: number;
+  /** Where the feed lives, and which instance answered (many may serve one feed behind a balancer). */
+  backend: FeedBackendState;
+}
+
+export interface FeedBackendState {
+  /** `memory`: this process alone; `redis`: one stream shared by every instance. */
+  kind: 'memory' | 'redis';
+  instance: string;
+  /** False while the broker is unreachable: publishes get 503 `LAB_FEED_UNAVAILABLE`. */
+  connected: boolean;
+  publishFailures: number;
 }
 
 export type FeedSettings = Partial<Pick<FeedState, 'rate' | 'payloadBytes' | 'mode' | 'running'>>;
@@ -116,7 +128,15 @@ export const WS_COMPRESS_PARAM = 'compress';
 
 /** Control frames on the WebSocket. Feed messages are plain `FeedMessage` JSON (no `type`). */
 export type WsServerControl =
-  | { type: 'hello'; epoch: string; head: number; oldest: number; client: string | null }
+  | {
+      type: 'hello';
+      epoch: string;
+      head: number;
+      oldest: number;
+      client: string | null;
+      /** Which instance serves this socket; only behind a broker (many instances, one feed). */
+      instance?: string;
+    }
   | ({ type: 'reset' } & ResetNotice)
   | { type: 'echo'; [key: string]: unknown }
   | { type: 'error'; code: string; message: string };
@@ -155,6 +175,8 @@ export interface SocketIoHello {
   client: string | null;
   /** Socket.IO's connection-state recovery replayed what was missed (the lab's cursor was not needed). */
   recovered: boolean;
+  /** Which instance serves this socket; only behind a broker (many instances, one feed). */
+  instance?: string;
 }
 
 /** Wire accounting of one transport (or one client's use of it). docs/accounting.md. */
@@ -234,6 +256,8 @@ export const ERROR_CODES = {
   badFrame: 'LAB_BAD_FRAME',
   unknownType: 'LAB_UNKNOWN_TYPE',
   tooManyConnections: 'LAB_TOO_MANY_CONNECTIONS',
+  /** Behind a broker: Redis is unreachable, so a publish or a ticker change is refused (503). */
+  feedUnavailable: 'LAB_FEED_UNAVAILABLE',
   /** More polls from one client (client id, else address) than `pollRequestsPerSecond` allows: 429 + Retry-After. */
   tooManyRequests: 'LAB_TOO_MANY_REQUESTS',
   /** A Host header naming another site while the lab is reached on loopback (DNS rebinding): 403. */

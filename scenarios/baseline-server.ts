@@ -1,18 +1,17 @@
 /**
  * The capacity phase's baseline: a bare `node:http` server, in its own process like the lab,
  * answering every request with the very body the lab's `/api/poll` gave (BASELINE_BODY), with
- * the same content type and cache header. What the lab adds on top (Fastify, routing, query
+ * the same headers (baseline-head.ts). What the lab adds on top (Fastify, routing, query
  * parsing, cursor resolution, wire accounting) is then the difference in polls per second.
  */
 import http from 'node:http';
+import { baselineHeaders } from './baseline-head.js';
 
 const body = Buffer.from(process.env.BASELINE_BODY ?? '{}');
+// A flat [name, value, name, value…] list: writeHead sends it as given, names' case and order kept.
+const head = [...baselineHeaders().flat(), 'content-length', String(body.length)];
 const server = http.createServer((_request, response) => {
-  response.writeHead(200, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-length': body.length,
-  });
+  response.writeHead(200, head);
   response.end(body);
 });
 // Match the lab's keep-alive so neither side reconnects more than the other.

@@ -99,6 +99,18 @@ export interface CapacityDef {
   rounds?: number;
 }
 
+/**
+ * A class of student pages beside the lanes (scenarios/class-pages.ts): the lab runs in classroom
+ * mode, and page i's lanes are the i-th client of every group (so every group has the same count,
+ * one group per transport).
+ */
+export interface ClassroomDef {
+  /** The stats stream's interval, ms (default the dashboard's, 500). */
+  statsIntervalMs?: number;
+  /** A lane's p99 event age may exceed its transport's own floor (a short poll's interval) by at most this, ms. */
+  budgetMs: number;
+}
+
 /** What a sweep point may change. */
 export interface RunSpec {
   feed: Required<Omit<FeedDef, 'retention'>>;
@@ -133,6 +145,7 @@ export interface ScenarioDef {
   faults?: FaultDef[];
   capacity?: CapacityDef;
   sweep?: SweepDef;
+  classroom?: ClassroomDef;
   /**
    * The protocol comparison (scenarios/h1-vs-h2/compare.ts) instead of client groups in worker
    * threads: short poll, long poll and SSE, one client each, over HTTP/1.1, h2c and h2+TLS.
@@ -168,6 +181,7 @@ export interface Scenario extends RunSpec {
   faults: FaultDef[];
   capacity: Required<CapacityDef> | null;
   sweep: SweepDef | null;
+  classroom: Required<ClassroomDef> | null;
   protocols: ProtocolsSpec | null;
   expectations: ExpectationDef[];
 }
@@ -235,6 +249,13 @@ export function defineScenario(def: ScenarioDef): Scenario {
   checkConcurrency(base, def.sweep?.oneTransportAtATime === true, 'clients', fail);
   const sweep = def.sweep === undefined ? null : checkSweep(def.sweep, base, fail);
   if (sweep && faults.length > 0) fail('faults', 'a sweep scenario cannot have faults (each point is its own run)');
+  const classroom = def.classroom === undefined ? null : checkClassroom(def.classroom, fail);
+  if (classroom) {
+    if (faults.length > 0) fail('classroom', 'a class of pages cannot have faults (its pages do not follow a restart)');
+    if (sweep?.oneTransportAtATime) fail('classroom', 'a page holds every lane at once: not one transport at a time');
+    checkPages(base, fail);
+    for (const value of sweep?.values ?? []) checkPages(sweep?.apply(baseSpec(base), value) ?? base, fail);
+  }
   const protocols = def.protocols === undefined ? null : checkProtocols(def.protocols, fail);
   if (protocols && (sweep || faults.length > 0 || capacity))
     fail('protocols', 'a protocol comparison has its own passes and capacity phase: no sweep, faults or capacity');
@@ -247,6 +268,7 @@ export function defineScenario(def: ScenarioDef): Scenario {
     faults,
     capacity,
     sweep,
+    classroom,
     protocols,
     expectations,
   });
@@ -483,6 +505,29 @@ function checkCapacity(capacity: CapacityDef, fail: Fail): Required<CapacityDef>
     pipelining: integerIn(capacity.pipelining ?? 1, 'capacity.pipelining', 1, 100, fail),
     rounds: integerIn(capacity.rounds ?? 2, 'capacity.rounds', 1, 10, fail),
   };
+}
+
+function checkClassroom(classroom: ClassroomDef, fail: Fail): Required<ClassroomDef> {
+  if (typeof classroom !== 'object' || classroom === null) return fail('classroom', 'must be {budgetMs, …}');
+  return {
+    statsIntervalMs: integerIn(classroom.statsIntervalMs ?? 500, 'classroom.statsIntervalMs', 100, 10_000, fail),
+    budgetMs: integerIn(classroom.budgetMs, 'classroom.budgetMs', 1, 60_000, fail),
+  };
+}
+
+/** A class of pages: one group per transport, all of one size (page i holds the i-th client of each). */
+function checkPages(spec: RunSpec, fail: Fail): void {
+  const transports = spec.groups.map((g) => g.transport);
+  if (new Set(transports).size !== transports.length)
+    fail('classroom', 'a page has one lane per transport: one client group per transport');
+  const counts = new Set(spec.groups.map((g) => g.count));
+  if (counts.size !== 1)
+    fail('classroom', `every group must have the same count (one client per page), got ${[...counts].join(', ')}`);
+}
+
+/** How many student pages a run of a classroom scenario has. */
+export function pagesOf(spec: RunSpec): number {
+  return spec.groups[0]?.count ?? 0;
 }
 
 function checkSweep(sweep: SweepDef, base: RunSpec, fail: Fail): SweepDef {

@@ -5,11 +5,15 @@
  * what the lab's own per-request work costs.
  */
 import Fastify from 'fastify';
+import { baselineHeaders } from './baseline-head.js';
 
 const body = process.env.BASELINE_BODY ?? '{}';
+// The same headers as the lab's answer (baseline-head.ts); Fastify sends names in lower case,
+// which changes no byte count.
+const headers = Object.fromEntries(baselineHeaders());
 const app = Fastify({ logger: false });
 app.get('/api/poll', async (_request, reply) => {
-  reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
+  reply.headers(headers);
   return body;
 });
 await app.listen({ port: 0, host: '127.0.0.1' });

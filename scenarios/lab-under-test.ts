@@ -4,6 +4,7 @@
  * workers) that must follow it to its new port.
  */
 
+import { randomBytes } from 'node:crypto';
 import { ControlClient } from '../client/control.js';
 import { type ChildServer, type LabServerOptions, startLabServer } from '../tools/child-process.js';
 import { ProcMeter } from './proc-meter.js';
@@ -20,17 +21,27 @@ export class LabUnderTest {
   private constructor(
     private current: ChildServer,
     private readonly retention: number | null,
+    /** Classroom mode: the instructor's token (the runner is the instructor), else null. */
+    readonly instructorToken: string | null,
   ) {
     this.meter.follow(current.pid);
   }
 
-  static async start(retention: number | null): Promise<LabUnderTest> {
-    const server = await startLabServer(labServerOptions(retention));
-    return new LabUnderTest(server, retention);
+  /** `classroom`: the lab in classroom mode (roles on), bound to loopback all the same. */
+  static async start(retention: number | null, classroom = false): Promise<LabUnderTest> {
+    const token = classroom ? randomBytes(18).toString('base64url') : null;
+    const server = await startLabServer(labServerOptions(retention, token));
+    return new LabUnderTest(server, retention, token);
   }
 
   get api(): ControlClient {
-    return new ControlClient(this.current.url);
+    const api = new ControlClient(this.current.url);
+    api.actWithToken(this.instructorToken);
+    return api;
+  }
+
+  get url(): string {
+    return this.current.url;
   }
 
   get pid(): number {
@@ -53,7 +64,7 @@ export class LabUnderTest {
 
   /** Start the next server (paused), ready to take over; the old one keeps serving meanwhile. */
   async spawnNext(): Promise<ChildServer> {
-    return startLabServer(labServerOptions(this.retention));
+    return startLabServer(labServerOptions(this.retention, this.instructorToken));
   }
 
   /**
@@ -85,7 +96,10 @@ export class LabUnderTest {
  * poll-limit.ts): busy feeds make long polls ask hundreds of times a second, and the capacity
  * phase is a flood by design. So the lab under test runs with the limit off.
  */
-function labServerOptions(retention: number | null): LabServerOptions {
+function labServerOptions(retention: number | null, instructorToken: string | null): LabServerOptions {
   const args = ['--poll-rate-limit', '0'];
-  return retention === null ? { args } : { retention, args };
+  // A classroom on loopback: the roles and class routes of server/classroom/, nothing exposed.
+  if (instructorToken !== null) args.push('--classroom', '--host', '127.0.0.1');
+  const env: Record<string, string> = instructorToken === null ? {} : { CLASS_TOKEN: instructorToken };
+  return retention === null ? { args, env } : { retention, args, env };
 }

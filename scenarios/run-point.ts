@@ -17,8 +17,9 @@
 
 import type { ControlClient } from '../client/control.js';
 import { FEED_LIMITS } from '../contract/index.js';
+import { ClassPages, type PageLoadSummary } from './class-pages.js';
 import type { FetchChoice, GroupSnapshot } from './clients.js';
-import type { FaultDef, GroupSpec, RunSpec } from './define.js';
+import { type ClassroomDef, clientId, type FaultDef, type GroupSpec, pagesOf, type RunSpec } from './define.js';
 import { type FaultContext, inject } from './faults.js';
 import { FeedWindow } from './feed-window.js';
 import type { LabUnderTest } from './lab-under-test.js';
@@ -43,6 +44,8 @@ export interface PointResult {
   counted: number;
   /** The runner's own publishes (arrivals `even`/`poisson`), null when the server's ticker published. */
   publishes: { published: number; failed: number } | null;
+  /** A classroom scenario's student pages (stats streams, reports, class view), else null. */
+  pages: PageLoadSummary | null;
 }
 
 export interface PointOptions {
@@ -54,6 +57,8 @@ export interface PointOptions {
   runStartedAt: number;
   label: string;
   fetch: FetchChoice;
+  /** A classroom scenario: student pages beside the lanes (scenarios/class-pages.ts). */
+  classroom?: Required<ClassroomDef> | null;
 }
 
 /** After the window, wait at most this long beyond one poll interval for clients to catch up. */
@@ -110,9 +115,21 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
   const cursor = { epoch: state.epoch, seq: state.head };
   const groups = await Promise.all(spec.groups.map((g) => RemoteGroup.start(g, lab.port, cursor, options.fetch)));
   const unfollow = groups.map((g) => lab.follow((port) => g.setUpstream(port)));
+  let pages: ClassPages | null = null;
   try {
     progress.phase(`${label}warm-up`);
     await startFeed(lab.api);
+    if (options.classroom && lab.instructorToken !== null) {
+      const count = pagesOf(spec);
+      pages = await ClassPages.start({
+        url: lab.url,
+        instructorToken: lab.instructorToken,
+        statsIntervalMs: options.classroom.statsIntervalMs,
+        lanes: Array.from({ length: count }, (_, i) =>
+          Object.fromEntries(spec.groups.map((g) => [g.transport, clientId(g, i)])),
+        ),
+      });
+    }
     const started = Promise.all(groups.map((g) => g.start()));
     const spread = Math.max(0, ...spec.groups.map((g) => g.startSpreadMs));
     await Promise.all([started, sleep(Math.max(spec.warmupMs, spread + 250))]);
@@ -127,6 +144,7 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
     const startSnaps = await Promise.all(groups.map((g) => g.snapshot()));
     await server.begin(lab.api);
     await Promise.all(groups.map((g) => g.measuring(true)));
+    pages?.measure(true);
     const countFrom = performance.now();
     const cpuStart = process.cpuUsage();
     const loopDelay = loopDelayMonitor();
@@ -150,6 +168,7 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
     const serverCounters = await server.end(lab.api);
     state = await pauseFeed(lab.api);
     await Promise.all(groups.map((g) => g.measuring(false)));
+    pages?.measure(false);
     loopDelay.disable();
     const cpu = process.cpuUsage(cpuStart);
     window.close(state.epoch, state.head);
@@ -195,8 +214,10 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
       runnerLoopDelayMs: loopDelayMs(loopDelay),
       counted,
       publishes: publisher ? { published: publisher.published, failed: publisher.failed } : null,
+      pages: pages?.summary() ?? null,
     };
   } finally {
+    pages?.stop();
     for (const stop of unfollow) stop();
     await Promise.all(groups.map((g) => g.close()));
     await sleep(100); // let the server see the closes before the next run

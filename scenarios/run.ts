@@ -11,6 +11,7 @@ import os from 'node:os';
 import { estimateOffset } from '../client/clock.js';
 import { TRANSPORTS, type TransportName } from '../contract/index.js';
 import { runCapacity } from './capacity.js';
+import { classCapacity, judgeClassSize } from './class-capacity.js';
 import type { FetchChoice } from './clients.js';
 import { type GroupSpec, type RunSpec, type Scenario, specAt } from './define.js';
 import { runProtocolComparison } from './h1-vs-h2/compare.js';
@@ -19,7 +20,7 @@ import { loopDelayMonitor, loopDelayMs } from './loop-delay.js';
 import { machineInfo } from './machine.js';
 import type { Progress } from './progress.js';
 import { type PointResult, runPoint } from './run-point.js';
-import type { GroupSummary, Summary, SweepPoint, TransportSummary } from './summary.js';
+import type { ClassSizeVerdict, GroupSummary, Summary, SweepPoint, TransportSummary } from './summary.js';
 
 export interface RunOptions {
   progress: Progress;
@@ -59,7 +60,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const fetch = options.fetch ?? 'node-http';
   const loopDelay = { p50: 0, p99: 0, max: 0 };
   progress.phase('starting the lab server');
-  const lab = await LabUnderTest.start(scenario.retention);
+  const lab = await LabUnderTest.start(scenario.retention, scenario.classroom !== null);
   try {
     const clock = await clockNote(lab);
     const phases: Summary['phases'] = [];
@@ -69,8 +70,35 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     let runnerCpuMs = 0;
     /** The runner's own publishes over every point, when it published (a failed one must never vanish). */
     let publishes: Summary['publisher'];
+    /** A classroom scenario's verdict at each class size it ran. */
+    const classSizes: ClassSizeVerdict[] = [];
+    const judgeClass = (spec: RunSpec, result: PointResult, transports: Summary['transports']) => {
+      if (!scenario.classroom || !result.pages) return;
+      const countedMs = Math.max(0, ...Object.values(transports).map((t) => t?.countedMs ?? 0));
+      const verdict = judgeClassSize({
+        pages: result.pages,
+        groups: spec.groups,
+        transports,
+        budgetMs: scenario.classroom.budgetMs,
+        serverCpuMs: result.cost.cpuMs,
+        countedMs,
+      });
+      classSizes.push(verdict);
+      progress.log(
+        `${verdict.pages} pages: ${verdict.pass ? 'within budget' : `over budget (${verdict.reasons.join('; ')})`}`,
+      );
+    };
     const point = async (spec: RunSpec, label: string, faults = scenario.faults): Promise<PointResult> => {
-      const result = await runPoint({ lab, spec, faults, progress, runStartedAt, label, fetch });
+      const result = await runPoint({
+        lab,
+        spec,
+        faults,
+        progress,
+        runStartedAt,
+        label,
+        fetch,
+        classroom: scenario.classroom,
+      });
       // The worst window: a run is as trustworthy as its busiest moment.
       for (const k of ['p50', 'p99', 'max'] as const)
         loopDelay[k] = Math.max(loopDelay[k], result.runnerLoopDelayMs[k]);
@@ -101,6 +129,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           const only = oneTransportAtATime ? `${run.groups[0]?.transport} ` : '';
           const result = await point(run, `${label}${only}`, []);
           const merged = collect(result);
+          judgeClass(run, result, merged.transports);
           Object.assign(at.transports, merged.transports);
           if (oneTransportAtATime)
             for (const t of Object.keys(merged.transports) as TransportName[]) attachCost(at.transports[t], result);
@@ -117,6 +146,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     } else {
       const result = await point(scenario, '');
       ({ transports, groups } = collect(result));
+      judgeClass(scenario, result, transports);
     }
 
     let capacity: Summary['capacity'];
@@ -158,6 +188,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if (capacity) summary.capacity = capacity;
     if (groups) summary.groups = groups;
     if (publishes) summary.publisher = publishes;
+    if (scenario.classroom) summary.classCapacity = classCapacity(classSizes, scenario.classroom.budgetMs);
     summary.expectations = judge(scenario, summary);
     return summary;
   } finally {
@@ -288,6 +319,7 @@ function paramsOf(scenario: Scenario, overrides: Record<string, unknown>, restar
   };
   if (scenario.retention !== null) params.retention = scenario.retention;
   if (scenario.capacity) params.capacity = scenario.capacity;
+  if (scenario.classroom) params.classroom = scenario.classroom;
   if (scenario.sweep) {
     params.sweep = {
       parameter: scenario.sweep.parameter,

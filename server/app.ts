@@ -47,6 +47,13 @@ export async function buildApp(partial: Partial<LabOptions> = {}): Promise<Fasti
 
   const lab = createLab(options);
   lab.classroom = createClassroom(lab);
+  const { backend } = lab;
+  // A broker that cannot be reached fails the build, with its reason: main.ts exits on it.
+  await backend.start(lab.feed, lab.ticker).catch(async (error) => {
+    await app.close();
+    throw error;
+  });
+  app.addHook('onClose', async () => backend.close());
 
   // Shutdown: stop the ticker, then end every stream its own way — pending long polls get a
   // 200 with no messages, SSE streams end, WebSockets close 1012 — and give them a moment to flush.
@@ -103,6 +110,13 @@ async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' 
   app.decorate('lab', lab);
   // Bodies are JSON or nothing: anything else is a 415, not a string quietly accepted.
   app.removeContentTypeParser('text/plain');
+  // Which instance answered: behind a round-robin balancer, each request may meet another one.
+  // Only behind a broker: a lone memory-backed lab keeps its bytes on the wire as they were.
+  if (lab.backend.kind !== 'memory') {
+    app.addHook('onRequest', async (_request, reply) => {
+      reply.header('x-lab-instance', lab.instance);
+    });
+  }
   await app.register(fastifyWebsocket, {
     options: {
       // ws applies maxPayload to the INFLATED message too: a zip bomb is a 1009, not a heap.

@@ -60,6 +60,10 @@ export interface LabOptions {
     /** A student silent this long has left (default CLASS_LEAVE_AFTER_MS, three heartbeats). */
     leaveAfterMs?: number;
   } | null;
+  /** The feed's backend: null = memory (this process only); `redis://host:port` = one feed shared by many instances. */
+  redisUrl: string | null;
+  /** This instance's name, shown to clients (`X-Lab-Instance`, hello frames); null = made up from the pid. */
+  instance: string | null;
 }
 
 export const DEFAULT_OPTIONS: LabOptions = {
@@ -88,6 +92,8 @@ export const DEFAULT_OPTIONS: LabOptions = {
   webRoot: null,
   forceApproximateBytes: false,
   classroom: null,
+  redisUrl: null,
+  instance: null,
 };
 
 export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {

@@ -30,6 +30,11 @@ export const TooManyListenersError = createError<[number]>(
   'this server already runs %s network listeners',
   503,
 );
+export const FeedUnavailableError = createError<[string]>(
+  ERROR_CODES.feedUnavailable,
+  "The feed's Redis is unreachable (%s): publishing is refused until it is back",
+  503,
+);
 export const ForeignHostError = createError<[string]>(
   ERROR_CODES.foreignHost,
   'Host %s is not this lab: refused (a page on another site reaching a lab on loopback through DNS rebinding)',

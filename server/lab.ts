@@ -7,7 +7,9 @@ import { Accounting } from './accounting/accounting.js';
 import type { Experiments } from './classroom/experiments.js';
 import type { Roster } from './classroom/roster.js';
 import type { LabOptions } from './config.js';
-import { Feed } from './feed/feed.js';
+import { type FeedBackend, MemoryBackend } from './feed/backend.js';
+import { Feed, newEpoch } from './feed/feed.js';
+import { RedisBackend } from './feed/redis-backend.js';
 import { Ticker } from './feed/ticker.js';
 
 /** Classroom mode's state (server/classroom/); null when the lab is one student's own. */
@@ -22,6 +24,10 @@ export interface Classroom {
 
 export interface Lab {
   options: LabOptions;
+  /** This instance's name (many may serve one feed behind a balancer). */
+  instance: string;
+  /** Where publishes go and how this instance's `feed` is filled (server/feed/backend.ts); `start` it before use. */
+  backend: FeedBackend;
   feed: Feed;
   ticker: Ticker;
   accounting: Accounting;
@@ -43,8 +49,15 @@ export interface LabPluginOptions {
 
 export function createLab(options: LabOptions): Lab {
   const feed = new Feed(options.retention);
+  const instance = options.instance ?? `${process.pid}-${newEpoch().slice(0, 4)}`;
+  const backend: FeedBackend =
+    options.redisUrl === null
+      ? new MemoryBackend()
+      : new RedisBackend({ url: options.redisUrl, instance, retention: options.retention });
   return {
     options,
+    instance,
+    backend,
     feed,
     ticker: new Ticker(feed, options),
     accounting: new Accounting({ forceApproximateBytes: options.forceApproximateBytes }),

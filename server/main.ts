@@ -1,6 +1,7 @@
 /**
  * Starts the lab: `npm start` (PORT, HOST and the other options from the environment or flags,
- * e.g. `--port 3001 --host 0.0.0.0 --rate 5`). Handles SIGINT/SIGTERM: pending long polls are
+ * e.g. `--port 3001 --host 0.0.0.0 --rate 5`; `--redis redis://host:port` or REDIS_URL shares one feed
+ * among many instances, and exits 2 with the reason when that Redis cannot be reached). Handles SIGINT/SIGTERM: pending long polls are
  * answered, SSE streams ended, WebSockets closed 1012, and the process exits within 5 s.
  */
 import { fileURLToPath } from 'node:url';
@@ -30,8 +31,11 @@ const { values } = parseArgs({
     'https-port': { type: 'string' },
     'h2c-port': { type: 'string' },
     'cert-dir': { type: 'string' },
+    redis: { type: 'string' },
+    instance: { type: 'string' },
     'allow-host': { type: 'string', multiple: true },
     'poll-rate-limit': { type: 'string' },
+    'sse-retry-ms': { type: 'string' },
   },
 });
 
@@ -45,6 +49,9 @@ const options: Partial<LabOptions> = {
   webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)),
   allowedOrigins: values['allow-origin'] ?? (env.ALLOW_ORIGINS ? env.ALLOW_ORIGINS.split(',') : []),
   forceApproximateBytes: values['approximate-bytes'] ?? false,
+  // One feed shared by many instances (docs/scale-out.md); without it the feed lives in this process.
+  redisUrl: values.redis ?? env.REDIS_URL ?? null,
+  instance: values.instance ?? env.LAB_INSTANCE ?? null,
   allowedHosts: values['allow-host'] ?? (env.ALLOW_HOSTS ? env.ALLOW_HOSTS.split(',') : []),
 };
 for (const [key, value] of [
@@ -52,6 +59,8 @@ for (const [key, value] of [
   ['payloadBytes', number(values['payload-bytes'], env.PAYLOAD_BYTES)],
   ['retention', number(values.retention, env.RETENTION)],
   ['pollRequestsPerSecond', number(values['poll-rate-limit'], env.POLL_RATE_LIMIT)],
+  // The `retry:` the SSE stream announces: how long EventSource waits before it reconnects (LESSONS.md, Lab 3).
+  ['sseRetryMs', number(values['sse-retry-ms'], env.SSE_RETRY_MS)],
 ] as const) {
   if (value !== undefined) options[key] = value;
 }
@@ -71,7 +80,13 @@ const httpsPort = number(values['https-port'], env.HTTPS_PORT) ?? 3443;
 const h2cPort = number(values['h2c-port'], env.H2C_PORT) ?? 0;
 const certDir = values['cert-dir'] ?? env.CERT_DIR ?? fileURLToPath(new URL('../.certs', import.meta.url));
 
-const app = await buildApp(options);
+/** Exit code when the feed's backend cannot be reached at start (distinct from a crash's 1). */
+const EXIT_BACKEND_UNREACHABLE = 2;
+
+const app = await buildApp(options).catch((error: Error) => {
+  console.error(`Transport Lab: ${error.message}`);
+  process.exit(EXIT_BACKEND_UNREACHABLE);
+});
 await app.listen({ port, host });
 const address = app.server.address();
 const shown =
@@ -87,7 +102,8 @@ if (app.lab.accounting.meter.mode === 'approximate') {
   );
 }
 // One line a script can wait for (the scenario runner does).
-console.log(`Transport Lab listening on ${shown} (epoch ${app.lab.feed.epoch})`);
+const behind = app.lab.backend.kind === 'memory' ? '' : ` as instance ${app.lab.instance}, feed in ${options.redisUrl}`;
+console.log(`Transport Lab listening on ${shown} (epoch ${app.lab.feed.epoch})${behind}`);
 const classState = app.lab.classroom;
 if (classState !== null && typeof address === 'object' && address) {
   classState.joinUrl = joinUrlFor(address.port);

@@ -57,12 +57,14 @@ export async function networkRoutes(app: FastifyInstance, lab: Lab): Promise<voi
   });
   // Requests that came through a listener (Host names its port) get CORS for an allowed Origin;
   // setHeader here is merged into every answer's head, hijacked SSE streams included.
-  app.addHook('onRequest', async (request, reply) => {
+  // (A callback hook, not an async one: it runs on every request and awaits nothing.)
+  app.addHook('onRequest', (request, reply, done) => {
     const origin = request.headers.origin;
-    if (origin === undefined || listenerPorts.size === 0) return;
+    if (origin === undefined || listenerPorts.size === 0) return done();
     const hostPort = Number((request.headers.host ?? '').split(':').pop());
-    if (!listenerPorts.has(hostPort) || !lab.options.allowedOrigins.includes(origin)) return;
-    reply.raw.setHeader('access-control-allow-origin', origin);
+    if (listenerPorts.has(hostPort) && lab.options.allowedOrigins.includes(origin))
+      reply.raw.setHeader('access-control-allow-origin', origin);
+    done();
   });
 
   app.addHook('onClose', async () => {

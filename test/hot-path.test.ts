@@ -1,6 +1,6 @@
 /**
  * Issue 10: the hot paths do their work once, counted — never timed. A publish builds one
- * WebSocket frame and one SSE event whatever the number of streams; a burst of messages leaves
+ * WebSocket frame per codec and one SSE event whatever the number of streams; a burst of messages leaves
  * each socket in one write; a publish wakes exactly the held long polls, once each, with one
  * body; the ledger's per-client memory stays bounded. (Bytes and counts on the wire are checked
  * by test/accounting/byte-exact.test.ts, which must stay green with all of this.)
@@ -8,9 +8,12 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { Socket } from 'node:net';
+import { decode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { Ledger, MAX_CLIENTS } from '../server/accounting/ledger.js';
 import { hotPath } from '../server/transports/fan-out.js';
+import { wsFrame } from '../server/transports/ws-frame.js';
 import { type Running, startLab, until } from './harness.js';
 
 let lab: Running;
@@ -73,6 +76,78 @@ describe('SSE: one event per message, one write per burst', () => {
     expect(streams.map((s, i) => writesOf(s.port) - (writesBefore[i] as number))).toEqual([1, 1, 1, 1, 1]);
     for (const s of streams) s.request.destroy();
     await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'streams closed');
+  });
+});
+
+/** ws's own framer (exported at runtime, not in @types/ws): the reference for wsFrame. */
+const { Sender } = WebSocket as unknown as {
+  Sender: { frame(data: Buffer, options: Record<string, boolean | number>): Buffer[] };
+};
+
+describe('WebSocket: one frame per message and codec, one write per burst', () => {
+  it('builds exactly the frame ws would build, text and binary, for every length class', () => {
+    for (const length of [0, 1, 125, 126, 65_535, 65_536]) {
+      const text = 'x'.repeat(length);
+      for (const [payload, opcode] of [
+        [text, 1],
+        [Buffer.from(text), 2],
+      ] as const) {
+        const expected = Buffer.concat(
+          Sender.frame(Buffer.from(payload), { fin: true, rsv1: false, opcode, mask: false, readOnly: false }),
+        );
+        expect(wsFrame(payload, opcode).equals(expected)).toBe(true);
+      }
+    }
+  });
+
+  it('frames a burst once per codec for all sockets; each plain socket gets it in one write', async () => {
+    const open = (i: number, protocol: string | null, compress: boolean) =>
+      new Promise<{ ws: WebSocket; frames: unknown[]; port: number; plain: boolean }>((resolve, reject) => {
+        const query = `client=hot-ws-${i}${compress ? '&compress=1' : ''}`;
+        const ws = new WebSocket(`${lab.url.replace('http', 'ws')}/api/ws?${query}`, protocol ?? [], {
+          perMessageDeflate: compress,
+        });
+        const frames: unknown[] = [];
+        ws.on('message', (raw: Buffer, isBinary) => frames.push(isBinary ? decode(raw) : JSON.parse(raw.toString())));
+        ws.once('open', () =>
+          resolve({
+            ws,
+            frames,
+            port: (ws as unknown as { _socket: Socket })._socket.localPort as number,
+            plain: ws.extensions === '',
+          }),
+        );
+        ws.once('error', reject);
+      });
+    const clients = await Promise.all([
+      ...[0, 1, 2].map((i) => open(i, null, false)),
+      ...[3, 4].map((i) => open(i, 'lab.v1.json', false)),
+      ...[5, 6, 7].map((i) => open(i, 'lab.v1.msgpack', false)),
+      ...[8, 9].map((i) => open(i, null, true)),
+    ]);
+    expect(clients.map((c) => c.plain)).toEqual([true, true, true, true, true, true, true, true, false, false]);
+    await until(() => clients.every((c) => c.frames.length === 1), 10_000, 'hello frames');
+    const framesBefore = hotPath.wsFramesBuilt;
+    const writesBefore = clients.map((c) => writesOf(c.port));
+
+    publishBurst(10);
+    await until(() => clients.every((c) => c.frames.length === 11), 10_000, 'ten messages on every socket');
+
+    // 10 JSON text frames + 10 MessagePack binary frames, for 8 plain sockets; the two deflate
+    // sockets compress their own (ws frames them).
+    expect(hotPath.wsFramesBuilt - framesBefore).toBe(20);
+    const plainWrites = clients
+      .filter((c) => c.plain)
+      .map((c) => writesOf(c.port) - (writesBefore[clients.indexOf(c)] as number));
+    expect(plainWrites).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    // Every codec carries the same ten messages, in order.
+    for (const c of clients) {
+      expect(c.frames.slice(1).map((f) => (f as { data: { burst: number } }).data.burst)).toEqual([
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+      ]);
+    }
+    for (const c of clients) c.ws.close();
+    await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'sockets closed');
   });
 });
 
@@ -139,5 +214,24 @@ describe('ledger: per-client memory stays bounded', () => {
     expect(ledger.read('c0').sse.messages).toBe(0);
     expect(ledger.read(`c${MAX_CLIENTS + 4}`).sse).toMatchObject({ messages: 1, payloadBytes: 10 });
     expect(ledger.read().sse).toMatchObject({ messages: MAX_CLIENTS + 5, payloadBytes: 10 * (MAX_CLIENTS + 5) });
+  });
+
+  it('keeps recency exact when one client is updated several times in a row (the once-per-response shortcut)', () => {
+    const ledger = new Ledger();
+    const fill = (from: number, to: number) => {
+      for (let i = from; i < to; i++) ledger.add({ bucket: 'short-poll', client: `c${i}` }, 'requests', 1);
+    };
+    fill(0, MAX_CLIENTS);
+    // c0 is the least recent; three updates in a row make it the most recent, once.
+    for (const counter of ['requests', 'bytesIn', 'bytesOut'] as const)
+      ledger.add({ bucket: 'short-poll', client: 'c0' }, counter, 1);
+    fill(MAX_CLIENTS, MAX_CLIENTS + 1); // evicts c1, the least recent now
+    expect(ledger.read('c0')['short-poll']).toMatchObject({ requests: 2, bytesIn: 1, bytesOut: 1 });
+    expect(ledger.read('c1')['short-poll'].requests).toBe(0);
+    // The client touched last and then evicted is forgotten for good: a new update starts from zero.
+    fill(MAX_CLIENTS + 1, 2 * MAX_CLIENTS + 1);
+    ledger.add({ bucket: 'short-poll', client: 'c0' }, 'requests', 1);
+    expect(ledger.read('c0')['short-poll'].requests).toBe(1);
+    expect(ledger.clientCount).toBe(MAX_CLIENTS);
   });
 });

@@ -40,15 +40,28 @@ export interface LabServerOptions {
   /** Extra flags for server/main.ts (the ticker starts paused unless `paused: false`). */
   args?: string[];
   paused?: boolean;
+  /** Node's own flags (the bench's `--expose-gc`, say). */
+  nodeFlags?: string[];
+  /** Modules loaded before the server, after tsx (so they may be TypeScript). */
+  imports?: string[];
+  /** Extra environment (e.g. CLASS_TOKEN for a classroom). */
+  env?: Record<string, string>;
 }
 
 /** `node --import tsx server/main.ts --port 0 --paused`, ready once it listens. */
 export function startLabServer(options: LabServerOptions = {}): Promise<ChildServer> {
   // No HTTPS port (it would be 3443 in every parallel run): a scenario that wants one asks for it.
-  const args = ['--import', 'tsx', 'server/main.ts', '--port', '0', '--https-port', '0'];
+  const preload = (options.imports ?? []).flatMap((module) => ['--import', module]);
+  const args = [
+    ...(options.nodeFlags ?? []),
+    '--import',
+    'tsx',
+    ...preload,
+    ...['server/main.ts', '--port', '0', '--https-port', '0'],
+  ];
   if (options.paused !== false) args.push('--paused');
   if (options.retention !== undefined) args.push('--retention', String(options.retention));
-  return startChild(args.concat(options.args ?? []));
+  return startChild(args.concat(options.args ?? []), LISTENING, options.env ?? {});
 }
 
 /** Starts `node <args>` in the repository's root; resolves once it prints a line `ready` matches. */
@@ -56,6 +69,7 @@ export async function startChild(
   args: string[],
   ready: RegExp = LISTENING,
   env: Record<string, string> = {},
+  startTimeoutMs = START_TIMEOUT_MS,
 ): Promise<ChildServer> {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -75,8 +89,8 @@ export async function startChild(
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')} did not start within ${START_TIMEOUT_MS} ms: ${output.slice(-2000)}`));
-    }, START_TIMEOUT_MS);
+      reject(new Error(`${args.join(' ')} did not start within ${startTimeoutMs} ms: ${output.slice(-2000)}`));
+    }, startTimeoutMs);
     let started = false;
     // Both pipes are read for the child's whole life (a chatty child would block on a full pipe);
     // the last OUTPUT_KEPT characters are kept, to find the line and to explain a failure.

@@ -104,6 +104,11 @@ export abstract class BaseFeedClient extends Emitter<FeedClientEvents> implement
 
   /* -------------------------------------------------------- for the transports */
 
+  /** The server named the instance that answered (many serve one feed behind a balancer). */
+  protected servedBy(instance: unknown): void {
+    if (typeof instance === 'string' && instance !== '') this.emit('served', instance);
+  }
+
   /** Open with `cursor` (null = live only). */
   protected abstract connect(cursor: Cursor | null, session: number): void;
 

@@ -80,6 +80,7 @@ export abstract class PollingClient extends BaseFeedClient {
       const fetch = this.fetch;
       const response = await fetch(url.toString(), { signal: controller.signal, cache: 'no-store' });
       status = response.status;
+      this.servedBy(response.headers?.get('x-lab-instance'));
       text = await response.text();
       receivedAt = this.now();
     } catch (error) {

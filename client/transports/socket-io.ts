@@ -188,6 +188,7 @@ export class SocketIoClient extends BaseFeedClient {
         this.report(new FeedClientError('PROTOCOL', `socket.io: bad hello ${JSON.stringify(hello)}`));
         return;
       }
+      this.servedBy(hello.instance);
       this.log(
         'down',
         'control',

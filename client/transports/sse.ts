@@ -89,6 +89,7 @@ export class SseClient extends BaseFeedClient {
       if (!this.isCurrent(session)) return;
       const hello = parseJson(event.data) as { epoch?: unknown; head?: unknown } | null;
       this.log('down', 'event', `hello ${event.data}`, utf8Length(event.data));
+      this.servedBy((hello as { instance?: unknown } | null)?.instance);
       if (typeof hello?.epoch !== 'string' || !Number.isSafeInteger(hello.head)) {
         this.report(new FeedClientError('PROTOCOL', `sse: bad hello: ${event.data.slice(0, 80)}`));
         return;

@@ -21,6 +21,8 @@ type Handler<E> = { bivarianceHack(event: E): void }['bivarianceHack'] | null;
 export interface ResponseLike {
   readonly status: number;
   text(): Promise<string>;
+  /** Read for `X-Lab-Instance` (which instance answered, behind a balancer); optional for minimal fetches. */
+  readonly headers?: { get(name: string): string | null };
 }
 
 export interface FetchInit {
@@ -220,6 +222,8 @@ export interface FeedClientEvents {
   /** Something failed; the client recovers by itself unless stopped. */
   error: [error: FeedClientError];
   wire: [entry: WireEntry];
+  /** Which lab instance answered (a poll's `X-Lab-Instance`, a stream's hello); only behind a balancer. */
+  served: [instance: string];
 }
 
 export interface FeedClient extends Emitter<FeedClientEvents> {

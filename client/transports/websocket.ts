@@ -241,6 +241,7 @@ export class WebSocketClient extends BaseFeedClient {
           return;
         }
         this.log('down', 'control', `hello ${epoch}:${head as number}`, bytes);
+        this.servedBy((parsed as { instance?: unknown }).instance);
         this.connected();
         if (cursor === null && this.isCurrent(session)) this.liveAt(epoch, (head as number) + 1);
         return;

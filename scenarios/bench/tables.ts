@@ -5,6 +5,7 @@
  */
 import { formatBytes, formatValue, isNum } from '../render/table/format.js';
 import { type Cell, left, right, type TableModel } from '../render/table/model.js';
+import { LAB_WORK_PER_POLL } from './poll-parity.js';
 import { median } from './rows.js';
 import type { BenchServer, BenchSummary, Measurement, RowResult } from './summary.js';
 
@@ -127,8 +128,18 @@ export function absoluteTable(summary: BenchSummary): TableModel {
   };
 }
 
+/** What the polls ratio measures: the lab's own work per poll, which no baseline does. */
+export function pollWorkTable(): TableModel {
+  return {
+    title: 'Per poll, the lab does what the baselines do not',
+    note: 'The baselines answer the lab’s own body with the lab’s own headers (checked before measuring: as many bytes on the wire), over keep-alive connections like the lab’s. The polls ratios measure this work:',
+    columns: [left('the lab’s own work per poll')],
+    rows: LAB_WORK_PER_POLL.map((line) => [{ text: line }]),
+  };
+}
+
 export function benchTables(summary: BenchSummary): TableModel[] {
-  return [goalTable(summary), absoluteTable(summary), machineTable(summary)];
+  return [goalTable(summary), pollWorkTable(), absoluteTable(summary), machineTable(summary)];
 }
 
 /** One line: how many goal rows are met. */

@@ -1,6 +1,7 @@
 /** The standard scenarios, one file each, registered here (the CLI's `--list` reads this). */
 import type { Scenario } from '../define.js';
 import busyFeed from './busy-feed.js';
+import classroom from './classroom.js';
 import fanOut from './fan-out.js';
 import h1VsH2 from './h1-vs-h2.js';
 import intermediaries from './intermediaries.js';
@@ -28,6 +29,7 @@ export const SCENARIOS: readonly Scenario[] = [
   intermediaries,
   h1VsH2,
   wsFraming,
+  classroom,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -61,8 +61,8 @@ export class Accounting {
   }
 
   /** One live message delivered: the hot path of every stream (no array, one ledger update). */
-  deliveredOne(who: Attribution, entry: FeedEntry): void {
-    this.ledger.addDelivered(who, 1, entry.bytes);
+  deliveredOne(who: Attribution, entry: FeedEntry, payloadBytes = entry.bytes): void {
+    this.ledger.addDelivered(who, 1, payloadBytes);
   }
 
   /** A reset notice was sent: the client's cursor could not be honoured exactly. */

@@ -4,6 +4,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { isClientId, type TransportName } from '../../contract/index.js';
+import { routeConfig } from '../route-config.js';
 import type { Attribution } from './ledger.js';
 
 /** Worked out once, when the accounting hook first asks, and kept on the request for its handler. */
@@ -11,7 +12,7 @@ export function attributionOf(request: FastifyRequest): Attribution {
   if (request.labWho !== null) return request.labWho;
   const client = (request.query as Record<string, unknown> | undefined)?.client;
   request.labWho = {
-    bucket: request.routeOptions.config?.transport ?? 'other',
+    bucket: routeConfig(request).transport ?? 'other',
     client: isClientId(client) ? client : null,
   };
   return request.labWho;

@@ -27,6 +27,12 @@ function emptyBuckets(): Counters {
 export class Ledger {
   private readonly totals = emptyBuckets();
   private readonly clients = new Map<string, Counters>();
+  /**
+   * The client touched last and its counters: one response updates its client's counters several
+   * times in a row (request, messages, bytes in and out), and only the first moves it in the LRU.
+   */
+  private lastClient: string | null = null;
+  private lastCounters: Counters | null = null;
 
   add(who: Attribution, counter: CounterName, amount: number): void {
     if (amount === 0) return;
@@ -49,6 +55,7 @@ export class Ledger {
   /** The client's counters, made most recently used (created, evicting the least recent, if new). */
   private touch(who: Attribution): Counters | null {
     if (who.client === null) return null;
+    if (who.client === this.lastClient && this.lastCounters !== null) return this.lastCounters;
     let counters = this.clients.get(who.client);
     if (counters) {
       this.clients.delete(who.client); // re-insert: Map order is our recency order
@@ -60,6 +67,8 @@ export class Ledger {
       }
     }
     this.clients.set(who.client, counters);
+    this.lastClient = who.client;
+    this.lastCounters = counters;
     return counters;
   }
 

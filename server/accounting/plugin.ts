@@ -19,7 +19,7 @@ import { checkOrigin } from '../origin.js';
 import { parseBoundedInt, parseClient, type RawQuery } from '../query.js';
 import type { Attribution } from './ledger.js';
 import { createMetrics } from './metrics.js';
-import { h2Report, statsReports } from './report.js';
+import { h2Report, statsReport, statsReportsById } from './report.js';
 
 const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, protocol = 'http/1.1' }) => {
   const { accounting } = lab;
@@ -36,24 +36,27 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, prot
     if (stream !== undefined) {
       accounting.protocols.note(who, accounting.sessions.isTls(stream) ? 'h2' : 'h2c');
       accounting.sessions.begin(stream, who);
-      accounting.request(who);
-      reply.raw.once('finish', () => accounting.sessions.settleStream(stream));
-      done();
-      return;
+    } else {
+      accounting.protocols.note(who, protocolOf(request.raw));
+      accounting.meter.begin(request.raw.socket, who, reply.raw);
     }
-    accounting.protocols.note(who, protocolOf(request.raw));
-    const socket = request.raw.socket;
-    accounting.meter.begin(socket, who, reply.raw);
     accounting.request(who);
-    // Settle at the end of the response, so the counters are live between requests on a keep-alive
-    // socket. (An upgraded WebSocket keeps its attribution until the socket closes.)
-    reply.raw.once('finish', () => accounting.meter.settleSocket(socket));
+    done();
+  });
+  // Settle at the end of the response, so the counters are live between requests on a keep-alive
+  // socket. An onResponse hook, not a 'finish' listener per request: Fastify already listens for
+  // every response's end, and this one function serves them all (no closure per request).
+  // (An upgraded WebSocket keeps its attribution until the socket closes.)
+  app.addHook('onResponse', (request, _reply, done) => {
+    const stream = (request.raw as { stream?: ServerHttp2Stream }).stream;
+    if (stream !== undefined) accounting.sessions.settleStream(stream);
+    else accounting.meter.settleSocket(request.raw.socket);
     done();
   });
 
   app.get('/api/stats', async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    return statsReports(lab, [parseClient(request.query as RawQuery)])[0];
+    return statsReport(lab, parseClient(request.query as RawQuery));
   });
 
   // Live stats for the dashboard: one SSE stream, counted in `other`.
@@ -76,9 +79,8 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, prot
       'x-accel-buffering': 'no',
     });
     const push = () => {
-      const reports = statsReports(lab, clients);
       const event: StatsStreamEvent = {
-        clients: Object.fromEntries(clients.map((id, i) => [id, reports[i]])),
+        clients: statsReportsById(lab, clients),
         protocols: Object.fromEntries(clients.map((id) => [id, accounting.protocols.of(id)])),
       };
       res.write(`data: ${JSON.stringify(event)}\n\n`);

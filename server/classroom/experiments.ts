@@ -42,7 +42,9 @@ export class Experiments {
       } catch (error) {
         throw new BadFeedSettingsError((error as Error).message);
       }
-      this.lab.ticker.update(settings);
+      // Through the backend: behind a broker the change reaches every instance's ticker (one feed).
+      // Memory applies it in this turn; a broker that is away leaves the rate as it was.
+      void this.lab.backend.updateTicker(settings).catch(() => {});
       label = `feed → ${request.rate} msg/s`;
     }
     const experiment: ClassExperiment = {

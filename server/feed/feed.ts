@@ -21,6 +21,8 @@ export type Resolution =
   | { kind: 'future'; head: number };
 
 type Listener = (entry: FeedEntry) => void;
+/** Told when the feed jumps: a new epoch (the broker lost its stream) or messages it could not get. */
+type ResetListener = (notice: ResetNotice) => void;
 
 /** Wall-clock milliseconds with sub-millisecond precision, one clock domain for `ts` and `/api/time`. */
 export function nowMs(): number {
@@ -35,17 +37,36 @@ export function newEpoch(): string {
     .slice(-8);
 }
 
+/** The message JSON, as it goes on every wire; `dataJson` is the data already serialized. */
+export function messageText(epoch: string, seq: number, ts: number, dataJson: string): string {
+  return `{"epoch":"${epoch}","seq":${seq},"ts":${ts},"data":${dataJson}}`;
+}
+
+/**
+ * The feed as this process serves it. With the memory backend it is the whole feed; with a
+ * broker (server/feed/redis-backend.ts) it is this instance's replica of the shared stream,
+ * filled by `append` in seq order, so every read below stays local and synchronous.
+ */
 export class Feed {
-  readonly epoch: string;
+  private currentEpoch: string;
   readonly retention: number;
-  private readonly ring: (FeedEntry | undefined)[];
+  private ring: (FeedEntry | undefined)[];
   private headSeq = 0;
+  /** The first seq this replica holds in its epoch (1 for a feed that started here). */
+  private firstSeq = 1;
   private readonly listeners = new Set<Listener>();
+  private readonly resetListeners = new Set<ResetListener>();
+  /** Epochs this feed has left behind: a cursor naming one is plainly old. */
+  readonly pastEpochs = new Set<string>();
 
   constructor(retention: number, epoch = newEpoch()) {
-    this.epoch = epoch;
+    this.currentEpoch = epoch;
     this.retention = retention;
     this.ring = new Array(retention);
+  }
+
+  get epoch(): string {
+    return this.currentEpoch;
   }
 
   get head(): number {
@@ -54,13 +75,14 @@ export class Feed {
 
   /** The oldest retained seq; head + 1 while nothing was published. */
   get oldest(): number {
-    return Math.max(1, this.headSeq - this.retention + 1);
+    return Math.max(this.firstSeq, this.headSeq - this.retention + 1);
   }
 
+  /** The memory backend's publish: the next seq, stamped now. */
   publish(data: unknown): FeedEntry {
     const seq = this.headSeq + 1;
     const ts = nowMs();
-    const text = `{"epoch":"${this.epoch}","seq":${seq},"ts":${ts},"data":${JSON.stringify(data ?? null)}}`;
+    const text = messageText(this.currentEpoch, seq, ts, JSON.stringify(data ?? null));
     const entry: FeedEntry = { seq, ts, text, bytes: Buffer.byteLength(text) };
     this.ring[seq % this.retention] = entry;
     this.headSeq = seq;
@@ -68,9 +90,52 @@ export class Feed {
     return entry;
   }
 
-  subscribe(listener: Listener): () => void {
+  /**
+   * A broker's message, in the current epoch. Already held: ignored. Past a hole (the broker
+   * trimmed what this replica had not read yet): listeners get an `evicted` reset first, so the
+   * hole is never silent.
+   */
+  append(seq: number, ts: number, dataJson: string): FeedEntry | null {
+    if (seq <= this.headSeq) return null;
+    if (seq > this.headSeq + 1) {
+      const missed = seq - this.headSeq - 1;
+      this.ring = new Array(this.retention);
+      this.firstSeq = seq;
+      this.emitReset({ reason: 'evicted', epoch: this.currentEpoch, missed, from: seq });
+    }
+    const text = messageText(this.currentEpoch, seq, ts, dataJson);
+    const entry: FeedEntry = { seq, ts, text, bytes: Buffer.byteLength(text) };
+    this.ring[seq % this.retention] = entry;
+    this.headSeq = seq;
+    for (const listener of this.listeners) listener(entry);
+    return entry;
+  }
+
+  /**
+   * The broker's stream now belongs to another epoch (it was flushed, or failed over to an empty
+   * replica): drop everything and tell every listener with an `epoch` reset.
+   */
+  adoptEpoch(epoch: string, head = 0): void {
+    if (epoch === this.currentEpoch) return;
+    this.pastEpochs.add(this.currentEpoch);
+    this.currentEpoch = epoch;
+    this.ring = new Array(this.retention);
+    this.headSeq = head;
+    this.firstSeq = head + 1;
+    this.emitReset({ reason: 'epoch', epoch, from: head + 1 });
+  }
+
+  subscribe(listener: Listener, onReset?: ResetListener): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (onReset) this.resetListeners.add(onReset);
+    return () => {
+      this.listeners.delete(listener);
+      if (onReset) this.resetListeners.delete(onReset);
+    };
+  }
+
+  private emitReset(notice: ResetNotice): void {
+    for (const listener of this.resetListeners) listener(notice);
   }
 
   get subscribers(): number {
@@ -95,13 +160,13 @@ export class Feed {
     const oldest = this.oldest;
     let since = cursor.seq;
     let reset: ResetNotice | null = null;
-    if (cursor.epoch !== null && cursor.epoch !== this.epoch) {
+    if (cursor.epoch !== null && cursor.epoch !== this.currentEpoch) {
       since = oldest - 1;
-      reset = { reason: 'epoch', epoch: this.epoch, from: oldest };
+      reset = { reason: 'epoch', epoch: this.currentEpoch, from: oldest };
     } else if (since > this.headSeq) {
       return { kind: 'future', head: this.headSeq };
     } else if (since < oldest - 1) {
-      reset = { reason: 'evicted', epoch: this.epoch, missed: oldest - 1 - since, from: oldest };
+      reset = { reason: 'evicted', epoch: this.currentEpoch, missed: oldest - 1 - since, from: oldest };
       since = oldest - 1;
     }
     const entries = this.after(since, limit);

@@ -15,6 +15,7 @@ export function feedState(lab: Lab): FeedState {
     oldest: lab.feed.oldest,
     retention: lab.feed.retention,
     ...lab.ticker.settings,
+    backend: { ...lab.backend.status(), instance: lab.instance },
   };
 }
 
@@ -32,9 +33,11 @@ export const feedPlugin: FastifyPluginAsync<LabPluginOptions> = async (app, { la
       schema: { body: { type: 'object', required: ['data'], properties: { data: {} } } },
     },
     async (request, reply) => {
-      const entry = lab.feed.publish((request.body as { data: unknown }).data);
+      // Memory answers at once; a broker once the message is in its stream (or 503 LAB_FEED_UNAVAILABLE).
+      const published = lab.backend.publish((request.body as { data: unknown }).data);
+      const result = published instanceof Promise ? await published : published;
       reply.code(201);
-      return { epoch: lab.feed.epoch, seq: entry.seq };
+      return result;
     },
   );
 
@@ -47,7 +50,8 @@ export const feedPlugin: FastifyPluginAsync<LabPluginOptions> = async (app, { la
     } catch (error) {
       throw new BadFeedSettingsError((error as Error).message);
     }
-    lab.ticker.update(settings);
+    // Behind a broker every instance's ticker takes the change (one feed); it may be refused with a 503.
+    await lab.backend.updateTicker(settings);
     return feedState(lab);
   });
 

@@ -18,6 +18,15 @@ import type { Feed } from './feed.js';
 const BURST_SIZE = 10;
 /** Never publish more than this many messages in one timer turn (a stalled loop must not flood). */
 const MAX_CATCH_UP = 1_000;
+/**
+ * Behind by more than this much of the schedule, the ticker forgets the backlog instead of
+ * catching up: an overloaded server publishes slower than asked rather than in floods. (The 30-min
+ * soak, docs/reliability.md, saw the old rule — catch up to 1 000 messages — publish 50 s of
+ * backlog to ~950 streams in one turn: the loop did no I/O for tens of seconds.)
+ */
+const MAX_BEHIND_S = 1;
+/** A turn that has published for this long yields (the next turn is due at once), so I/O runs between. */
+const TURN_BUDGET_MS = 20;
 
 export interface TickerState {
   rate: number;
@@ -34,6 +43,12 @@ export class Ticker {
   private counter = 0;
   /** Bumped by every restart, so a tick in progress notices it was stopped or changed meanwhile. */
   private generation = 0;
+  /**
+   * Behind a broker, many instances share one feed and only the one holding the ticker lease
+   * publishes (server/feed/redis-backend.ts); the others keep the settings and stay quiet.
+   */
+  private active = true;
+  private publishOne: (data: unknown) => unknown;
 
   constructor(
     private readonly feed: Feed,
@@ -41,7 +56,24 @@ export class Ticker {
   ) {
     const { rate, payloadBytes, mode, running } = initial;
     this.state = { rate, payloadBytes, mode, running };
+    this.publishOne = (data) => feed.publish(data);
     if (this.state.running) this.restart();
+  }
+
+  /** Publish through a backend instead of straight into the feed. */
+  publishVia(publish: (data: unknown) => unknown): void {
+    this.publishOne = publish;
+  }
+
+  /** Whether this instance's ticker publishes (see `active`). */
+  setActive(active: boolean): void {
+    if (active === this.active) return;
+    this.active = active;
+    this.restart();
+  }
+
+  get isActive(): boolean {
+    return this.active;
   }
 
   get settings(): TickerState {
@@ -73,7 +105,7 @@ export class Ticker {
     this.generation += 1;
     this.startedAt = performance.now();
     this.published = 0;
-    if (!this.state.running || this.state.rate <= 0) return;
+    if (!this.active || !this.state.running || this.state.rate <= 0) return;
     this.schedule();
   }
 
@@ -89,18 +121,25 @@ export class Ticker {
 
   private tick(): void {
     const { rate, mode } = this.state;
-    const elapsedS = (performance.now() - this.startedAt) / 1000;
+    const turnStart = performance.now();
+    const elapsedS = (turnStart - this.startedAt) / 1000;
     let due = Math.floor(elapsedS * rate) - this.published;
     if (mode === 'bursty') due -= due % BURST_SIZE;
-    due = Math.min(due, MAX_CATCH_UP);
+    const limit = Math.max(BURST_SIZE, Math.min(MAX_CATCH_UP, Math.ceil(rate * MAX_BEHIND_S)));
+    const behind = due > limit;
+    due = Math.min(due, limit);
     const generation = this.generation;
-    for (let i = 0; i < due; i++) {
-      this.feed.publish(this.makeData());
+    let done = 0;
+    while (done < due) {
+      this.publishOne(this.makeData());
+      done += 1;
       // A subscriber may stop or change the ticker from inside publish: honour it at once.
       if (this.generation !== generation) return;
+      // Out of budget: the rest is published next turn, after the loop has done its I/O (a burst stays whole).
+      if (performance.now() - turnStart > TURN_BUDGET_MS && (mode !== 'bursty' || done % BURST_SIZE === 0)) break;
     }
-    this.published += due;
-    if (due === MAX_CATCH_UP) {
+    this.published += done;
+    if (behind) {
       // We fell behind by more than a turn can fix: forget the backlog rather than flood.
       this.startedAt = performance.now();
       this.published = 0;

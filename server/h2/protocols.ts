@@ -18,9 +18,16 @@ export function protocolOf(raw: IncomingMessage): WireProtocol {
 
 export class ProtocolBook {
   private readonly clients = new Map<string, Partial<Record<Bucket, WireProtocol>>>();
+  /** The client noted last is already the most recent: a run of its requests costs no re-insert. */
+  private lastClient: string | null = null;
+  private lastEntry: Partial<Record<Bucket, WireProtocol>> | null = null;
 
   note(who: Attribution, protocol: WireProtocol): void {
     if (who.client === null) return;
+    if (who.client === this.lastClient && this.lastEntry !== null) {
+      this.lastEntry[who.bucket] = protocol;
+      return;
+    }
     let entry = this.clients.get(who.client);
     if (entry) this.clients.delete(who.client);
     else {
@@ -32,6 +39,8 @@ export class ProtocolBook {
     }
     entry[who.bucket] = protocol;
     this.clients.set(who.client, entry);
+    this.lastClient = who.client;
+    this.lastEntry = entry;
   }
 
   of(client: string): Partial<Record<Bucket, WireProtocol>> {

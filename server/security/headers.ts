@@ -16,6 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
+import { declareRouteConfig, routeConfig } from '../route-config.js';
 
 /** The policy, directive by directive (exported for the tests and docs/reliability.md). */
 export const CSP_DIRECTIVES = {
@@ -98,13 +99,14 @@ const PAGE_STEPS = helmetSteps(PAGE_HELMET);
 const API_STEPS = helmetSteps({ ...PAGE_HELMET, ...API_HELMET } as HelmetOptions);
 
 export async function securityHeaders(app: FastifyInstance): Promise<void> {
+  declareRouteConfig(app);
   // Each route knows its steps when it is added: /api/ routes the short set, the rest the page set.
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, securityHeaders: route.url.startsWith('/api/') ? API_STEPS : PAGE_STEPS };
   });
   // A callback hook (no promise per request); answers that match no route get the page set.
   app.addHook('onRequest', (request, reply, done) => {
-    const steps = request.routeOptions.config.securityHeaders ?? PAGE_STEPS;
+    const steps = routeConfig(request).securityHeaders ?? PAGE_STEPS;
     const res = reply.raw;
     for (const [name, value] of steps) {
       if (value === null) res.removeHeader(name);

@@ -28,10 +28,12 @@ export function hostAllowed(header: string | undefined, allowedHosts: readonly s
 }
 
 export async function hostGuard(app: FastifyInstance, lab: Lab): Promise<void> {
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, not an async one: it runs on every request (a promise each is measurable, `npm run bench`).
+  app.addHook('onRequest', (request, _reply, done) => {
     const local = request.socket.localAddress;
-    if (local === undefined || !isLoopbackHost(local)) return;
+    if (local === undefined || !isLoopbackHost(local)) return done();
     const host = request.headers.host;
-    if (!hostAllowed(host, lab.options.allowedHosts)) throw new ForeignHostError(String(host));
+    if (!hostAllowed(host, lab.options.allowedHosts)) return done(new ForeignHostError(String(host)));
+    done();
   });
 }

@@ -7,6 +7,7 @@
  * waiters woken), so tests can assert the work per publish without timing anything.
  */
 import type { Socket } from 'node:net';
+import type { ResetNotice } from '../../contract/index.js';
 import type { Feed, FeedEntry } from '../feed/feed.js';
 
 export const hotPath = {
@@ -24,42 +25,66 @@ export const hotPath = {
 
 export class FanOut<Prepared> {
   private readonly subscribers = new Set<(prepared: Prepared, entry: FeedEntry) => void>();
+  /** Told when the feed jumps (only behind a broker: a new epoch, a hole; server/feed/feed.ts). */
+  private readonly resetHandlers = new Set<(notice: ResetNotice) => void>();
 
   constructor(feed: Feed, prepare: (entry: FeedEntry) => Prepared) {
-    feed.subscribe((entry) => {
-      if (this.subscribers.size === 0) return;
-      const prepared = prepare(entry);
-      for (const deliver of this.subscribers) deliver(prepared, entry);
-    });
+    feed.subscribe(
+      (entry) => {
+        if (this.subscribers.size === 0) return;
+        const prepared = prepare(entry);
+        for (const deliver of this.subscribers) deliver(prepared, entry);
+      },
+      (notice) => {
+        for (const onReset of this.resetHandlers) onReset(notice);
+      },
+    );
   }
 
   get size(): number {
     return this.subscribers.size;
   }
 
-  /** Deliver every message published from now on; the function returned stops it. */
-  add(deliver: (prepared: Prepared, entry: FeedEntry) => void): () => void {
+  /** Deliver every message published from now on (and every reset); the function returned stops it. */
+  add(deliver: (prepared: Prepared, entry: FeedEntry) => void, onReset?: (notice: ResetNotice) => void): () => void {
     this.subscribers.add(deliver);
-    return () => this.subscribers.delete(deliver);
+    if (onReset) this.resetHandlers.add(onReset);
+    return () => {
+      this.subscribers.delete(deliver);
+      if (onReset) this.resetHandlers.delete(onReset);
+    };
   }
 }
 
 /**
- * Corks a socket for the rest of this tick: every write of a burst (a backlog, or a bursty ticker
- * publishing ten messages in one turn) then leaves in one writev when the tick ends, instead of
- * one system call per message. The bytes are the same; only how many syscalls carry them changes.
+ * Corks a socket for the rest of this tick: every write of a burst (a bursty ticker publishing ten
+ * messages in one turn) then leaves in one writev when the tick ends, instead of one system call
+ * per message. The bytes are the same; only how many syscalls carry them changes.
+ *
+ * Corked bytes are not handed to the kernel yet, so a socket's buffered amount is only meaningful
+ * again once it is uncorked: `afterFlush` (a slow-consumer check, say) runs then. A burst is bounded
+ * by the ticker (server/feed/ticker.ts), so is what a socket can queue before that check.
  */
-const corked: Socket[] = [];
+const corked = new Map<Socket, (() => void) | undefined>();
 
 function flush(): void {
-  for (const socket of corked.splice(0)) {
+  const sockets = [...corked];
+  corked.clear();
+  for (const [socket, afterFlush] of sockets) {
     hotPath.corkedFlushes += 1;
     socket.uncork();
+    afterFlush?.();
   }
 }
 
-export function corkForThisTick(socket: Socket): void {
-  if (socket.writableCorked > 0) return;
+export function corkForThisTick(socket: Socket, afterFlush?: () => void): void {
+  if (corked.has(socket)) return;
+  if (socket.writableCorked > 0) {
+    // Corked by someone else, who uncorks it: nothing to flush here, check at once.
+    afterFlush?.();
+    return;
+  }
   socket.cork();
-  if (corked.push(socket) === 1) process.nextTick(flush);
+  corked.set(socket, afterFlush);
+  if (corked.size === 1) process.nextTick(flush);
 }

@@ -5,6 +5,7 @@
  * nothing is newer than its cursor, i.e. every held poll waits at the head — and each waiter gets
  * that same text. Waiters that leave (answered by their timeout, cut, gone) are removed at once.
  */
+import type { ResetNotice } from '../../contract/index.js';
 import type { Feed, FeedEntry } from '../feed/feed.js';
 import { hotPath } from './fan-out.js';
 import { pollBody } from './poll-answer.js';
@@ -12,8 +13,11 @@ import { pollBody } from './poll-answer.js';
 export interface Waiter {
   since: number;
   limit: number;
-  /** Answer with these messages (their body is prebuilt). Called at most once, by a publish. */
-  wake(entries: readonly FeedEntry[], body: string): void;
+  /**
+   * Answer with these messages (their body is prebuilt). Called at most once, by a publish or,
+   * behind a broker, by a feed reset (then `entries` is empty and `reset` says where to resume).
+   */
+  wake(entries: readonly FeedEntry[], body: string, reset: ResetNotice | null): void;
 }
 
 export class LongPollWaiters {
@@ -22,7 +26,11 @@ export class LongPollWaiters {
   private count = 0;
 
   constructor(private readonly feed: Feed) {
-    feed.subscribe(() => this.wakeAll());
+    feed.subscribe(
+      () => this.wakeAll(null),
+      // Only behind a broker does the feed jump (server/feed/feed.ts): every held poll answers with it.
+      (notice) => this.wakeAll(notice),
+    );
   }
 
   get size(): number {
@@ -49,7 +57,7 @@ export class LongPollWaiters {
     };
   }
 
-  private wakeAll(): void {
+  private wakeAll(reset: ResetNotice | null): void {
     if (this.count === 0) return;
     // Take the whole index first: a waiter's answer may make its client poll again at once (in a
     // test, in the same process); that new poll waits for the next publish, not this one.
@@ -64,12 +72,12 @@ export class LongPollWaiters {
         // nothing left to remove and does not count it twice.
         const woken = [...waiters];
         waiters.clear();
-        const entries = feed.after(since, limit);
-        const body = pollBody(feed.epoch, feed.head, entries, null);
+        const entries = reset === null ? feed.after(since, limit) : [];
+        const body = pollBody(feed.epoch, feed.head, entries, reset);
         hotPath.longPollBodiesBuilt += 1;
         for (const waiter of woken) {
           hotPath.longPollWakeups += 1;
-          waiter.wake(entries, body);
+          waiter.wake(entries, body, reset);
         }
       }
     }

@@ -6,6 +6,8 @@
  */
 import { LONG_POLL_TIMEOUT, POLL_LIMIT, ROUTES } from '../../contract/index.js';
 import { BadQueryError, BadTimeoutError, FutureCursorError, TooManyConnectionsError } from '../errors.js';
+import type { Resolution } from '../feed/feed.js';
+import { resolveCursor } from '../feed/resolve.js';
 import { parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
 import { isGone } from './gone.js';
 import { LongPollWaiters } from './long-poll-waiters.js';
@@ -25,47 +27,51 @@ export default defineTransport('long-poll', async (app, { lab }) => {
     const who = accounting.who(request);
     reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
 
-    const resolution = feed.resolve(cursor, limit);
-    if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
-    if (resolution.entries.length > 0 || resolution.reset !== null || timeout === 0) {
-      return reply.send(pollAnswer(accounting, who, feed.epoch, feed.head, resolution.entries, resolution.reset));
-    }
-    if (lab.closing || accounting.openStreams >= lab.options.maxStreams)
-      throw new TooManyConnectionsError(lab.options.maxStreams);
+    const resolved = resolveCursor(lab, cursor, limit);
+    return resolved instanceof Promise ? resolved.then(answer) : answer(resolved);
 
-    // Nothing newer yet: hold the request. "Live only" waits for the next message after now.
-    const since = cursor?.seq ?? feed.head;
-    let settled = false;
-    const finish = (body: string | null) => {
-      if (settled) return;
-      settled = true;
-      unsubscribe();
-      clearTimeout(timer);
-      release();
-      if (body !== null) reply.send(body);
-    };
-    const unsubscribe = waiters.add({
-      since,
-      limit,
-      wake: (entries, body) => {
+    function answer(resolution: Resolution) {
+      if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
+      if (resolution.entries.length > 0 || resolution.reset !== null || timeout === 0) {
+        return reply.send(pollAnswer(accounting, who, feed.epoch, feed.head, resolution.entries, resolution.reset));
+      }
+      if (lab.closing || accounting.openStreams >= lab.options.maxStreams)
+        throw new TooManyConnectionsError(lab.options.maxStreams);
+
+      // Nothing newer yet: hold the request. "Live only" waits for the next message after now.
+      const since = cursor?.seq ?? feed.head;
+      let settled = false;
+      const finish = (body: string | null) => {
         if (settled) return;
-        countAnswer(accounting, who, entries, null);
-        finish(body);
-      },
-    });
-    const timer = setTimeout(() => finish(pollAnswer(accounting, who, feed.epoch, feed.head, [], null)), timeout);
-    const release = accounting.openStream({
-      who,
-      close: () => {
-        // HTTP/2 has no Connection header (RFC 9113 §8.2.2); its streams end with the answer.
-        if (request.raw.httpVersionMajor < 2) reply.header('connection', 'close');
-        finish(pollAnswer(accounting, who, feed.epoch, feed.head, [], null));
-      },
-    });
-    // The client went away (or was cut): free the waiter now, not at the timeout. A response
-    // closes either after it was answered (nothing to do) or because its connection died.
-    reply.raw.once('close', () => finish(null));
-    if (isGone(reply.raw)) finish(null);
-    return reply;
+        settled = true;
+        unsubscribe();
+        clearTimeout(timer);
+        release();
+        if (body !== null) reply.send(body);
+      };
+      const unsubscribe = waiters.add({
+        since,
+        limit,
+        wake: (entries, body, reset) => {
+          if (settled) return;
+          countAnswer(accounting, who, entries, reset);
+          finish(body);
+        },
+      });
+      const timer = setTimeout(() => finish(pollAnswer(accounting, who, feed.epoch, feed.head, [], null)), timeout);
+      const release = accounting.openStream({
+        who,
+        close: () => {
+          // HTTP/2 has no Connection header (RFC 9113 §8.2.2); its streams end with the answer.
+          if (request.raw.httpVersionMajor < 2) reply.header('connection', 'close');
+          finish(pollAnswer(accounting, who, feed.epoch, feed.head, [], null));
+        },
+      });
+      // The client went away (or was cut): free the waiter now, not at the timeout. A response
+      // closes either after it was answered (nothing to do) or because its connection died.
+      reply.raw.once('close', () => finish(null));
+      if (isGone(reply.raw)) finish(null);
+      return reply;
+    }
   });
 });

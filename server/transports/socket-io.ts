@@ -186,10 +186,17 @@ export default defineTransport('socket.io', async (app, { lab }) => {
   const whoOf = new Map<Socket, Attribution>();
 
   // One broadcast per message; each connected socket counts it as delivered.
-  const unsubscribe = feed.subscribe((entry) => {
-    io.emit(SOCKET_IO_EVENTS.feed, JSON.parse(entry.text) as FeedMessage);
-    for (const who of whoOf.values()) accounting.delivered(who, [entry]);
-  });
+  const unsubscribe = feed.subscribe(
+    (entry) => {
+      io.emit(SOCKET_IO_EVENTS.feed, JSON.parse(entry.text) as FeedMessage);
+      for (const who of whoOf.values()) accounting.delivered(who, [entry]);
+    },
+    // Behind a broker the feed can jump (a new epoch, a hole): every socket hears it, never a silent gap.
+    (notice) => {
+      io.emit(SOCKET_IO_EVENTS.reset, notice);
+      for (const who of whoOf.values()) accounting.reset(who);
+    },
+  );
 
   // The lab's cursor is checked before the socket is admitted: a refusal is Socket.IO's own
   // `connect_error`, with the lab's code in `data`. (A recovered session skips this: it has no
@@ -197,16 +204,26 @@ export default defineTransport('socket.io', async (app, { lab }) => {
   io.use((socket, next) => {
     try {
       const cursor = cursorOfAuth(socket.handshake.auth);
-      if (cursor !== null && (cursor.epoch === null || cursor.epoch === feed.epoch) && cursor.seq > feed.head) {
-        return next(
-          refusal(ERROR_CODES.futureCursor, `cursor ${cursor.seq} is ahead of head ${feed.head}: never sent`),
-        );
+      // Behind a broker a cursor from another instance may be a little ahead of this replica: wait
+      // for it here, before the socket joins the broadcast (so nothing arrives twice). Memory: null.
+      const settling = cursor === null ? null : lab.backend.settle(cursor);
+      if (settling !== null) {
+        settling.then(() => admit(cursor, next));
+        return;
       }
-      next();
+      admit(cursor, next);
     } catch (error) {
       next(refusal(ERROR_CODES.badCursor, (error as Error).message));
     }
   });
+
+  function admit(cursor: ReturnType<typeof cursorOfAuth>, next: (error?: Error) => void): void {
+    if (cursor !== null && (cursor.epoch === null || cursor.epoch === feed.epoch) && cursor.seq > feed.head) {
+      next(refusal(ERROR_CODES.futureCursor, `cursor ${cursor.seq} is ahead of head ${feed.head}: never sent`));
+      return;
+    }
+    next();
+  }
 
   io.on('connection', (socket) => {
     const client = socket.handshake.query.client;
@@ -230,7 +247,16 @@ export default defineTransport('socket.io', async (app, { lab }) => {
       socket.disconnect(true);
     });
     socket.on(SOCKET_IO_EVENTS.publish, (data: unknown) => {
-      feed.publish(data);
+      const published = lab.backend.publish(data);
+      // Behind a broker a publish can fail (Redis away): the client hears it, the socket stays.
+      if (published instanceof Promise) {
+        published.catch((error: Error & { code?: string }) =>
+          socket.emit(SOCKET_IO_EVENTS.error, {
+            code: error.code ?? ERROR_CODES.feedUnavailable,
+            message: error.message,
+          }),
+        );
+      }
     });
     socket.on(SOCKET_IO_EVENTS.echo, (value: unknown, ack: unknown) => {
       if (typeof ack === 'function') ack(value);
@@ -250,6 +276,8 @@ export default defineTransport('socket.io', async (app, { lab }) => {
       client: who.client,
       recovered: socket.recovered,
     };
+    // Behind a broker, which instance serves this socket (a lone lab's hello is unchanged).
+    if (lab.backend.kind !== 'memory') hello.instance = lab.instance;
     socket.emit(SOCKET_IO_EVENTS.hello, hello);
     if (socket.recovered) {
       // Socket.IO already queued what this client missed, ahead of its CONNECT: count it here.

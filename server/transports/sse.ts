@@ -9,7 +9,8 @@
 import type { ServerResponse } from 'node:http';
 import { sseIdLine } from '../../contract/floor.js';
 import { type ResetNotice, ROUTES } from '../../contract/index.js';
-import type { FeedEntry } from '../feed/feed.js';
+import type { FeedEntry, Resolution } from '../feed/feed.js';
+import { resolveCursor } from '../feed/resolve.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
 import { FanOut, hotPath } from './fan-out.js';
 import { isGone } from './gone.js';
@@ -23,8 +24,10 @@ export function overloadRetryMs(retryMs: number, random: () => number = Math.ran
   return Math.round(retryMs * (0.5 + random()));
 }
 
-function writeHead(res: ServerResponse): void {
+function writeHead(res: ServerResponse, instance: string | undefined): void {
   res.writeHead(200, {
+    // The stream is hijacked: Fastify's hooks set no header on it, so the instance is named here.
+    ...(instance === undefined ? {} : { 'x-lab-instance': instance }),
     'content-type': 'text/event-stream; charset=utf-8',
     // no-transform: compression middleware and proxies must not buffer the stream.
     'cache-control': 'no-cache, no-transform',
@@ -52,8 +55,17 @@ export function sseReset(notice: ResetNotice): string {
  * stands (SSE has no handshake of its own). Its `id:` is the position the stream starts from, so
  * even a stream that drops before its first message reconnects with a cursor, not live-only.
  */
-export function sseHello(retryMs: number, epoch: string, position: number, head: number, oldest: number): string {
-  return `retry: ${retryMs}\n${sseIdLine(epoch, position)}event: hello\ndata: ${JSON.stringify({ epoch, head, oldest })}\n\n`;
+export function sseHello(
+  retryMs: number,
+  epoch: string,
+  position: number,
+  head: number,
+  oldest: number,
+  instance?: string,
+): string {
+  // `instance` only behind a broker (many instances): which one serves this stream.
+  const hello = instance === undefined ? { epoch, head, oldest } : { epoch, head, oldest, instance };
+  return `retry: ${retryMs}\n${sseIdLine(epoch, position)}event: hello\ndata: ${JSON.stringify(hello)}\n\n`;
 }
 
 export default defineTransport('sse', async (app, { lab }) => {
@@ -72,57 +84,73 @@ export default defineTransport('sse', async (app, { lab }) => {
     const lastEventId = request.headers['last-event-id'];
     const cursor = parseCursor(query, typeof lastEventId === 'string' ? lastEventId : undefined);
     const who = accounting.who(request);
-    const res = reply.raw;
-    reply.hijack();
+    // Memory: resolved in this turn. Behind a broker a cursor from another instance may wait for this replica.
+    const resolved = resolveCursor(lab, cursor);
+    if (resolved instanceof Promise) return resolved.then((resolution) => stream(resolution, true));
+    stream(resolved, false);
 
-    if (lab.closing || accounting.openStreams >= options.maxStreams) {
-      writeHead(res);
-      const reason = lab.closing ? 'restart' : 'too many connections';
-      const retryMs = overloadRetryMs(options.sseOverloadRetryMs);
-      // EventSource hides `retry:` from scripts, so the wait is in the data too.
-      res.end(`retry: ${retryMs}\nevent: overload\ndata: ${JSON.stringify({ reason, retryMs })}\n\n`);
-      return;
-    }
+    function stream(resolution: Resolution, late: boolean): void {
+      const instance = lab.backend.kind === 'memory' ? undefined : lab.instance;
+      const res = reply.raw;
+      reply.hijack();
+      // The client may have left while a broker-backed cursor was settling: nothing to stream to.
+      if (late && isGone(res)) return;
 
-    writeHead(res);
-    const send = (text: string | Buffer): void => {
-      res.write(text);
-      // A consumer that does not read is cut before its buffer grows without bound;
-      // its EventSource reconnects with Last-Event-ID and resumes.
-      if (res.writableLength > options.slowConsumerBytes) res.destroy();
-    };
-    const deliver = (entries: readonly FeedEntry[]): void => {
-      for (const entry of entries) send(sseEvent(entry, feed.epoch));
-      accounting.delivered(who, entries);
-    };
-
-    const resolution = feed.resolve(cursor);
-    // Where this stream starts: the cursor when it is honoured, the head for live-only; a reset's own id says the rest.
-    const position = resolution.kind === 'ok' && !resolution.reset && cursor ? cursor.seq : feed.head;
-    res.write(sseHello(options.sseRetryMs, feed.epoch, position, feed.head, feed.oldest));
-    if (resolution.kind === 'future') {
-      accounting.reset(who);
-      send(sseReset({ reason: 'future', epoch: feed.epoch, from: feed.head + 1 }));
-    } else {
-      if (resolution.reset) {
-        accounting.reset(who);
-        send(sseReset(resolution.reset));
+      if (lab.closing || accounting.openStreams >= options.maxStreams) {
+        writeHead(res, instance);
+        const reason = lab.closing ? 'restart' : 'too many connections';
+        const retryMs = overloadRetryMs(options.sseOverloadRetryMs);
+        // EventSource hides `retry:` from scripts, so the wait is in the data too.
+        res.end(`retry: ${retryMs}\nevent: overload\ndata: ${JSON.stringify({ reason, retryMs })}\n\n`);
+        return;
       }
-      deliver(resolution.entries);
+
+      writeHead(res, instance);
+      const send = (text: string | Buffer): void => {
+        res.write(text);
+        // A consumer that does not read is cut before its buffer grows without bound;
+        // its EventSource reconnects with Last-Event-ID and resumes.
+        if (res.writableLength > options.slowConsumerBytes) res.destroy();
+      };
+      const deliver = (entries: readonly FeedEntry[]): void => {
+        for (const entry of entries) send(sseEvent(entry, feed.epoch));
+        accounting.delivered(who, entries);
+      };
+
+      // Where this stream starts: the cursor when it is honoured, the head for live-only; a reset's own id says the rest.
+      const position = resolution.kind === 'ok' && !resolution.reset && cursor ? cursor.seq : feed.head;
+      res.write(sseHello(options.sseRetryMs, feed.epoch, position, feed.head, feed.oldest, instance));
+      if (resolution.kind === 'future') {
+        accounting.reset(who);
+        send(sseReset({ reason: 'future', epoch: feed.epoch, from: feed.head + 1 }));
+      } else {
+        if (resolution.reset) {
+          accounting.reset(who);
+          send(sseReset(resolution.reset));
+        }
+        deliver(resolution.entries);
+      }
+      // Subscribe in the same turn as the backlog was read: no publish can fall between the two.
+      const unsubscribe = fanOut.add(
+        (event, entry) => {
+          send(event);
+          accounting.deliveredOne(who, entry);
+        },
+        // Behind a broker the feed can jump (a new epoch, a hole): the stream says so, never a silent gap.
+        (notice) => {
+          accounting.reset(who);
+          send(sseReset(notice));
+        },
+      );
+      const heartbeat = setInterval(() => send(': heartbeat\n\n'), options.sseHeartbeatMs);
+      const release = accounting.openStream({ who, close: () => res.end() });
+      const done = () => {
+        unsubscribe();
+        clearInterval(heartbeat);
+        release();
+      };
+      res.once('close', done);
+      if (isGone(res)) done();
     }
-    // Subscribe in the same turn as the backlog was read: no publish can fall between the two.
-    const unsubscribe = fanOut.add((event, entry) => {
-      send(event);
-      accounting.deliveredOne(who, entry);
-    });
-    const heartbeat = setInterval(() => send(': heartbeat\n\n'), options.sseHeartbeatMs);
-    const release = accounting.openStream({ who, close: () => res.end() });
-    const done = () => {
-      unsubscribe();
-      clearInterval(heartbeat);
-      release();
-    };
-    res.once('close', done);
-    if (isGone(res)) done();
   });
 });

@@ -20,17 +20,21 @@ import {
   CLOSE_CODES,
   ERROR_CODES,
   type Handshake,
+  present,
   ROUTES,
   WS_COMPRESS_PARAM,
   type WsServerControl,
 } from '../../contract/index.js';
 import { BadQueryError, NoHandshakeError, TooManyConnectionsError } from '../errors.js';
-import type { FeedEntry } from '../feed/feed.js';
+import type { FeedEntry, Resolution } from '../feed/feed.js';
+import { resolveCursor } from '../feed/resolve.js';
 import type { Lab } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { parseClient, parseCursor, type RawQuery } from '../query.js';
+import { corkForThisTick, FanOut } from './fan-out.js';
 import { defineTransport } from './transport.js';
 import { codecFor } from './ws-codec.js';
+import { framesOf, rawSocketFor, type WsFrames } from './ws-frame.js';
 
 /** `compress=1` turns permessage-deflate negotiation on; absent or `0`, off. Anything else is a 400. */
 function wantsCompression(query: RawQuery): boolean {
@@ -63,8 +67,12 @@ export function frameBudget(rate: number): () => boolean {
 
 function pairs(raw: string[]): [string, string][] {
   const out: [string, string][] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
-  return out;
+  for (let i = 0; ; i += 2) {
+    const name = raw[i];
+    const value = raw[i + 1];
+    if (name === undefined || value === undefined) return out;
+    out.push([name, value]);
+  }
 }
 
 const handshakesByLab = new WeakMap<Lab, Map<string, Handshake>>();
@@ -79,14 +87,20 @@ function handshakesOf(lab: Lab): Map<string, Handshake> {
 
 export default defineTransport('websocket', async (app, { lab }) => {
   const { feed, accounting, options } = lab;
+  // One feed subscription for every socket: each message framed once per codec (ws-frame.ts).
+  const fanOut = new FanOut(feed, framesOf);
 
   // ws tells us the 101 response lines just before it writes them: keep both sides, per client.
   // One map per lab, not per app: the page may ask over h2 about a WebSocket upgraded over HTTP/1.1.
   const handshakes = handshakesOf(lab);
+  const instance = lab.backend.kind === 'memory' ? undefined : lab.instance;
   app.websocketServer.on('headers', (lines: string[], request: IncomingMessage) => {
+    // Behind a broker, the 101 names the instance too (Fastify's hooks do not reach it).
+    if (instance !== undefined) lines.push(`X-Lab-Instance: ${instance}`);
     const client = new URL(request.url ?? '/', 'http://x').searchParams.get('client');
     if (client === null) return;
-    if (handshakes.size >= MAX_HANDSHAKES) handshakes.delete(handshakes.keys().next().value as string);
+    const oldest = handshakes.keys().next().value;
+    if (handshakes.size >= MAX_HANDSHAKES && oldest !== undefined) handshakes.delete(oldest);
     handshakes.set(client, {
       at: Date.now(),
       request: {
@@ -94,7 +108,7 @@ export default defineTransport('websocket', async (app, { lab }) => {
         headers: pairs(request.rawHeaders),
       },
       response: {
-        line: lines[0],
+        line: present(lines[0], "ws's 'headers' event: the status line"),
         headers: lines.slice(1).map((line) => {
           const colon = line.indexOf(':');
           return [line.slice(0, colon), line.slice(colon + 1).trim()] as [string, string];
@@ -142,22 +156,44 @@ export default defineTransport('websocket', async (app, { lab }) => {
         control({ type: 'error', code, message });
         close(CLOSE_CODES.badRequest, Buffer.from(`${code}: ${message}`).subarray(0, 123).toString());
       };
-      const send = (payload: string | Uint8Array): void => {
-        if (closing) return;
-        socket.send(payload);
-        if (socket.bufferedAmount > options.slowConsumerBytes) {
-          close(CLOSE_CODES.slowConsumer, 'slow consumer: reconnect and resume with your cursor');
+      // Without an extension the message's prebuilt frame (ws-frame.ts) goes straight to the TCP
+      // socket; with permessage-deflate ws frames and compresses it for this socket alone.
+      const raw = rawSocketFor(socket);
+      const checkSlow = (): void => {
+        if (closing || socket.bufferedAmount <= options.slowConsumerBytes) return;
+        close(CLOSE_CODES.slowConsumer, 'slow consumer: reconnect and resume with your cursor');
+      };
+      /**
+       * `corked`: a live message, corked until the tick ends so a burst leaves in one write; the
+       * slow-consumer check then runs once the burst is handed to the kernel (fan-out.ts). A
+       * backlog is not corked (it may be large) and is checked message by message.
+       */
+      const send = (frames: WsFrames, corked: boolean): void => {
+        if (raw === null) socket.send(codec.entry(frames.entry).payload);
+        else if (socket.readyState === socket.OPEN) {
+          if (corked) {
+            corkForThisTick(raw, checkSlow);
+            raw.write(frames.of(codec.name));
+            return;
+          }
+          raw.write(frames.of(codec.name));
         }
+        checkSlow();
       };
       const deliver = (entries: readonly FeedEntry[]): void => {
         if (closing || entries.length === 0) return;
         let bytes = 0;
         for (const entry of entries) {
-          const encoded = codec.entry(entry);
-          send(encoded.payload);
-          bytes += encoded.bytes;
+          if (closing) break;
+          send(framesOf(entry), false);
+          bytes += codec.entryBytes(entry);
         }
         accounting.delivered(who, entries, bytes);
+      };
+      const deliverLive = (frames: WsFrames, entry: FeedEntry): void => {
+        if (closing) return;
+        send(frames, true);
+        accounting.deliveredOne(who, entry, codec.entryBytes(entry));
       };
 
       // Attach the listener before anything else: frames that arrive first are lost otherwise.
@@ -183,7 +219,13 @@ export default defineTransport('websocket', async (app, { lab }) => {
               message: 'in a classroom only the instructor publishes (POST /api/publish with the instructor token)',
             });
           }
-          feed.publish(frame.data);
+          const published = lab.backend.publish(frame.data);
+          // Behind a broker a publish can fail (Redis away): the client hears it, the socket stays.
+          if (published instanceof Promise) {
+            published.catch((error: Error & { code?: string }) =>
+              control({ type: 'error', code: error.code ?? ERROR_CODES.feedUnavailable, message: error.message }),
+            );
+          }
           return;
         }
         control({
@@ -227,18 +269,35 @@ export default defineTransport('websocket', async (app, { lab }) => {
       } catch (error) {
         return refuse(ERROR_CODES.badCursor, (error as Error).message);
       }
-      control({ type: 'hello', epoch: feed.epoch, head: feed.head, oldest: feed.oldest, client: who.client });
-      const resolution = feed.resolve(cursor);
-      if (resolution.kind === 'future') {
-        return refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.seq} is ahead of head ${resolution.head}`);
+      const resolved = resolveCursor(lab, cursor);
+      if (resolved instanceof Promise) resolved.then(begin);
+      else begin(resolved);
+
+      function begin(resolution: Resolution): void {
+        if (closing || socket.readyState !== socket.OPEN) return;
+        const hello: WsServerControl = {
+          type: 'hello',
+          epoch: feed.epoch,
+          head: feed.head,
+          oldest: feed.oldest,
+          client: who.client,
+        };
+        control(instance === undefined ? hello : { ...hello, instance });
+        if (resolution.kind === 'future') {
+          refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.seq} is ahead of head ${resolution.head}`);
+          return;
+        }
+        if (resolution.reset) {
+          accounting.reset(who);
+          control({ type: 'reset', ...resolution.reset });
+        }
+        deliver(resolution.entries);
+        // Same turn as the backlog: no publish can fall between the two.
+        unsubscribe = fanOut.add(deliverLive, (notice) => {
+          accounting.reset(who);
+          control({ type: 'reset', ...notice });
+        });
       }
-      if (resolution.reset) {
-        accounting.reset(who);
-        control({ type: 'reset', ...resolution.reset });
-      }
-      deliver(resolution.entries);
-      // Same turn as the backlog: no publish can fall between the two.
-      unsubscribe = feed.subscribe((entry) => deliver([entry]));
     },
   );
 });

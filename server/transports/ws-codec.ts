@@ -14,6 +14,8 @@ export interface WsCodec {
   name: WsSubprotocol;
   /** What goes on the wire for a feed message, and how many bytes that payload is. */
   entry(entry: FeedEntry): { payload: string | Uint8Array; bytes: number };
+  /** The bytes of that payload alone (what /api/stats counts as payload). */
+  entryBytes(entry: FeedEntry): number;
   control(frame: WsServerControl): string | Uint8Array;
   /** A client frame, decoded; throws with a reason a student can act on. */
   decode(raw: Buffer, isBinary: boolean): unknown;
@@ -34,6 +36,7 @@ export function msgpackOf(entry: FeedEntry): Uint8Array {
 const json: WsCodec = {
   name: 'lab.v1.json',
   entry: (entry) => ({ payload: entry.text, bytes: entry.bytes }),
+  entryBytes: (entry) => entry.bytes,
   control: (frame) => JSON.stringify(frame),
   decode(raw, isBinary) {
     if (isBinary) throw new Error('frames must be JSON text under lab.v1.json (this one was binary)');
@@ -51,6 +54,7 @@ const msgpack: WsCodec = {
     const payload = msgpackOf(entry);
     return { payload, bytes: payload.byteLength };
   },
+  entryBytes: (entry) => msgpackOf(entry).byteLength,
   control: (frame) => encode(frame),
   decode(raw, isBinary) {
     if (!isBinary) throw new Error('frames must be binary MessagePack under lab.v1.msgpack (this one was text)');

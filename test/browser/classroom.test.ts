@@ -147,6 +147,32 @@ describe('a class in real browsers', () => {
     expect(status).toBe(403);
   });
 
+  it('a student who puts their lanes on 3g is reported on it and shown behind a slow network', {
+    timeout: 60_000,
+  }, async () => {
+    const page = students[1] as Page;
+    await page.waitForSelector('#network-all option[value="3g"]', { state: 'attached', timeout: 20_000 });
+    await page.selectOption('#network-all', '3g');
+    const name = STUDENTS[1];
+    let student: ClassView['students'][number] | undefined;
+    // The page reports every CLASS_HEARTBEAT_MS: wait for a report made after the switch.
+    for (let tries = 0; tries < 40; tries++) {
+      const view = await api<ClassView>('GET', CLASS_ROUTES.view, undefined, INSTRUCTOR);
+      student = view.students.find((s) => s.name === name);
+      const lanes = Object.values(student?.lanes ?? {});
+      if (lanes.length > 0 && lanes.every((lane) => lane?.network === '3g')) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(Object.values(student?.lanes ?? {}).map((lane) => lane?.network)).toEqual(
+      Object.keys(student?.lanes ?? {}).map(() => '3g'),
+    );
+    expect(student?.slow).toBe(true);
+    const other = (await api<ClassView>('GET', CLASS_ROUTES.view, undefined, INSTRUCTOR)).students.find(
+      (s) => s.name === STUDENTS[0],
+    );
+    expect(Object.values(other?.lanes ?? {}).every((lane) => lane?.network === null)).toBe(true);
+  });
+
   it(`${ODD_NAMES} odd names are escaped everywhere (seed ${SEED}, CLASS_NAMES_SEED replays)`, {
     timeout: 90_000,
   }, async () => {

@@ -130,6 +130,7 @@ describe('defineScenario', () => {
       'intermediaries',
       'h1-vs-h2',
       'ws-framing',
+      'classroom',
     ]);
   });
 

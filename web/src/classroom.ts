@@ -123,7 +123,8 @@ function laneReport(lane: Lane, now: number, withHistogram: boolean): LaneReport
     recentP50: percentile(recent, 50),
     recentP99: percentile(recent, 99),
     recentCount: recent.length,
-    network: null,
+    // The profile the lane's client goes through (the network selector), null when direct.
+    network: lane.network.profile?.name ?? null,
   };
   if (withHistogram) report.histogram = lane.latency.encode();
   return report;

@@ -58,6 +58,7 @@ export class LaneView {
   private readonly noteLine: HTMLElement;
   private readonly chart: Chart<'scatter', { x: number; y: number }[]>;
   private noteTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly servedLine: HTMLElement;
   readonly networkSelect: HTMLSelectElement;
   private readonly networkBadge: HTMLElement;
   private readonly networkWhyLine: HTMLElement;
@@ -82,6 +83,8 @@ export class LaneView {
       },
       '…',
     );
+    // Empty unless the lab runs behind a balancer (npm run cluster): then, who served this lane.
+    this.servedLine = h('p', { class: 'lane-served mono', 'data-role': 'served' });
     this.connectButton = h('button', { type: 'button', 'data-action': 'connect' }, 'Disconnect');
     this.cutButton = h(
       'button',
@@ -142,6 +145,7 @@ export class LaneView {
         this.networkBadge,
         h('p', { class: 'route mono' }, TRANSPORT_ROUTE[t]),
       ),
+      this.servedLine,
       h('p', { class: 'lane-help' }, TRANSPORT_HELP[t]),
       h(
         'div',
@@ -250,6 +254,11 @@ export class LaneView {
     setAttr(el, 'data-resets', String(audit.resets));
     setAttr(el, 'data-reconnects', String(lane.reconnects));
     this.renderState();
+    if (lane.servedBy !== null) {
+      const seen = [...lane.servedCounts].map(([name, n]) => `${name} ×${n}`).join(', ');
+      setText(this.servedLine, `served by ${lane.servedBy} · so far: ${seen}`);
+      setAttr(el, 'data-served-by', lane.servedBy);
+    }
 
     const last = lane.lastMessage;
     this.set('received', count(lane.received));

@@ -77,6 +77,9 @@ export class Lane<T extends TransportName = TransportName> extends Emitter<LaneE
   received = 0;
   reconnects = 0;
   lastMessage: FeedMessage | null = null;
+  /** Behind a balancer: the instance that served the last request or stream, and how often each one did. */
+  servedBy: string | null = null;
+  readonly servedCounts = new Map<string, number>();
   series: AgePoint[] = [];
 
   /** The server's counters for this lane's client id (live, from the stats stream). */
@@ -135,6 +138,10 @@ export class Lane<T extends TransportName = TransportName> extends Emitter<LaneE
     client.on('state', (state) => this.onState(state));
     client.on('error', (error) => this.onError(error));
     client.on('wire', (entry) => this.wire.push(entry));
+    client.on('served', (instance) => {
+      this.servedBy = instance;
+      this.servedCounts.set(instance, (this.servedCounts.get(instance) ?? 0) + 1);
+    });
     client.start();
     this.emit('state', this.state);
   }

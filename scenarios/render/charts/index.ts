@@ -7,6 +7,7 @@ import type { Summary } from '../../summary.js';
 import { presentTransports } from '../table/order.js';
 import { capacityChart } from './capacity.js';
 import { classExperimentsChart, classSpreadChart } from './class.js';
+import { classCapacityChart, classCostChart } from './class-capacity.js';
 import { groupBytesChart, groupLossChart } from './groups.js';
 import { bytesChart, latencyChart, requestsChart } from './per-transport.js';
 import { protocolCharts } from './protocols.js';
@@ -42,6 +43,7 @@ export function chartConfigs(summary: Summary): ChartSpec[] {
   const capacity = capacityChart(summary);
   if (capacity) charts.push(capacity);
   for (const chart of [classSpreadChart(summary), classExperimentsChart(summary)]) if (chart) charts.push(chart);
+  for (const chart of [classCapacityChart(summary), classCostChart(summary)]) if (chart) charts.push(chart);
   charts.push(...protocolCharts(summary));
   return charts;
 }

@@ -7,6 +7,7 @@
  */
 import type { Summary } from '../../summary.js';
 import { capacityTable } from './capacity.js';
+import { classCapacityTable } from './class-capacity.js';
 import { clientSideTable } from './client-side.js';
 import { costTable } from './cost.js';
 import { deliveryTable } from './delivery.js';
@@ -33,6 +34,7 @@ export function summaryTables(summary: Summary): TableModel[] {
     sweepTable(summary),
     sweepCostTable(summary),
     capacityTable(summary),
+    classCapacityTable(summary),
     protocolTable(summary),
     h2loadTable(summary),
   ].filter((t): t is TableModel => t !== null && t.rows.length > 0);

@@ -1,0 +1,219 @@
+/**
+ * Benchmark (a script, not a test): what the Redis broker costs one instance. The same clients
+ * (WebSocket and SSE, connected straight to the instance) and the same feed, once with the memory
+ * backend and once with `--redis`, alternating, ROUNDS times:
+ * - server CPU per delivered message (utime+stime from /proc over the window ÷ deliveries counted
+ *   by the server): the redis/memory ratio, against the 1.2× target;
+ * - publish-to-delivery latency (event age = receivedAt − ts, both this machine's wall clock)
+ *   p50/p99 per backend, and what Redis adds;
+ * - Redis CPU per published message.
+ * `npm run bench:broker`; writes results/broker-cost/<time>/summary.json and prints a table.
+ * The machine is shared and has 2 cores: read the rounds side by side, not one number alone.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { EventSource } from 'eventsource';
+import WebSocket from 'ws';
+import { LatencyHistogram } from '../../client/latency.js';
+import { createClient } from '../../client/transports/index.js';
+import type { FeedClient } from '../../client/transports/types.js';
+import { startRedis } from '../../cluster/redis-process.js';
+import { type FeedState, type StatsResponse, TRANSPORTS } from '../../contract/index.js';
+import { startChild } from '../../tools/child-process.js';
+import { machineInfo } from '../machine.js';
+import { DEFAULT_RESULTS_DIR } from '../output.js';
+import { readProc } from '../proc-meter.js';
+
+const SETTINGS = {
+  rounds: 2,
+  clients: { websocket: 40, sse: 40 },
+  rate: 100,
+  payloadBytes: 256,
+  warmupMs: 2_000,
+  windowMs: 10_000,
+};
+const LISTENING = /listening on (http:\/\/\S+) \(epoch (\w+)\)/;
+/** No request of the benchmark waits longer than this: a stuck step fails the run with its name. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** The whole run's bound: 4 rounds of ~15 s plus process starts; past it, the run says where it was and exits 3. */
+const RUN_TIMEOUT_MS = 10 * 60_000;
+let step = 'starting';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Run {
+  backend: 'memory' | 'redis';
+  published: number;
+  deliveries: number;
+  serverCpuMs: number;
+  serverCpuUsPerDelivery: number;
+  latencyMs: { p50: number; p99: number; count: number };
+  redisCpuMs: number | null;
+  redisCpuUsPerPublished: number | null;
+}
+
+async function json<T>(url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function runOnce(backend: 'memory' | 'redis', redis: { url: string; pid: number | undefined }): Promise<Run> {
+  const args = ['--import', 'tsx', 'server/main.ts', '--port', '0', '--https-port', '0', '--paused'];
+  if (backend === 'redis') args.push('--redis', redis.url, '--instance', 'bench');
+  step = `${backend}: starting the server`;
+  const server = await startChild(args, LISTENING, {}, 90_000);
+  const clients: FeedClient[] = [];
+  let latency = new LatencyHistogram();
+  try {
+    const feed = await json<FeedState>(`${server.url}/api/feed`);
+    for (const [transport, count] of Object.entries(SETTINGS.clients) as ['websocket' | 'sse', number][]) {
+      for (let i = 0; i < count; i++) {
+        const client = createClient(transport, {
+          baseUrl: server.url,
+          clientId: `${transport}-${i}`,
+          resume: true,
+          cursor: { epoch: feed.epoch, seq: feed.head },
+          WebSocket: WebSocket as never,
+          EventSource: EventSource as never,
+        });
+        client.on('message', (message, _raw, receivedAt) => latency.recordAge(receivedAt, message.ts));
+        client.start();
+        clients.push(client);
+      }
+    }
+    await json(`${server.url}/api/feed`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rate: SETTINGS.rate, payloadBytes: SETTINGS.payloadBytes, running: true }),
+    });
+    step = `${backend}: warm-up`;
+    await sleep(SETTINGS.warmupMs);
+    const read = async () => {
+      const stats = await json<StatsResponse>(`${server.url}/api/stats`);
+      const state = await json<FeedState>(`${server.url}/api/feed`);
+      return {
+        deliveries: TRANSPORTS.reduce((sum, t) => sum + stats.transports[t].messages, 0),
+        head: state.head,
+        cpuMs: readProc(server.pid)?.cpuMs ?? 0,
+        redisCpuMs: backend === 'redis' ? (readProc(redis.pid ?? 0)?.cpuMs ?? 0) : null,
+      };
+    };
+    const before = await read();
+    latency = new LatencyHistogram();
+    step = `${backend}: measuring`;
+    await sleep(SETTINGS.windowMs);
+    const after = await read();
+    const deliveries = after.deliveries - before.deliveries;
+    const published = after.head - before.head;
+    const serverCpuMs = after.cpuMs - before.cpuMs;
+    const redisCpuMs =
+      after.redisCpuMs === null || before.redisCpuMs === null ? null : after.redisCpuMs - before.redisCpuMs;
+    const summary = latency.summary();
+    return {
+      backend,
+      published,
+      deliveries,
+      serverCpuMs,
+      serverCpuUsPerDelivery: (serverCpuMs * 1000) / deliveries,
+      latencyMs: { p50: summary.p50, p99: summary.p99, count: summary.count },
+      redisCpuMs,
+      redisCpuUsPerPublished: redisCpuMs === null ? null : (redisCpuMs * 1000) / published,
+    };
+  } finally {
+    step = `${backend}: stopping clients and server`;
+    for (const client of clients) client.stop();
+    await server.stop('SIGTERM', 5_000);
+  }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+async function main(): Promise<void> {
+  const watchdog = setTimeout(() => {
+    console.error(`bench:broker did not finish within ${RUN_TIMEOUT_MS / 60_000} min; stuck at: ${step}`);
+    process.exit(3);
+  }, RUN_TIMEOUT_MS);
+  watchdog.unref();
+  const loadAverageAtStart = loadavg().map((value) => Math.round(value * 100) / 100);
+  const startedAt = new Date().toISOString();
+  const redis = await startRedis();
+  const runs: Run[] = [];
+  try {
+    for (let round = 1; round <= SETTINGS.rounds; round++) {
+      for (const backend of ['memory', 'redis'] as const) {
+        console.log(`round ${round}/${SETTINGS.rounds}: ${backend}…`);
+        runs.push(await runOnce(backend, redis));
+      }
+    }
+  } finally {
+    await redis.remove();
+  }
+  const of = (backend: 'memory' | 'redis') => runs.filter((r) => r.backend === backend);
+  const cpuMemory = median(of('memory').map((r) => r.serverCpuUsPerDelivery));
+  const cpuRedis = median(of('redis').map((r) => r.serverCpuUsPerDelivery));
+  const result = {
+    startedAt,
+    machine: {
+      ...machineInfo(),
+      loadAverageAtStart,
+      note: 'A shared 2-core machine: server, clients and redis-server share the cores. Read the rounds side by side.',
+    },
+    settings: SETTINGS,
+    runs,
+    medians: {
+      serverCpuUsPerDelivery: { memory: cpuMemory, redis: cpuRedis, ratio: cpuRedis / cpuMemory, target: 1.2 },
+      latencyMs: {
+        memory: {
+          p50: median(of('memory').map((r) => r.latencyMs.p50)),
+          p99: median(of('memory').map((r) => r.latencyMs.p99)),
+        },
+        redis: {
+          p50: median(of('redis').map((r) => r.latencyMs.p50)),
+          p99: median(of('redis').map((r) => r.latencyMs.p99)),
+        },
+      },
+      redisCpuUsPerPublished: median(of('redis').map((r) => r.redisCpuUsPerPublished ?? 0)),
+    },
+  };
+  const added = {
+    p50: result.medians.latencyMs.redis.p50 - result.medians.latencyMs.memory.p50,
+    p99: result.medians.latencyMs.redis.p99 - result.medians.latencyMs.memory.p99,
+  };
+  const full = { ...result, addedLatencyMs: added };
+  const timestamp = startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const dir = join(DEFAULT_RESULTS_DIR, 'broker-cost', timestamp);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(full, null, 2)}\n`);
+  writeFileSync(
+    join(DEFAULT_RESULTS_DIR, 'broker-cost', 'latest.json'),
+    `${JSON.stringify({ scenario: 'broker-cost', timestamp, startedAt, summary: `${timestamp}/summary.json` }, null, 2)}\n`,
+  );
+  console.log('\nbackend  published  deliveries  server CPU µs/delivery  age p50 ms  age p99 ms  Redis CPU µs/publish');
+  for (const r of runs) {
+    console.log(
+      `${r.backend.padEnd(7)}  ${String(r.published).padStart(9)}  ${String(r.deliveries).padStart(10)}  ${r.serverCpuUsPerDelivery.toFixed(2).padStart(22)}  ${r.latencyMs.p50.toFixed(2).padStart(10)}  ${r.latencyMs.p99.toFixed(2).padStart(10)}  ${r.redisCpuUsPerPublished === null ? '—' : r.redisCpuUsPerPublished.toFixed(1)}`,
+    );
+  }
+  const m = result.medians;
+  console.log(
+    `\nmedian server CPU per delivery: memory ${cpuMemory.toFixed(2)} µs, redis ${cpuRedis.toFixed(2)} µs → ${m.serverCpuUsPerDelivery.ratio.toFixed(2)}× (target ≤ 1.2×: ${m.serverCpuUsPerDelivery.ratio <= 1.2 ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `added publish-to-delivery latency through Redis: p50 ${added.p50.toFixed(2)} ms, p99 ${added.p99.toFixed(2)} ms`,
+  );
+  console.log(`Redis CPU per published message: ${m.redisCpuUsPerPublished.toFixed(1)} µs`);
+  console.log(`Wrote ${dir}/summary.json`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
