@@ -78,8 +78,8 @@ export function floorOverhead(transport: TransportName, input: FloorInput): Floo
   const seq = input.seq ?? 1;
   switch (transport) {
     case 'websocket': {
-      const parts = [{ name: 'frame header (server→client, unmasked)', bytes: wsFrameHeaderBytes(input.payloadBytes) }];
-      return { total: parts[0].bytes, parts };
+      const header = wsFrameHeaderBytes(input.payloadBytes);
+      return { total: header, parts: [{ name: 'frame header (server→client, unmasked)', bytes: header }] };
     }
     case 'sse': {
       const event = `${sseIdLine(epoch, seq)}data: ${'x'.repeat(input.payloadBytes)}\n\n`;

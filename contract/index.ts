@@ -7,6 +7,7 @@ import type { FeedMode } from './feed-settings.js';
 export * from './cursor.js';
 export * from './feed-settings.js';
 export * from './palette.js';
+export * from './present.js';
 
 /** Transport names, everywhere (routes aside). Iterate this instead of naming transports by hand. */
 export const TRANSPORTS = ['short-poll', 'long-poll', 'sse', 'websocket', 'socket.io'] as const;

@@ -21,10 +21,14 @@ export interface GroupWorkerData {
   fetch: FetchChoice;
 }
 
-export interface GroupRequest {
+/** The worker's handler table, as a type: what remote-group.ts may call, with which arguments, for what result. */
+export type GroupHandlers = ReturnType<typeof handlers>;
+export type GroupMethod = keyof GroupHandlers;
+
+export interface GroupRequest<M extends GroupMethod = GroupMethod> {
   id: number;
-  method: keyof ReturnType<typeof handlers>;
-  args: unknown[];
+  method: M;
+  args: Parameters<GroupHandlers[M]>;
 }
 
 const port = parentPort;
@@ -60,7 +64,8 @@ port.on('message', async (request: GroupRequest) => {
   try {
     const method = methods[request.method];
     if (!method) throw new Error(`no method ${request.method}`);
-    port.postMessage({ id: request.id, result: await method(...request.args) });
+    // The arguments were typed against this table by remote-group.ts's `call`.
+    port.postMessage({ id: request.id, result: await method(...(request.args as unknown[])) });
   } catch (error) {
     port.postMessage({ id: request.id, error: (error as Error).stack ?? String(error) });
   }

@@ -7,7 +7,7 @@ import type { Cursor } from '../client/transports/index.js';
 import type { FetchChoice, GroupResult, GroupSnapshot } from './clients.js';
 import { clientId, type GroupSpec } from './define.js';
 import type { EpochRange } from './feed-window.js';
-import type { GroupRequest, GroupWorkerData } from './group-worker.js';
+import type { GroupHandlers, GroupMethod, GroupRequest, GroupWorkerData } from './group-worker.js';
 
 const BOOT = new URL('./group-worker-boot.mjs', import.meta.url);
 
@@ -106,12 +106,17 @@ export class RemoteGroup {
     await this.worker.terminate();
   }
 
-  private call<T>(method: GroupRequest['method'], ...args: unknown[]): Promise<T> {
+  /** Calls a handler of the worker's table (group-worker.ts): its name, arguments and result are typed from it. */
+  private call<M extends GroupMethod>(
+    method: M,
+    ...args: Parameters<GroupHandlers[M]>
+  ): Promise<Awaited<ReturnType<GroupHandlers[M]>>> {
     if (this.failure) return Promise.reject(this.failure);
     const id = ++this.nextId;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
+      // The worker answers this id with the handler's own result (structured-cloned).
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ id, method, args } satisfies GroupRequest);
+      this.worker.postMessage({ id, method, args } satisfies GroupRequest<M>);
     });
   }
 }

@@ -1,10 +1,12 @@
 /**
  * The shape of `results/<scenario>/<timestamp>/summary.json` (scenarios/README.md says how it is measured): the source of truth.
- * Every table, chart and report is drawn from it and nothing else.
+ * Every table, chart and report is drawn from it and nothing else. Written once, as TypeBox schemas: the
+ * TypeScript types are their `Static`, and scenarios/validate.ts checks a file against the same schemas.
+ * Each leaf schema carries `expected`, the words validate.ts puts in its message ("expected a count …").
  */
-import type { LatencySummaryMs } from '../client/latency.js';
+import { type Static, type TObject, type TSchema, Type } from '@sinclair/typebox';
 import type { ClassExperiment } from '../contract/classroom.js';
-import type { TransportName } from '../contract/index.js';
+import { TRANSPORTS, type TransportName } from '../contract/index.js';
 import type { ResolvedNetwork } from '../contract/networks.js';
 import type { PageLoadSummary } from './class-pages.js';
 
@@ -25,61 +27,99 @@ export interface NetworkReport extends ResolvedNetwork {
   };
 }
 
-/** The client's latency summary (ms), plus the histogram it came from. */
-export interface LatencySummary extends LatencySummaryMs {
-  /** The HDR histogram (hdr-histogram-js), compressed base64, in microseconds. */
-  histogram: string;
-}
+/** A finite number (JSON has no NaN: a NaN written by mistake arrives as null and is refused). */
+const Num = Type.Number({ expected: 'a finite number' });
+/** A count: integer ≥ 0. */
+const Count = Type.Integer({ minimum: 0, expected: 'a count (integer ≥ 0)' });
+const Str = Type.String({ expected: 'a string' });
+const Bool = Type.Boolean({ expected: 'true or false' });
+const IsoUtc = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$',
+  expected: 'an ISO-8601 UTC time',
+});
+const Obj = <P extends Record<string, TSchema>>(properties: P) => Type.Object(properties, { expected: 'an object' });
+const List = <T extends TSchema>(item: T, nonEmpty = false) =>
+  Type.Array(item, { expected: 'an array', ...(nonEmpty ? { minItems: 1, tooFew: 'at least one entry' } : {}) });
+const Counts = Type.Record(Type.String(), Count, { expected: 'an object' });
+/** `transports`-like: keys are transport names only, each optional. */
+const PerTransport = <T extends TSchema>(item: T, nonEmpty: boolean) =>
+  Type.Object(
+    {
+      'short-poll': Type.Optional(item),
+      'long-poll': Type.Optional(item),
+      sse: Type.Optional(item),
+      websocket: Type.Optional(item),
+      'socket.io': Type.Optional(item),
+    } satisfies Record<TransportName, TSchema>,
+    {
+      additionalProperties: false,
+      unknownKey: `not a transport (expected one of ${TRANSPORTS.join(', ')})`,
+      expected: 'an object keyed by transport',
+      ...(nonEmpty ? { minProperties: 1, tooFew: 'at least one transport' } : {}),
+    },
+  );
+/** Shapes summary.json carries but this schema does not look into (their types are their own files'). */
+const Opaque = <T>() => Type.Unsafe<T>(Type.Object({}, { expected: 'an object' }));
 
-export interface TransportSummary {
-  clients: number;
+/** The client's latency summary (ms, client/latency.ts), plus the histogram it came from. */
+export const LatencySummarySchema = Obj({
+  count: Count,
+  p50: Num,
+  p90: Num,
+  p99: Num,
+  p999: Num,
+  max: Num,
+  mean: Num,
+  /** The HDR histogram (hdr-histogram-js), compressed base64, in microseconds. */
+  histogram: Str,
+});
+export type LatencySummary = Static<typeof LatencySummarySchema>;
+
+const Percentiles = Obj({ p50: Num, p99: Num, max: Num });
+
+const TransportFields = {
+  clients: Count,
   /** Distinct feed messages delivered, summed over clients. */
-  delivered: number;
+  delivered: Count,
   /** What the clients should have received (sum over clients of the seqs published while they listened). */
-  expected: number;
-  lost: number;
-  duplicates: number;
-  reordered: number;
-  resets: number;
+  expected: Count,
+  lost: Count,
+  duplicates: Count,
+  reordered: Count,
+  resets: Count,
   /** Event age: client receive time − message `ts`, same clock domain, milliseconds. */
-  latencyMs: LatencySummary;
-  requests: number;
-  emptyResponses: number;
+  latencyMs: LatencySummarySchema,
+  requests: Count,
+  emptyResponses: Count,
   /** Wire bytes, as counted at the clients' TCP sockets (in = to the server). */
-  bytesIn: number;
-  bytesOut: number;
+  bytesIn: Count,
+  bytesOut: Count,
   /** The same, as the server's own accounting saw it (for cross-checking). */
-  server: { bytesIn: number; bytesOut: number; requests: number; emptyResponses: number; messages: number };
+  server: Obj({ bytesIn: Count, bytesOut: Count, requests: Count, emptyResponses: Count, messages: Count }),
   /** Payload (message JSON) bytes of the `countedMessages` when present, else of the delivered ones. */
-  payloadBytes: number;
+  payloadBytes: Count,
   /**
    * (bytesIn + bytesOut) / countedMessages when present (scenarios/measure.ts), else / delivered;
    * 0 when nothing was counted. The bytes and the messages are counted over the same span, but
    * a burst on either side of its edges moves the divisor, so with few large bursts (fan-out)
    * this can even come out below payloadPerMessage.
    */
-  bytesPerMessage: number;
+  bytesPerMessage: Num,
   /** payloadBytes / countedMessages when present, else / delivered; 0 when nothing was counted. */
-  payloadPerMessage: number;
+  payloadPerMessage: Num,
   /** The protocol floor of framing overhead for one message of that size (contract/floor.ts). */
-  floorOverheadPerMessage: number;
+  floorOverheadPerMessage: Num,
   /** requests / countedMessages when present, else / delivered; 0 when nothing was counted. */
-  requestsPerMessage: number;
+  requestsPerMessage: Num,
   /** Deliveries per second over the run, one bucket a second, for the timeline chart. */
-  timeline: number[];
+  timeline: List(Num),
   /** Mean time from a forced drop until the next message arrives, ms (reconnect scenarios). */
-  recoveryMs?: number;
-  /**
-   * Added by the scenario runner (optional). Losses the clients could tell by themselves: seq
-   * holes plus the `missed` of reset notices. `lost` is the runner's ground truth (it knows every
-   * seq published); `lost − lostDetected` is loss no client could see (e.g. a restart's tail).
-   */
-  lostDetected?: number;
+  recoveryMs: Type.Optional(Num),
   /**
    * How long the counters (requests, bytes, empty responses) ran, ms: from the window's opening
    * to the pause that ends it. Divide by this for rates (requests/s).
    */
-  countedMs?: number;
+  countedMs: Type.Optional(Num),
   /**
    * Distinct messages the clients received while the counters ran. With it present,
    * `payloadBytes` is those messages' bytes, and bytesPerMessage, payloadPerMessage and
@@ -88,112 +128,131 @@ export interface TransportSummary {
    * window, each audited to the end; a short poll's first answer carries older messages and its
    * drain polls none, so dividing by it would skew the ratios by up to T/window.)
    */
-  countedMessages?: number;
+  countedMessages: Type.Optional(Count),
   /**
    * Event-loop delay of the thread that ran this group's simulated clients (one worker thread
    * per group), over the window, ms. Many clients share that thread, so each event age includes
    * up to this much queueing that a real client on its own machine would not see.
    */
-  clientLoopDelayMs?: { p50: number; p99: number; max: number };
+  clientLoopDelayMs: Type.Optional(Percentiles),
+  /**
+   * Added by the scenario runner (optional). Losses the clients could tell by themselves: seq
+   * holes plus the `missed` of reset notices. `lost` is the runner's ground truth (it knows every
+   * seq published); `lost − lostDetected` is loss no client could see (e.g. a restart's tail).
+   */
+  lostDetected: Type.Optional(Num),
   /** The network this group's clients were on (absent in results from before networks existed). */
-  network?: NetworkReport;
+  network: Type.Optional(Opaque<NetworkReport>()),
   /** Client-side errors by FeedClientError code (NETWORK, CLOSED, TIMEOUT…), when there were any. */
-  clientErrors?: Record<string, number>;
+  clientErrors: Type.Optional(Counts),
   /** Event ages below zero (recorded as 0): the clocks disagree. Present only when non-zero. */
-  negativeAges?: number;
+  negativeAges: Type.Optional(Count),
   /**
    * The server's cost while this transport ran ALONE against it (fan-out runs one transport at a
    * time per point), so its CPU is this transport's. `cpuUsPerDelivered` = cpuMs × 1000 /
    * countedMessages (scenarios/run.ts), µs per message received while the counters ran; 0 when
    * none was. /proc counts CPU in 10 ms ticks, so a short, light run is coarse.
    */
-  serverCost?: { cpuMs: number; rssMaxBytes: number; cpuUsPerDelivered: number };
-}
+  serverCost: Type.Optional(Obj({ cpuMs: Num, rssMaxBytes: Count, cpuUsPerDelivered: Num })),
+};
+
+export const TransportSummarySchema = Obj(TransportFields);
+export type TransportSummary = Static<typeof TransportSummarySchema>;
 
 /** One client group, when a transport has several (e.g. resume on and resume off). */
-export interface GroupSummary extends TransportSummary {
-  name: string;
-  transport: TransportName;
+export const GroupSummarySchema = Obj({
+  ...TransportFields,
+  name: Str,
+  transport: Type.Unsafe<TransportName>(
+    Type.String({ enum: [...TRANSPORTS], expected: `one of ${TRANSPORTS.join(', ')}` }),
+  ),
   /** Whether the group's clients reconnect with their cursor. */
-  resume: boolean;
-}
+  resume: Bool,
+});
+export type GroupSummary = Static<typeof GroupSummarySchema>;
 
 /** One point of a sweep: a parameter value and the per-transport result at it. */
-export interface SweepPoint {
+export const SweepPointSchema = Obj({
   /** The swept parameter's value (poll interval ms, payload bytes, clients per transport…). */
-  value: number;
-  transports: Partial<Record<TransportName, TransportSummary>>;
+  value: Num,
+  transports: PerTransport(TransportSummarySchema, true),
   /** A prediction for this point, where the scenario has a model (e.g. T/2 latency). */
-  predicted?: Partial<Record<TransportName, Record<string, number>>>;
-  server: { cpuMs: number; rssMaxBytes: number };
-}
+  predicted: Type.Optional(PerTransport(Type.Record(Type.String(), Num, { expected: 'an object' }), false)),
+  server: Obj({ cpuMs: Num, rssMaxBytes: Count }),
+});
+export type SweepPoint = Static<typeof SweepPointSchema>;
 
-export interface Summary {
-  scenario: string;
-  description: string;
-  params: Record<string, unknown>;
-  startedAt: string;
-  durationMs: number;
-  machine: { cpus: number; cpuModel: string; totalMemBytes: number; node: string; platform: string };
+export const SummarySchema = Obj({
+  scenario: Str,
+  description: Str,
+  params: Type.Record(Type.String(), Type.Unknown(), { expected: 'an object' }),
+  startedAt: IsoUtc,
+  durationMs: Num,
+  machine: Obj({ cpus: Count, cpuModel: Str, totalMemBytes: Count, node: Str, platform: Str }),
   /** The clock domain latencies are measured in. */
-  clock: string;
-  transports: Partial<Record<TransportName, TransportSummary>>;
+  clock: Str,
+  transports: PerTransport(TransportSummarySchema, true),
   /** Present for sweep scenarios: one entry per swept value; `transports` then holds the last point. */
-  sweep?: { parameter: string; unit: string; points: SweepPoint[] };
+  sweep: Type.Optional(Obj({ parameter: Str, unit: Str, points: List(SweepPointSchema, true) })),
   /** HTTP capacity phase (autocannon), when the scenario has one. */
-  capacity?: {
-    route: string;
-    connections: number;
-    durationS: number;
-    requestsPerSec: number;
-    /** autocannon's, in whole milliseconds (its histogram holds integers): 0 means under 1 ms. */
-    latencyMs: { p50: number; p99: number };
-    baseline?: { name: string; requestsPerSec: number; ratio: number };
-    /** Added by the runner (optional): requests in flight per connection, runs averaged, failed requests. */
-    pipelining?: number;
-    rounds?: number;
-    errors?: number;
-    /**
-     * The serving process's CPU per answered request, µs (/proc utime+stime over the runs), and
-     * the baseline's. Independent of whether autocannon or the server was the bottleneck.
-     */
-    serverCpuUsPerRequest?: number;
-    baselineCpuUsPerRequest?: number;
-    /** The serving process's CPU over the runs, as a share of one core (1 = one core busy). */
-    serverCpuShare?: number;
-  }[];
+  capacity: Type.Optional(
+    List(
+      Obj({
+        route: Str,
+        connections: Count,
+        durationS: Num,
+        requestsPerSec: Num,
+        /** autocannon's, in whole milliseconds (its histogram holds integers): 0 means under 1 ms. */
+        latencyMs: Obj({ p50: Num, p99: Num }),
+        baseline: Type.Optional(Obj({ name: Str, requestsPerSec: Num, ratio: Num })),
+        /** Added by the runner (optional): requests in flight per connection, runs averaged, failed requests. */
+        pipelining: Type.Optional(Count),
+        rounds: Type.Optional(Count),
+        errors: Type.Optional(Count),
+        /**
+         * The serving process's CPU per answered request, µs (/proc utime+stime over the runs), and
+         * the baseline's. Independent of whether autocannon or the server was the bottleneck.
+         */
+        serverCpuUsPerRequest: Type.Optional(Num),
+        baselineCpuUsPerRequest: Type.Optional(Num),
+        /** The serving process's CPU over the runs, as a share of one core (1 = one core busy). */
+        serverCpuShare: Type.Optional(Num),
+      }),
+    ),
+  ),
   /**
    * The lab server over the measurement windows: CPU, peak RSS, and CPU µs per message received
    * while the counters ran (cpuMs × 1000 / the sum of every group's `countedMessages`).
    */
-  server: { cpuMs: number; rssMaxBytes: number; cpuUsPerDelivered: number };
-  phases: { name: string; startMs: number; endMs: number; cpuMs: number; rssMaxBytes: number }[];
-  expectations: { text: string; pass: boolean; detail?: string }[];
+  server: Obj({ cpuMs: Num, rssMaxBytes: Count, cpuUsPerDelivered: Num }),
+  phases: List(Obj({ name: Str, startMs: Num, endMs: Num, cpuMs: Num, rssMaxBytes: Count }), true),
+  expectations: List(Obj({ text: Str, pass: Bool, detail: Type.Optional(Str) })),
   /**
    * Added by the scenario runner (optional): every client group, when some transport has more
    * than one (`transports.<name>` then holds that transport's first group).
    */
-  groups?: GroupSummary[];
+  groups: Type.Optional(List(GroupSummarySchema)),
   /**
    * The runner process: its CPU over the measurements (every thread: the clients and proxies run
    * in worker threads, one per group), and its main thread's event-loop delay in the worst
    * window (control, faults, server API; each group's own is its `clientLoopDelayMs`).
    */
-  runner?: { cpuMs: number; eventLoopDelayMs: { p50: number; p99: number; max: number } };
+  runner: Type.Optional(Obj({ cpuMs: Num, eventLoopDelayMs: Percentiles })),
   /**
    * Present when the runner published the feed itself (arrivals `even` or `poisson`, through
    * `POST /api/publish`): how many publishes the server accepted, and how many failed. A failed
    * publish is a message no client could receive; it is shown, never dropped.
    */
-  publisher?: { published: number; failed: number };
+  publisher: Type.Optional(Obj({ published: Count, failed: Count })),
   /**
    * Present in a classroom export (server/classroom/export.ts): every student's own numbers, and the
    * class-wide experiments with their before/after.
    */
-  class?: ClassSummary;
+  class: Type.Optional(Opaque<ClassSummary>()),
   /** Present for a classroom scenario (scenarios/class-capacity.ts): the class this machine holds. */
-  classCapacity?: ClassCapacity;
-}
+  classCapacity: Type.Optional(Opaque<ClassCapacity>()),
+});
+export type Summary = Static<typeof SummarySchema>;
 
 /** One class size of the classroom scenario: within budget or not, and why. */
 export interface ClassSizeVerdict {
@@ -234,3 +293,6 @@ export interface ClassSummary {
   }[];
   experiments: ClassExperiment[];
 }
+
+/** For validate.ts: the schema type every object here is. */
+export type ObjectSchema = TObject;

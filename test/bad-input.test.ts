@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { at } from '../contract/present.js';
 import { publish, type Running, SseProbe, seqs, startLab, until, WsProbe } from './harness.js';
 
 let lab: Running;
@@ -26,7 +27,7 @@ afterAll(async () => {
   // The witness saw a contiguous run of seqs, from its first to the head, nothing twice.
   const received = seqs(witness.messages());
   expect(received.length).toBeGreaterThan(10);
-  const first = received[0];
+  const first = at(received, 0, "the witness's seqs");
   expect(received).toEqual(received.map((_, i) => first + i));
   expect(witness.closeCode).toBeNull();
   witness.ws.close();
@@ -178,7 +179,7 @@ describe('payloads that try to break the framing', () => {
     await until(() => sse.messages.some((m) => m.seq === seq), 3_000, 'the message');
     const mine = sse.messages.filter((m) => (m.data as { sneaky?: string }).sneaky !== undefined);
     expect(mine).toHaveLength(1);
-    expect(mine[0].data).toEqual(data);
+    expect(at(mine, 0, 'messages').data).toEqual(data);
     sse.close();
   });
 });

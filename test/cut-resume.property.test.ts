@@ -89,7 +89,7 @@ describe.each(seeds)('seed %i', (seed) => {
     });
     ticker.update({ running: true });
     const progress = () =>
-      TRANSPORTS.map((t, i) => `${t}: last ${received[t].at(-1)} of ${received[t].length}, ${clients[i].state}`).join(
+      TRANSPORTS.map((t, i) => `${t}: last ${received[t].at(-1)} of ${received[t].length}, ${clients[i]?.state}`).join(
         '; ',
       );
     await until(

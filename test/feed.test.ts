@@ -1,6 +1,7 @@
 /** The feed and its ticker: message shape, sizes, rates (fractional too), bursts, and the feed routes. */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FEED_LIMITS } from '../contract/index.js';
+import { at } from '../contract/present.js';
 import { Feed } from '../server/feed/feed.js';
 import { Ticker } from '../server/feed/ticker.js';
 import { publish, type Running, startLab } from './harness.js';
@@ -16,7 +17,7 @@ describe('Feed', () => {
     expect(parsed.map((m) => m.seq)).toEqual([1, 2]);
     expect(parsed[0]).toEqual({ epoch: feed.epoch, seq: 1, ts: expect.any(Number), data: { a: 1 } });
     expect(feed.epoch).toMatch(/^[0-9a-z]{1,16}$/);
-    expect(feed.after(0)[1].bytes).toBe(Buffer.byteLength(texts[1]));
+    expect(at(feed.after(0), 1, 'feed').bytes).toBe(Buffer.byteLength(at(texts, 1, 'texts')));
   });
 
   it('keeps the last `retention` messages', () => {

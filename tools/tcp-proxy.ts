@@ -64,6 +64,12 @@ export interface ProxiedConnection extends ByteCounts {
   idleCut: boolean;
 }
 
+/** What cutInsideNextChunk() cut: the chunk, and how much of it the client got before the reset. */
+export interface ChunkCut {
+  chunk: Buffer;
+  relayed: number;
+}
+
 export interface ProxyOptions {
   /** Upstream port; `setUpstream` changes it for new connections. */
   upstreamPort: number;
@@ -83,6 +89,9 @@ export class TcpProxy {
   private readonly server: net.Server;
   private readonly sockets = new Set<Socket>();
   private readonly waiters = new Set<() => void>();
+  /** How to reset each open connection (resetAll, reset), removed when the connection closes. */
+  private readonly resets = new Map<ProxiedConnection, () => void>();
+  private armedCut: { offsetIn: (chunk: Buffer) => number | null; resolve: (cut: ChunkCut) => void } | null = null;
   private readonly counted: ProxyTotals = { clientToServer: 0, serverToClient: 0, connections: 0 };
   private openConnections = 0;
   /** The shaper's books over every connection (segments, stalls, lateness of its timers). */
@@ -155,6 +164,41 @@ export class TcpProxy {
     const open = this.open;
     for (const socket of [...this.sockets]) socket.destroy();
     return open;
+  }
+
+  /**
+   * Reset every open connection (RST to the client, the server side destroyed): the abrupt fault of
+   * a middlebox that drops its state, as opposed to destroyAll()'s plain destroy. Returns how many.
+   */
+  resetAll(): number {
+    const open = this.open;
+    for (const reset of [...this.resets.values()]) reset();
+    return open;
+  }
+
+  /** Reset one connection (as resetAll does); false if it is already closed. */
+  reset(connection: ProxiedConnection): boolean {
+    const reset = this.resets.get(connection);
+    reset?.();
+    return reset !== undefined;
+  }
+
+  /**
+   * Arm a cut inside the server's next answer: the next server→client chunk (on any connection,
+   * and for which `offsetIn` returns a number) is relayed only up to that offset, strictly inside
+   * the chunk, and its connection is reset on both sides at once. So the client holds half a
+   * frame, half an SSE event or half an HTTP answer when the connection dies. Resolves with what
+   * was cut; a second call replaces an armed cut that has not fired (its promise never settles).
+   */
+  cutInsideNextChunk(offsetIn: (chunk: Buffer) => number | null): Promise<ChunkCut> {
+    return new Promise((resolve) => {
+      this.armedCut = { offsetIn, resolve };
+    });
+  }
+
+  /** Forget an armed cut that has not fired. */
+  disarmCut(): void {
+    this.armedCut = null;
   }
 
   /** Stop listening and destroy whatever is still open. */
@@ -306,12 +350,28 @@ export class TcpProxy {
       touch();
       toServer(chunk);
     });
+    const reset = () => {
+      if (!client.destroyed) client.resetAndDestroy();
+      upstream.destroy();
+    };
+    this.resets.set(connection, reset);
     upstream.on('data', (chunk: Buffer) => {
       connection.serverToClient += chunk.length;
       counted.serverToClient += chunk.length;
       if (capture) connection.captured.serverToClient.push(chunk);
       if (cut) return; // dropped on the floor: the middlebox no longer knows this flow
       touch();
+      const armed = this.armedCut;
+      const offset = armed && chunk.length > 1 ? armed.offsetIn(chunk) : null;
+      if (armed && offset !== null && offset > 0 && offset < chunk.length) {
+        this.armedCut = null;
+        // Written straight to the socket (not shaped), and the reset a moment later: the part
+        // must have reached the client, which then holds an unfinished frame, event or answer.
+        client.write(chunk.subarray(0, offset), () => setTimeout(reset, 5));
+        cut = true; // nothing more is relayed on this connection
+        armed.resolve({ chunk, relayed: offset });
+        return;
+      }
       toClient(chunk);
     });
 
@@ -350,6 +410,7 @@ export class TcpProxy {
     let closedSides = 0;
     const sideClosed = (socket: Socket) => () => {
       this.sockets.delete(socket);
+      this.resets.delete(connection);
       closedSides += 1;
       if (closedSides < 2) return;
       connection.closed = true;

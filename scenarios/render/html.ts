@@ -24,10 +24,10 @@ export async function loadChartJsBundle(): Promise<string> {
   return readFile(join(dirname(main), 'chart.umd.js'), 'utf8');
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' } as const;
 
 export function escapeHtml(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+  return String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c as keyof typeof HTML_ESCAPES]);
 }
 
 /** JSON that can sit inside a <script> element: no `</script>`, no `<!--`, no line separators. */

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import { EventSource } from 'eventsource';
+import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { DeliveryAudit } from '../../client/audit.js';
 import { createClient, type FeedClient, type FeedClientOptions } from '../../client/transports/index.js';
@@ -98,6 +99,7 @@ export class Fleet {
       fetch: this.fetch,
       WebSocket: WebSocket as never,
       EventSource: EventSource as never,
+      io: io as never,
     });
     const member: Member = { id, transport, client, audit: new DeliveryAudit(), reconnects: 0, resets: 0 };
     let wasConnected = false;
@@ -131,9 +133,16 @@ export class Fleet {
     return n;
   }
 
-  totals(): FleetTotals {
+  /** totals() for the members of each transport. */
+  totalsByTransport(): Partial<Record<TransportName, FleetTotals>> {
+    const out: Partial<Record<TransportName, FleetTotals>> = {};
+    for (const transport of TRANSPORTS) out[transport] = this.totals((m) => m.transport === transport);
+    return out;
+  }
+
+  totals(which: (member: Member) => boolean = () => true): FleetTotals {
     const totals: FleetTotals = {
-      members: this.members.length,
+      members: 0,
       connected: 0,
       delivered: 0,
       duplicates: 0,
@@ -142,6 +151,8 @@ export class Fleet {
       resets: 0,
     };
     for (const m of this.members) {
+      if (!which(m)) continue;
+      totals.members += 1;
       const s = m.audit.snapshot();
       if (isConnected(m.client)) totals.connected += 1;
       totals.delivered += s.delivered;

@@ -11,35 +11,44 @@ import { once } from 'node:events';
 import WebSocket from 'ws';
 
 export interface LoopDelay {
-  /** ms of lag beyond the 10 ms sampling period; over the window since the last read, and over the run. */
-  windowP99: number;
-  windowMax: number;
+  /**
+   * ms of lag beyond the 10 ms sampling period; over the window since the last read (null: no
+   * sample in the window, the loop never got to its timer), and over the run.
+   */
+  windowP99: number | null;
+  windowMax: number | null;
+  windowSamples: number;
   runP50: number;
   runP99: number;
   runMax: number;
   samples: number;
 }
 
-/** Evaluated in the inspected process (no imports there: getBuiltinModule). */
+/**
+ * Evaluated in the inspected process (no imports there: getBuiltinModule). The window histogram is
+ * replaced by a new one at each read rather than reset: a window then never carries state over.
+ * A window with no sample at all means the loop's 10 ms timer never fired in it (the loop was
+ * blocked, or the process not scheduled, the whole window): that is reported as `windowSamples: 0`
+ * and the window's figures as null, never as 0 ms.
+ */
 const LOOP_DELAY_EXPRESSION = `(() => {
   const g = globalThis;
-  if (!g.__labLoop) {
-    const { monitorEventLoopDelay } = process.getBuiltinModule('node:perf_hooks');
-    g.__labLoop = { run: monitorEventLoopDelay({ resolution: 10 }), window: monitorEventLoopDelay({ resolution: 10 }) };
-    g.__labLoop.run.enable();
-    g.__labLoop.window.enable();
-  }
+  const { monitorEventLoopDelay } = process.getBuiltinModule('node:perf_hooks');
+  const fresh = () => { const h = monitorEventLoopDelay({ resolution: 10 }); h.enable(); return h; };
+  if (!g.__labLoop) g.__labLoop = { run: fresh(), window: fresh() };
   const { run, window } = g.__labLoop;
   const lag = (ns) => Math.max(0, ns / 1e6 - 10);
   const out = {
-    windowP99: window.count ? lag(window.percentile(99)) : 0,
-    windowMax: window.count ? lag(window.max) : 0,
+    windowP99: window.count ? lag(window.percentile(99)) : null,
+    windowMax: window.count ? lag(window.max) : null,
+    windowSamples: window.count,
     runP50: run.count ? lag(run.percentile(50)) : 0,
     runP99: run.count ? lag(run.percentile(99)) : 0,
     runMax: run.count ? lag(run.max) : 0,
     samples: run.count,
   };
-  window.reset();
+  window.disable();
+  g.__labLoop.window = fresh();
   return JSON.stringify(out);
 })()`;
 
@@ -81,9 +90,19 @@ export class Inspector {
     }
   }
 
-  private call(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+  /** One inspector call; rejects after `timeoutMs` (a starved process may answer late or never). */
+  private call(method: string, params: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<unknown> {
     const id = this.nextId++;
-    const answer = new Promise<unknown>((resolve) => this.pending.set(id, resolve));
+    const answer = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`inspector: ${method} not answered in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+    });
     this.ws.send(JSON.stringify({ id, method, params }));
     return answer;
   }

@@ -3,6 +3,8 @@ import net, { type AddressInfo } from 'node:net';
 import { type ChildServer, startChild } from '../../tools/child-process.js';
 import { Inspector } from './inspector.js';
 
+const START_TIMEOUT_MS = 120_000;
+
 const LISTENING = /listening on (http:\/\/\S+) \(epoch (\w+)\)/;
 
 export async function freePort(): Promise<number> {
@@ -43,10 +45,15 @@ async function startOnce(args: string[], port: number): Promise<InspectedServer>
       '--port',
       String(port),
       '--paused',
+      // No HTTPS listener: its default port (3443) may be held by another lab on this machine.
+      '--https-port',
+      '0',
       ...args,
     ],
     LISTENING,
     {},
+    // tsx compiles the server on start: 13 s was seen at load 17 on 2 cores, so allow far more.
+    START_TIMEOUT_MS,
   );
   const inspector = await Inspector.connect(inspectPort);
   return { server, inspector };

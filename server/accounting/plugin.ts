@@ -19,7 +19,7 @@ import { checkOrigin } from '../origin.js';
 import { parseBoundedInt, parseClient, type RawQuery } from '../query.js';
 import type { Attribution } from './ledger.js';
 import { createMetrics } from './metrics.js';
-import { h2Report, statsReports } from './report.js';
+import { h2Report, statsReport, statsReportsById } from './report.js';
 
 const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, protocol = 'http/1.1' }) => {
   const { accounting } = lab;
@@ -56,7 +56,7 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, prot
 
   app.get('/api/stats', async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    return statsReports(lab, [parseClient(request.query as RawQuery)])[0];
+    return statsReport(lab, parseClient(request.query as RawQuery));
   });
 
   // Live stats for the dashboard: one SSE stream, counted in `other`.
@@ -79,9 +79,8 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, prot
       'x-accel-buffering': 'no',
     });
     const push = () => {
-      const reports = statsReports(lab, clients);
       const event: StatsStreamEvent = {
-        clients: Object.fromEntries(clients.map((id, i) => [id, reports[i]])),
+        clients: statsReportsById(lab, clients),
         protocols: Object.fromEntries(clients.map((id) => [id, accounting.protocols.of(id)])),
       };
       res.write(`data: ${JSON.stringify(event)}\n\n`);

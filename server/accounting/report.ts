@@ -23,13 +23,19 @@ export function overheadOf(
   return { ...perMessage, floorOverheadPerMessage: floor.total };
 }
 
-/**
- * `/api/stats` for everyone (client null) and for each client named. Open sockets are settled
- * once first, so every report in one answer is live to the byte and consistent with the others.
- */
-export function statsReports(lab: Lab, clients: readonly (string | null)[]): StatsResponse[] {
+/** `/api/stats` for everyone (client null) or one client; open sockets are settled first, so it is live to the byte. */
+export function statsReport(lab: Lab, client: string | null): StatsResponse {
   lab.accounting.settleAll();
-  return clients.map((client) => reportOf(lab, client));
+  return reportOf(lab, client);
+}
+
+/**
+ * `/api/stats` for each client named, by client id. Open sockets are settled once first, so every
+ * report in one answer is live to the byte and consistent with the others.
+ */
+export function statsReportsById(lab: Lab, clients: readonly string[]): Record<string, StatsResponse> {
+  lab.accounting.settleAll();
+  return Object.fromEntries(clients.map((client) => [client, reportOf(lab, client)]));
 }
 
 function reportOf(lab: Lab, client: string | null): StatsResponse {

@@ -18,6 +18,15 @@ import type { Feed } from './feed.js';
 const BURST_SIZE = 10;
 /** Never publish more than this many messages in one timer turn (a stalled loop must not flood). */
 const MAX_CATCH_UP = 1_000;
+/**
+ * Behind by more than this much of the schedule, the ticker forgets the backlog instead of
+ * catching up: an overloaded server publishes slower than asked rather than in floods. (The 30-min
+ * soak, docs/reliability.md, saw the old rule — catch up to 1 000 messages — publish 50 s of
+ * backlog to ~950 streams in one turn: the loop did no I/O for tens of seconds.)
+ */
+const MAX_BEHIND_S = 1;
+/** A turn that has published for this long yields (the next turn is due at once), so I/O runs between. */
+const TURN_BUDGET_MS = 20;
 
 export interface TickerState {
   rate: number;
@@ -112,18 +121,25 @@ export class Ticker {
 
   private tick(): void {
     const { rate, mode } = this.state;
-    const elapsedS = (performance.now() - this.startedAt) / 1000;
+    const turnStart = performance.now();
+    const elapsedS = (turnStart - this.startedAt) / 1000;
     let due = Math.floor(elapsedS * rate) - this.published;
     if (mode === 'bursty') due -= due % BURST_SIZE;
-    due = Math.min(due, MAX_CATCH_UP);
+    const limit = Math.max(BURST_SIZE, Math.min(MAX_CATCH_UP, Math.ceil(rate * MAX_BEHIND_S)));
+    const behind = due > limit;
+    due = Math.min(due, limit);
     const generation = this.generation;
-    for (let i = 0; i < due; i++) {
+    let done = 0;
+    while (done < due) {
       this.publishOne(this.makeData());
+      done += 1;
       // A subscriber may stop or change the ticker from inside publish: honour it at once.
       if (this.generation !== generation) return;
+      // Out of budget: the rest is published next turn, after the loop has done its I/O (a burst stays whole).
+      if (performance.now() - turnStart > TURN_BUDGET_MS && (mode !== 'bursty' || done % BURST_SIZE === 0)) break;
     }
-    this.published += due;
-    if (due === MAX_CATCH_UP) {
+    this.published += done;
+    if (behind) {
       // We fell behind by more than a turn can fix: forget the backlog rather than flood.
       this.startedAt = performance.now();
       this.published = 0;

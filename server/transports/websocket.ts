@@ -20,6 +20,7 @@ import {
   CLOSE_CODES,
   ERROR_CODES,
   type Handshake,
+  present,
   ROUTES,
   WS_COMPRESS_PARAM,
   type WsServerControl,
@@ -66,8 +67,12 @@ export function frameBudget(rate: number): () => boolean {
 
 function pairs(raw: string[]): [string, string][] {
   const out: [string, string][] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
-  return out;
+  for (let i = 0; ; i += 2) {
+    const name = raw[i];
+    const value = raw[i + 1];
+    if (name === undefined || value === undefined) return out;
+    out.push([name, value]);
+  }
 }
 
 const handshakesByLab = new WeakMap<Lab, Map<string, Handshake>>();
@@ -94,7 +99,8 @@ export default defineTransport('websocket', async (app, { lab }) => {
     if (instance !== undefined) lines.push(`X-Lab-Instance: ${instance}`);
     const client = new URL(request.url ?? '/', 'http://x').searchParams.get('client');
     if (client === null) return;
-    if (handshakes.size >= MAX_HANDSHAKES) handshakes.delete(handshakes.keys().next().value as string);
+    const oldest = handshakes.keys().next().value;
+    if (handshakes.size >= MAX_HANDSHAKES && oldest !== undefined) handshakes.delete(oldest);
     handshakes.set(client, {
       at: Date.now(),
       request: {
@@ -102,7 +108,7 @@ export default defineTransport('websocket', async (app, { lab }) => {
         headers: pairs(request.rawHeaders),
       },
       response: {
-        line: lines[0],
+        line: present(lines[0], "ws's 'headers' event: the status line"),
         headers: lines.slice(1).map((line) => {
           const colon = line.indexOf(':');
           return [line.slice(0, colon), line.slice(colon + 1).trim()] as [string, string];

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import net, { type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { at } from '../../contract/present.js';
 import { startProxy, type TcpProxy } from '../../tools/tcp-proxy.js';
 import { publish, type Running, startLab, until } from '../harness.js';
 import { ServerSockets, stats } from './wire.js';
@@ -95,7 +96,9 @@ describe('pipelined requests of two clients on one socket', () => {
 
     await publish(lab.url, { n: 1 });
     await until(() => raw.responses().length === 2, 10_000, 'both answers');
-    const [heldAnswer, pollAnswer] = raw.responses();
+    const answers = raw.responses();
+    const heldAnswer = at(answers, 0, 'answers');
+    const pollAnswer = at(answers, 1, 'answers');
     expect(JSON.parse(heldAnswer.body).messages).toHaveLength(1);
     expect(JSON.parse(pollAnswer.body).messages).toHaveLength(0);
 
@@ -167,7 +170,7 @@ describe('a stream cut while the server still has bytes queued for it', () => {
     await until(() => frames === 1, 10_000, 'hello');
     const clientSocket = (ws as unknown as { _socket: Socket })._socket;
     clientSocket.pause();
-    const serverSocket = () => sockets.socket(proxy.connections[0].upstreamPort);
+    const serverSocket = () => sockets.socket(at(proxy.connections, 0, 'proxied connections').upstreamPort);
 
     // Back up until the server holds a queue of its own (below the slow-consumer bound), then cut.
     await publishUntil(() => (serverSocket()?.writableLength ?? 0) > 40_000, 20_000);
@@ -198,7 +201,7 @@ describe('a peer that resets the connection with bytes still queued for it', () 
         10_000,
         'the stream to open',
       );
-      const serverSocket = () => bigSockets.socket(p.connections[0].upstreamPort);
+      const serverSocket = () => bigSockets.socket(at(p.connections, 0, 'proxied connections').upstreamPort);
       for (let n = 0; (serverSocket()?.writableLength ?? 0) < 512 * 1024; n++) {
         if (n > 2_000) throw new Error('the server never queued anything');
         await publish(big.url, { n, pad: 'r'.repeat(60_000) });

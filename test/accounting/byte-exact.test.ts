@@ -19,6 +19,7 @@ import {
   type TransportName,
 } from '../../contract/index.js';
 import { resolveNetwork } from '../../contract/networks.js';
+import { at, present } from '../../contract/present.js';
 import { createStreamingFetch } from '../../tools/http-fetch.js';
 import { startProxy, type TcpProxy } from '../../tools/tcp-proxy.js';
 import { publish, type Running, startLab, until } from '../harness.js';
@@ -164,7 +165,9 @@ describe.each(NETWORKS)('per-transport bytes equal a TCP proxy’s count, to the
     for (let n = 1; n <= 3; n++) await publish(lab.url, { n, pad: 'x'.repeat(n * 100) });
     await until(() => received.length === 3, 10_000, 'three SSE messages');
     const heartbeats = () =>
-      Buffer.concat(proxy.connections[0].captured.serverToClient).toString().split(': heartbeat\n\n').length - 1;
+      Buffer.concat(at(proxy.connections, 0, 'proxied connections').captured.serverToClient)
+        .toString()
+        .split(': heartbeat\n\n').length - 1;
     await until(() => heartbeats() >= 3, 10_000, 'three heartbeats');
 
     es.close();
@@ -369,7 +372,7 @@ describe('stats traffic is never a transport’s', () => {
       // Read x's counters from a stream that is not x's own, so the reading does not add to them.
       const { clients } = await statsStreamFirst(quiet.url, ['x']);
       const totals = await stats(quiet.url);
-      const x = clients.x;
+      const x = present(clients.x, "the stream's report of x");
       for (const name of TRANSPORTS) {
         expect(countsOf(totals.transports[name]), `total ${name}`).toEqual(countsOf(emptyCounters()));
         expect(countsOf(x.transports[name]), `x ${name}`).toEqual(countsOf(emptyCounters()));

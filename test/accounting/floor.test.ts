@@ -8,6 +8,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, * as wsModule from 'ws';
 import { chunkFramingBytes, floorOverhead, sseIdLine, wsFrameHeaderBytes } from '../../contract/floor.js';
+import { at } from '../../contract/present.js';
 import { startProxy } from '../../tools/tcp-proxy.js';
 import { publish, type Running, startLab, until } from '../harness.js';
 import { ServerSockets } from './wire.js';
@@ -154,7 +155,7 @@ describe('the floor against the bytes the server really sends', () => {
       client.end();
       await sockets.allClosed(proxy);
 
-      const wire = Buffer.concat(proxy.connections[0].captured.serverToClient);
+      const wire = Buffer.concat(at(proxy.connections, 0, 'proxied connections').captured.serverToClient);
       const body = wire.subarray(wire.indexOf('\r\n\r\n') + 4);
       // De-chunk, keeping each chunk's size on the wire.
       const chunks: { wireBytes: number; data: Buffer }[] = [];
@@ -173,7 +174,7 @@ describe('the floor against the bytes the server really sends', () => {
         const text = event.data.toString('utf8');
         const json = text.slice(text.indexOf('data: ') + 6, -2);
         const message = JSON.parse(json) as { epoch: string; seq: number };
-        expect(message.seq).toBe(published[i].seq);
+        expect(message.seq).toBe(at(published, i, 'published').seq);
         const payloadBytes = Buffer.byteLength(json);
         const floor = floorOverhead('sse', { payloadBytes, epoch: message.epoch, seq: message.seq });
         // The server sends exactly the floor: one chunk per event, nothing else around it.
@@ -208,8 +209,8 @@ describe('the floor against the bytes the server really sends', () => {
         let offset = all.indexOf('\r\n\r\n') + 4; // after the handshake
         const out: { opcode: number; masked: boolean; header: number; length: number }[] = [];
         while (offset < all.length) {
-          const masked = (all[offset + 1] & 0x80) !== 0;
-          let length = all[offset + 1] & 0x7f;
+          const masked = (all.readUInt8(offset + 1) & 0x80) !== 0;
+          let length = all.readUInt8(offset + 1) & 0x7f;
           let header = 2;
           if (length === 126) {
             length = all.readUInt16BE(offset + 2);
@@ -219,14 +220,15 @@ describe('the floor against the bytes the server really sends', () => {
             header = 10;
           }
           if (masked) header += 4;
-          out.push({ opcode: all[offset] & 0x0f, masked, header, length });
+          out.push({ opcode: all.readUInt8(offset) & 0x0f, masked, header, length });
           offset += header + length;
         }
         expect(offset).toBe(all.length);
         return out;
       };
-      const down = parse(proxy.connections[0].captured.serverToClient);
-      const up = parse(proxy.connections[0].captured.clientToServer);
+      const { captured } = at(proxy.connections, 0, 'proxied connections');
+      const down = parse(captured.serverToClient);
+      const up = parse(captured.clientToServer);
       expect(down.filter((f) => f.opcode === 1).map((f) => f.header)).toEqual([2, 2, 4, 10, 4]); // hello, s, m, L, echo
       for (const frame of down) {
         expect(frame.masked).toBe(false);

@@ -14,6 +14,7 @@ import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FeedMessage, TransportName, TransportStats } from '../../contract/index.js';
+import { at } from '../../contract/present.js';
 import { createStreamingFetch } from '../../tools/http-fetch.js';
 import { startProxy, type TcpProxy } from '../../tools/tcp-proxy.js';
 import { publish, type Running, startLab, until } from '../harness.js';
@@ -91,7 +92,7 @@ async function runLongPoll(base: string): Promise<void> {
     await publishSized(next());
     const messages: FeedMessage[] = (await answer).messages;
     expect(messages).toHaveLength(1);
-    since = messages[0].seq;
+    since = at(messages, 0, 'the answer').seq;
   }
   agent.destroy();
 }
@@ -105,7 +106,7 @@ async function runShortPoll(base: string, client: string, emptyPollsPerMessage: 
     await publishSized(next());
     const answer = await poll();
     expect(answer.messages).toHaveLength(1);
-    since = answer.messages[0].seq;
+    since = at(answer.messages, 0, 'the answer').seq;
   }
   agent.destroy();
 }

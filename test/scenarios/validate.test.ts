@@ -1,8 +1,13 @@
-/** The summary.json validator: passes the renderers' fixtures, names every broken field. */
+/** The summary.json schema and its validator: passes the fixtures and every committed reference run, names every broken field. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TRANSPORTS } from '../../contract/index.js';
+import { at, present } from '../../contract/present.js';
+import { findScenario } from '../../scenarios/library/index.js';
 import type { LatencySummary, Summary } from '../../scenarios/summary.js';
 import { assertSummary, SummaryError, validateSummary } from '../../scenarios/validate.js';
+import { ROOT } from '../../tools/child-process.js';
 import { plainSummary, sweepSummary } from '../fixtures/summaries.js';
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -41,5 +46,42 @@ describe('validateSummary', () => {
   it('assertSummary throws all the problems at once', () => {
     expect(() => assertSummary({})).toThrow(SummaryError);
     expect(() => assertSummary({})).toThrow(/summary\.scenario: missing[\s\S]*summary\.expectations: missing/);
+  });
+});
+
+describe('the summary.json schema against the committed results', () => {
+  const root = join(ROOT, 'results');
+  // Only the scenario runner's results: results/bench and the like keep their own formats.
+  const files = readdirSync(root)
+    .filter((name) => findScenario(name) !== undefined)
+    .flatMap((name) =>
+      readdirSync(join(root, name), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && existsSync(join(root, name, entry.name, 'summary.json')))
+        .map((entry) => join('results', name, entry.name, 'summary.json')),
+    );
+  const read = (file: string): unknown => JSON.parse(readFileSync(join(ROOT, file), 'utf8'));
+
+  it('finds the reference runs', () => {
+    expect(files.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(files)('accepts %s', (file) => {
+    expect(validateSummary(read(file))).toEqual([]);
+  });
+
+  it('rejects a committed one broken, naming each break', () => {
+    const broken = read(at(files, 0)) as Summary;
+    const [first, second] = Object.values(broken.transports);
+    delete (present(first, 'a transport').latencyMs as Partial<LatencySummary>).p99;
+    (present(second, 'a second transport') as unknown as { delivered: unknown }).delivered = -3;
+    (broken as unknown as { startedAt: unknown }).startedAt = '25 Nov 2026';
+    (broken.transports as Record<string, unknown>).pigeon = {};
+    const [firstName, secondName] = Object.keys(broken.transports);
+    expect(validateSummary(broken)).toEqual([
+      'summary.startedAt: expected an ISO-8601 UTC time, got "25 Nov 2026"',
+      `summary.transports.pigeon: not a transport (expected one of ${TRANSPORTS.join(', ')})`,
+      `summary.transports.${firstName}.latencyMs.p99: missing`,
+      `summary.transports.${secondName}.delivered: expected a count (integer ≥ 0), got -3`,
+    ]);
   });
 });

@@ -18,7 +18,8 @@ function routeName(route: string): string {
 
 export function capacityChart(summary: Summary): ChartSpec | null {
   const capacity = summary.capacity ?? [];
-  if (capacity.length === 0) return null;
+  const first = capacity[0];
+  if (first === undefined) return null;
   const rows: { name: string; rps: Value; cpu: Value }[] = capacity.map((c) => ({
     name: routeName(c.route),
     rps: finite(c.requestsPerSec),
@@ -52,7 +53,6 @@ export function capacityChart(summary: Summary): ChartSpec | null {
       borderColor: CPU_COLOR,
       yAxisID: 'y1',
     });
-  const first = capacity[0];
   const title = withCpu
     ? 'Polls per second and CPU µs per poll: lab vs bare Fastify vs bare node:http'
     : 'Polls per second: lab vs bare Fastify vs bare node:http';

@@ -71,12 +71,15 @@ export function latencyChart(summary: Summary): ChartSpec {
 export function bytesChart(summary: Summary): ChartSpec {
   const transports = presentTransports(summary.transports);
   const of = (t: TransportName) => summary.transports[t] as TransportSummary;
-  const payload = transports.map((t) => finite(of(t).payloadPerMessage));
-  const wire = transports.map((t) => finite(of(t).bytesPerMessage));
-  const floor = transports.map((t, i) => {
-    const f = finite(of(t).floorOverheadPerMessage);
-    return f === null || payload[i] === null ? null : (payload[i] as number) + f;
+  const rows = transports.map((transport) => {
+    const payload = finite(of(transport).payloadPerMessage);
+    const overhead = finite(of(transport).floorOverheadPerMessage);
+    const floor = overhead === null || payload === null ? null : payload + overhead;
+    return { transport, payload, wire: finite(of(transport).bytesPerMessage), floor };
   });
+  const payload = rows.map((r) => r.payload);
+  const wire = rows.map((r) => r.wire);
+  const floor = rows.map((r) => r.floor);
   // `order` sets the legend order and the drawing order (highest first): the floor marker is
   // drawn over the overhead bars it sits in.
   const datasets: ChartDataset<'bar' | 'line', Value[]>[] = [
@@ -109,11 +112,9 @@ export function bytesChart(summary: Summary): ChartSpec {
       (t, i): ChartDataset<'bar', Value[]> => ({
         type: 'bar',
         label: `${t} overhead`,
-        data: transports.map((_, j) => {
-          const w = wire[j];
-          const p = payload[j];
-          return j === i && w !== null && p !== null ? Math.max(0, w - p) : null;
-        }),
+        data: rows.map((r, j) =>
+          j === i && r.wire !== null && r.payload !== null ? Math.max(0, r.wire - r.payload) : null,
+        ),
         backgroundColor: TRANSPORT_COLORS[t],
         stack: 'wire',
         order: 2,
@@ -124,15 +125,12 @@ export function bytesChart(summary: Summary): ChartSpec {
   // Less overhead than the protocol's floor (even fewer wire bytes than payload) is no saving:
   // the counting window's edges moved the divisor. Said in the subtitle; a negative overhead
   // cannot be stacked, so that bar shows the payload alone.
-  const belowFloor = transports.filter((_, i) => {
-    const w = wire[i];
-    const p = payload[i];
-    const f = floor[i];
-    return w !== null && p !== null && f !== null && w < f - 0.5;
-  });
-  const underPayload = transports.filter(
-    (_, i) => wire[i] !== null && payload[i] !== null && (wire[i] as number) < (payload[i] as number),
-  );
+  const belowFloor = rows
+    .filter((r) => r.wire !== null && r.payload !== null && r.floor !== null && r.wire < r.floor - 0.5)
+    .map((r) => r.transport);
+  const underPayload = rows
+    .filter((r) => r.wire !== null && r.payload !== null && r.wire < r.payload)
+    .map((r) => r.transport);
   const parts = [transportsSubtitle(summary)];
   if (belowFloor.length > 0)
     parts.push(
@@ -141,7 +139,7 @@ export function bytesChart(summary: Summary): ChartSpec {
   const config = {
     type: 'bar',
     data: {
-      labels: transports.map((t, i) => [t, `${formatValue(wire[i])} B/msg`]),
+      labels: rows.map((r) => [r.transport, `${formatValue(r.wire)} B/msg`]),
       datasets,
     },
     options: {
@@ -160,7 +158,7 @@ export function requestsChart(summary: Summary): ChartSpec {
   const values = transports.map((t) => finite(summary.transports[t]?.requestsPerMessage));
   const datasets = transports.map((t, i) => ({
     label: t,
-    data: transports.map((_, j) => (j === i ? values[i] : null)),
+    data: values.map((v, j) => (j === i ? v : null)),
     backgroundColor: TRANSPORT_COLORS[t],
     borderColor: TRANSPORT_COLORS[t],
     // Each category holds only its own transport's bar, centred.

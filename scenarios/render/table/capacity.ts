@@ -11,7 +11,8 @@ function wholeMs(v: Maybe): string {
 /** The capacity rows, then the baseline(s) they were compared with, once each. */
 export function capacityTable(summary: Summary): TableModel | null {
   const capacity = summary.capacity;
-  if (!capacity || capacity.length === 0) return null;
+  const first = capacity?.[0];
+  if (!capacity || first === undefined) return null;
   const withCpu = capacity.some((c) => c.serverCpuUsPerRequest != null);
   const withShare = capacity.some((c) => c.serverCpuShare != null);
   const withErrors = capacity.some((c) => c.errors != null);
@@ -47,7 +48,6 @@ export function capacityTable(summary: Summary): TableModel | null {
     if (withShare) row.push({ text: '–', tone: 'dim' });
     rows.push(row);
   }
-  const first = capacity[0];
   const how = [
     `${formatCount(first.connections)} connections`,
     first.pipelining != null ? `pipelining ${formatCount(first.pipelining)}` : '',

@@ -40,7 +40,7 @@ export function deliveredCell(s: { delivered: Maybe; expected: Maybe }): Cell {
 }
 
 /** Loss the clients themselves could tell (lostDetected) beside the ground truth: what no client could see. */
-export function lossCells(s: TransportSummary): Cell[] {
+export function lossCells(s: TransportSummary): [detected: Cell, unseen: Cell] {
   const unseen = isNum(s.lost) && isNum(s.lostDetected) ? s.lost - s.lostDetected : null;
   return [
     { text: formatCount(s.lostDetected), tone: isNum(s.lostDetected) && s.lostDetected > 0 ? 'warn' : undefined },

@@ -32,15 +32,16 @@ function pad(text: string, to: number, align: 'left' | 'right'): string {
 const NOTE_WIDTH = 108;
 
 export function renderModel(model: TableModel, paint: Paint): string {
-  const widths = model.columns.map((c, i) =>
-    Math.max(width(c.label), ...model.rows.map((r) => width(r[i]?.text ?? ''))),
-  );
+  const columns = model.columns.map((c, i) => ({
+    ...c,
+    width: Math.max(width(c.label), ...model.rows.map((r) => width(r[i]?.text ?? ''))),
+  }));
   // The padding is applied before the colour, so escape codes never upset the alignment.
   const line = (cells: string[]) => cells.join('  ').trimEnd();
-  const header = line(model.columns.map((c, i) => paint(pad(c.label, widths[i], c.align), 'bold')));
-  const rule = line(widths.map((w) => '─'.repeat(w)));
+  const header = line(columns.map((c) => paint(pad(c.label, c.width, c.align), 'bold')));
+  const rule = line(columns.map((c) => '─'.repeat(c.width)));
   const rows = model.rows.map((r) =>
-    line(model.columns.map((c, i) => paint(pad(r[i]?.text ?? '', widths[i], c.align), r[i]?.tone))),
+    line(columns.map((c, i) => paint(pad(r[i]?.text ?? '', c.width, c.align), r[i]?.tone))),
   );
   const note = model.note ? wrap(model.note, NOTE_WIDTH).map((l) => paint(l, 'dim')) : [];
   return [paint(model.title, 'bold'), ...note, header, rule, ...rows].join('\n');

@@ -1,12 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { TRANSPORTS as ALL_TRANSPORTS } from '../../../contract/index.js';
+import { at } from '../../../contract/present.js';
 import { logTickLabel } from '../../../scenarios/render/charts/axes.js';
 import { chartConfigs } from '../../../scenarios/render/charts/index.js';
 import { TRANSPORT_COLORS } from '../../../scenarios/render/charts/style.js';
 import { renderPng } from '../../../scenarios/render/png.js';
 import type { Summary } from '../../../scenarios/summary.js';
 import { fanOutSummary, plainSummary, reconnectSummary, sweepSummary } from '../../fixtures/summaries.js';
-import { chartFile, datasetsOf, hex, pixels, subtitle, type TestDataset, view } from './helpers.js';
+import {
+  chartFile,
+  datasetsOf,
+  hex,
+  pixels,
+  rgbaAt,
+  subtitle,
+  type TestDataset,
+  type TestScale,
+  view,
+} from './helpers.js';
 
 /** The fixtures (test/fixtures/summaries.ts) model reference results of the first four transports. */
 const TRANSPORTS = ALL_TRANSPORTS.filter((t) => t !== 'socket.io');
@@ -42,7 +53,7 @@ describe('chartConfigs', () => {
       expect(chart.title.length).toBeGreaterThan(10);
       expect(options.plugins.legend.display).toBe(true);
       expect(options.animation).toBe(false);
-      const scales = Object.values(options.scales);
+      const scales = Object.values(options.scales).filter((s): s is TestScale => s !== undefined);
       // x and y; the capacity chart has a second value axis on the right.
       expect(scales.length, chart.file).toBe(chart.file === 'capacity.png' ? 3 : 2);
       for (const scale of scales) {
@@ -63,16 +74,16 @@ describe('chartConfigs', () => {
   });
 
   it('colours each transport the same everywhere', () => {
-    const latency = view(plain[0].config).data.datasets;
+    const latency = view(at(plain, 0).config).data.datasets;
     expect(latency.map((d) => d.label)).toEqual([...TRANSPORTS]);
     for (const d of latency) expect(d.backgroundColor).toBe(TRANSPORT_COLORS[d.label as keyof typeof TRANSPORT_COLORS]);
-    const p50 = view(sweep[0].config).data.datasets.filter((d) => !d.label?.includes('predicted'));
+    const p50 = view(at(sweep, 0).config).data.datasets.filter((d) => !d.label?.includes('predicted'));
     for (const d of p50) expect(d.borderColor).toBe(TRANSPORT_COLORS[d.label as keyof typeof TRANSPORT_COLORS]);
     expect(new Set(Object.values(TRANSPORT_COLORS)).size).toBe(ALL_TRANSPORTS.length);
   });
 
   it('puts latency on a log axis when the transports are orders of magnitude apart', () => {
-    const { y } = view(plain[0].config).options.scales;
+    const { y } = view(at(plain, 0).config).options.scales;
     expect(y.type).toBe('logarithmic');
     expect(y.title?.text).toBe('event age (ms, log scale)');
     // Bounds on a 1–2–5 step around the data (0.44 … 1 001 ms).
@@ -80,7 +91,7 @@ describe('chartConfigs', () => {
   });
 
   it('stacks payload and overhead per transport and marks the protocol floor unstacked', () => {
-    const { datasets, labels } = view(plain[1].config).data;
+    const { datasets, labels } = view(at(plain, 1).config).data;
     expect(labels).toEqual([
       ['short-poll', '492 B/msg'],
       ['long-poll', '732 B/msg'],
@@ -100,7 +111,8 @@ describe('chartConfigs', () => {
   });
 
   it('draws each prediction dashed beside its measured curve', () => {
-    const [p50, , , , requests] = sweep;
+    const p50 = at(sweep, 0);
+    const requests = at(sweep, 4);
     const predicted = view(p50.config).data.datasets.find((d) => d.label === 'short-poll (predicted)') as TestDataset;
     expect(predicted.borderDash).toEqual([6, 5]);
     expect(predicted.data).toEqual(
@@ -119,8 +131,8 @@ describe('chartConfigs', () => {
     // What JSON makes of NaN.
     (partial.transports.sse as NonNullable<Summary['transports']['sse']>).bytesPerMessage = null as unknown as number;
     const charts = chartConfigs(partial);
-    expect(view(charts[0].config).data.datasets.map((d) => d.label)).toEqual(['short-poll', 'sse', 'websocket']);
-    expect(view(charts[1].config).data.labels?.[1]).toEqual(['sse', '– B/msg']);
+    expect(view(at(charts, 0).config).data.datasets.map((d) => d.label)).toEqual(['short-poll', 'sse', 'websocket']);
+    expect(view(at(charts, 1).config).data.labels?.[1]).toEqual(['sse', '– B/msg']);
     // Without transports only what does not need them is left: the capacity chart.
     expect(chartConfigs({ ...partial, transports: {} }).map((c) => c.file)).toEqual(['capacity.png']);
     expect(chartConfigs({ ...partial, transports: {}, capacity: undefined })).toEqual([]);
@@ -146,7 +158,7 @@ describe('chartConfigs', () => {
 
 describe('renderPng', () => {
   it('renders a chart to a real, non-blank PNG on a white background', async () => {
-    const chart = chartConfigs(plainSummary)[0];
+    const chart = at(chartConfigs(plainSummary), 0);
     const before = JSON.stringify(chart.config);
     const png = await renderPng(chart.config, { width: 800, height: 450 });
 
@@ -158,13 +170,16 @@ describe('renderPng', () => {
     expect([width, height]).toEqual([800, 450]);
     const colours = new Map<string, number>();
     let dark = 0;
+    let translucent = 0;
     for (let i = 0; i < data.length; i += 4) {
-      expect(data[i + 3]).toBe(255);
-      const key = hex(data[i], data[i + 1], data[i + 2]);
+      const [r, g, b, a] = rgbaAt(data, i);
+      if (a !== 255) translucent += 1;
+      const key = hex(r, g, b);
       colours.set(key, (colours.get(key) ?? 0) + 1);
       // Title text, in the top 30 rows.
-      if (i / 4 < width * 30 && data[i] + data[i + 1] + data[i + 2] < 300) dark += 1;
+      if (i / 4 < width * 30 && r + g + b < 300) dark += 1;
     }
+    expect(translucent).toBe(0);
     expect(colours.get('#FFFFFF') ?? 0).toBeGreaterThan((width * height) / 3);
     expect(colours.size).toBeGreaterThan(50);
     for (const t of TRANSPORTS) expect(colours.get(TRANSPORT_COLORS[t]) ?? 0, t).toBeGreaterThan(1_000);
@@ -177,9 +192,10 @@ describe('renderPng', () => {
     for (const chart of fixtures.flatMap((f) => chartConfigs(f))) {
       const { data } = await pixels(await renderPng(chart.config, { width: 600, height: 340 }));
       let coloured = 0;
-      for (let i = 0; i < data.length; i += 4)
-        if (Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 60)
-          coloured += 1;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b] = rgbaAt(data, i);
+        if (Math.max(r, g, b) - Math.min(r, g, b) > 60) coloured += 1;
+      }
       expect(coloured, chart.file).toBeGreaterThan(500);
     }
   });
@@ -237,7 +253,7 @@ describe('charts beyond the per-transport ones', () => {
     expect(options.scales.y.title?.text).toBe('server CPU per delivered message (µs)');
     const sets = datasetsOf(chart);
     expect(sets.map((d) => d.label)).toEqual(['short-poll', 'long-poll', 'sse', 'websocket']);
-    const longPoll = sets[1].data as { x: number; y: number }[];
+    const longPoll = at(sets, 1).data as { x: number; y: number }[];
     expect(longPoll.map((p) => p.x)).toEqual([100, 500, 1000, 2000]);
     expect(longPoll.map((p) => p.y)).toEqual([310, 92, 72, 76]);
     // sse at 100 clients: 40 ms of CPU, four /proc ticks.
@@ -323,16 +339,16 @@ describe('charts beyond the per-transport ones', () => {
     ]);
     // A last point closes the last bucket.
     expect(points.at(-1)).toEqual({ x: 31, y: 16 });
-    expect(sets[5].borderDash).toEqual([7, 5]);
+    expect(at(sets, 5).borderDash).toEqual([7, 5]);
     const { y } = view(chart.config).options.scales;
     // 312 × 1.05 → 50 a step, up to 350; the markers reach the top.
     expect([y.min, y.max]).toEqual([0, 350]);
-    expect((sets[8].data as { x: number; y: number | null }[]).slice(0, 3)).toEqual([
+    expect((at(sets, 8).data as { x: number; y: number | null }[]).slice(0, 3)).toEqual([
       { x: 6, y: 0 },
       { x: 6, y: 350 },
       { x: 6, y: null },
     ]);
-    expect((sets[9].data as { x: number }[])[0].x).toBe(30);
+    expect(at(at(sets, 9).data as { x: number }[], 0).x).toBe(30);
     // Per transport only, without groups; the plain run has no faults.
     const plain = datasetsOf(chartFile(plainSummary, 'timeline.png')).map((d) => d.label);
     expect(plain).toEqual(['short-poll', 'long-poll', 'sse', 'websocket', 'window closes (feed paused)']);

@@ -1,4 +1,5 @@
 import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { at } from '../../../contract/present.js';
 import { chartConfigs } from '../../../scenarios/render/charts/index.js';
 import type { Summary } from '../../../scenarios/summary.js';
 
@@ -33,7 +34,8 @@ export interface TestConfig {
       subtitle: { text?: string };
       legend: { display?: boolean };
     };
-    scales: Record<string, TestScale>;
+    /** Every chart here has an x and a y axis; others (y1) are looked up. */
+    scales: { x: TestScale; y: TestScale } & Record<string, TestScale | undefined>;
   };
 }
 export const view = (config: unknown) => config as TestConfig;
@@ -59,6 +61,10 @@ export async function pixels(png: Buffer) {
   ctx.drawImage(image, 0, 0);
   return { width: image.width, height: image.height, data: ctx.getImageData(0, 0, image.width, image.height).data };
 }
+
+/** The red, green, blue and alpha bytes of the pixel that starts at byte `i` of RGBA data. */
+export const rgbaAt = (data: Uint8ClampedArray, i: number) =>
+  [at(data, i), at(data, i + 1), at(data, i + 2), at(data, i + 3)] as const;
 
 export const hex = (r: number, g: number, b: number) =>
   `#${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`.toUpperCase();

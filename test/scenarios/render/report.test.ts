@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChartConfiguration } from 'chart.js';
 import { describe, expect, it } from 'vitest';
+import { at } from '../../../contract/present.js';
 import { chartConfigs } from '../../../scenarios/render/charts/index.js';
 import { TRANSPORT_COLORS } from '../../../scenarios/render/charts/style.js';
 import { loadChartJsBundle, renderHtml } from '../../../scenarios/render/html.js';
@@ -36,8 +37,8 @@ describe('renderHtml', async () => {
     for (let i = 0; i < charts.length; i += 1) expect(html).toContain(`<canvas id="chart-${i}"`);
 
     // Run the loader against a stand-in document and Chart.
-    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
-    const loader = scripts[scripts.length - 1];
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => at(m, 1, 'script'));
+    const loader = at(scripts, -1, 'scripts');
     const made: { canvas: unknown; config: ChartConfiguration }[] = [];
     const document = { getElementById: (id: string) => (id === 'chart-configs' ? { textContent: json } : { id }) };
     class Chart {
@@ -47,7 +48,7 @@ describe('renderHtml', async () => {
     }
     new Function('document', 'Chart', loader)(document, Chart);
     expect(made.map((m) => m.canvas)).toEqual(charts.map((_, i) => ({ id: `chart-${i}` })));
-    const { options } = view(made[0].config);
+    const { options } = view(at(made, 0, 'charts made').config);
     const callback = options.scales.y.ticks?.callback as (value: number) => string;
     expect([1, 3, 500].map(callback)).toEqual(['1', '', '500']);
     expect(options).toMatchObject({ responsive: true, maintainAspectRatio: false });
@@ -96,10 +97,10 @@ describe('writeReport', () => {
       const names = paths.map((p) => p.slice(join(dir, 'sweep', 'run').length + 1));
       expect(names).toEqual(['summary.json', ...chartConfigs(sweepSummary).map((c) => c.file), 'report.html']);
       expect((await readdir(join(dir, 'sweep', 'run'))).sort()).toEqual([...names].sort());
-      expect(JSON.parse(await readFile(paths[0], 'utf8'))).toEqual(sweepSummary);
-      const png = await readFile(paths[1]);
+      expect(JSON.parse(await readFile(at(paths, 0), 'utf8'))).toEqual(sweepSummary);
+      const png = await readFile(at(paths, 1));
       expect(png.subarray(1, 4).toString()).toBe('PNG');
-      expect(await readFile(paths[paths.length - 1], 'utf8')).toMatch(/^<!doctype html>/);
+      expect(await readFile(at(paths, -1), 'utf8')).toMatch(/^<!doctype html>/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
