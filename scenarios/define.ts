@@ -25,6 +25,7 @@ import {
   type WsSubprotocol,
 } from '../contract/index.js';
 import { NetworkError, parseNetworkSpec, type ResolvedNetwork } from '../contract/networks.js';
+import type { ProtocolsSpec } from './h1-vs-h2/compare.js';
 import type { Summary, SweepPoint } from './summary.js';
 
 /* ------------------------------------------------------------------ what a scenario file writes */
@@ -145,6 +146,12 @@ export interface ScenarioDef {
   capacity?: CapacityDef;
   sweep?: SweepDef;
   classroom?: ClassroomDef;
+  /**
+   * The protocol comparison (scenarios/h1-vs-h2/compare.ts) instead of client groups in worker
+   * threads: short poll, long poll and SSE, one client each, over HTTP/1.1, h2c and h2+TLS.
+   * `clients` then only names the transports compared; no sweep, faults or capacity beside it.
+   */
+  protocols?: ProtocolsSpec;
   expectations?: ExpectationDef[];
 }
 
@@ -175,6 +182,7 @@ export interface Scenario extends RunSpec {
   capacity: Required<CapacityDef> | null;
   sweep: SweepDef | null;
   classroom: Required<ClassroomDef> | null;
+  protocols: ProtocolsSpec | null;
   expectations: ExpectationDef[];
 }
 
@@ -248,6 +256,9 @@ export function defineScenario(def: ScenarioDef): Scenario {
     checkPages(base, fail);
     for (const value of sweep?.values ?? []) checkPages(sweep?.apply(baseSpec(base), value) ?? base, fail);
   }
+  const protocols = def.protocols === undefined ? null : checkProtocols(def.protocols, fail);
+  if (protocols && (sweep || faults.length > 0 || capacity))
+    fail('protocols', 'a protocol comparison has its own passes and capacity phase: no sweep, faults or capacity');
 
   return Object.freeze({
     name: def.name,
@@ -258,6 +269,7 @@ export function defineScenario(def: ScenarioDef): Scenario {
     capacity,
     sweep,
     classroom,
+    protocols,
     expectations,
   });
 }
@@ -267,6 +279,11 @@ export function applyOverrides(scenario: Scenario, overrides: Overrides): Scenar
   const fail = (field: string, message: string): never => {
     throw new ScenarioError(`scenario "${scenario.name}": --${field}: ${message}`);
   };
+  if (scenario.protocols && Object.keys(overrides).length > 0)
+    fail(
+      (Object.keys(overrides)[0] as string).replace('durationMs', 'duration'),
+      'a protocol comparison runs one client per transport and protocol on its own feed: no overrides',
+    );
   let { feed, groups, durationMs } = scenario;
   if (overrides.clients !== undefined) {
     const count = integerIn(overrides.clients, 'clients', 1, MAX_CLIENTS_AT_ONCE, fail);
@@ -471,6 +488,14 @@ function checkFault(fault: FaultDef, i: number, durationMs: number, groups: Grou
     if (!groups.some((g) => g.name === name)) fail(`${field}.groups`, `no client group named ${show(name)}`);
   }
   return { atMs, kind: 'cut', via: fault.via, ...(fault.groups ? { groups: [...fault.groups] } : {}) };
+}
+
+function checkProtocols(protocols: ProtocolsSpec, fail: Fail): ProtocolsSpec {
+  return {
+    messages: integerIn(protocols.messages, 'protocols.messages', 2, 10_000, fail),
+    cpuMessages: integerIn(protocols.cpuMessages, 'protocols.cpuMessages', 1, 100_000, fail),
+    capacityRequests: integerIn(protocols.capacityRequests, 'protocols.capacityRequests', 1, 1_000_000, fail),
+  };
 }
 
 function checkCapacity(capacity: CapacityDef, fail: Fail): Required<CapacityDef> {

@@ -7,13 +7,16 @@
  *
  * Writing the results is output.ts's job; printing is cli.ts's.
  */
+import os from 'node:os';
 import { estimateOffset } from '../client/clock.js';
 import { TRANSPORTS, type TransportName } from '../contract/index.js';
 import { runCapacity } from './capacity.js';
 import { classCapacity, judgeClassSize } from './class-capacity.js';
 import type { FetchChoice } from './clients.js';
 import { type GroupSpec, type RunSpec, type Scenario, specAt } from './define.js';
+import { runProtocolComparison } from './h1-vs-h2/compare.js';
 import { LabUnderTest } from './lab-under-test.js';
+import { loopDelayMonitor, loopDelayMs } from './loop-delay.js';
 import { machineInfo } from './machine.js';
 import type { Progress } from './progress.js';
 import { type PointResult, runPoint } from './run-point.js';
@@ -29,6 +32,11 @@ export interface RunOptions {
 
 /** How long a run should take, for the progress bar (boot, drains and capacity estimated). */
 export function plannedMs(scenario: Scenario): number {
+  if (scenario.protocols) {
+    // About 4 ms an exchange, 15 ms more for a CPU-pass long poll, and h2load's four targets.
+    const { messages, cpuMessages, capacityRequests } = scenario.protocols;
+    return 3_000 + 9 * (messages + cpuMessages) * 4 + 3 * cpuMessages * 15 + (4 * capacityRequests) / 2;
+  }
   const runs = scenario.sweep
     ? scenario.sweep.values.flatMap((v) => {
         const spec = specAt(scenario, v);
@@ -45,6 +53,7 @@ export function plannedMs(scenario: Scenario): number {
 }
 
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<Summary> {
+  if (scenario.protocols) return runComparison(scenario, options);
   const { progress } = options;
   const startedAt = new Date();
   const runStartedAt = performance.now();
@@ -186,6 +195,45 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   } finally {
     await lab.stop();
   }
+}
+
+/** The h1-vs-h2 kind: one client per transport and protocol against a lab with h2c and TLS ports. */
+async function runComparison(scenario: Scenario, options: RunOptions): Promise<Summary> {
+  const startedAt = new Date();
+  const runStartedAt = performance.now();
+  const runnerCpu = process.cpuUsage();
+  const loop = loopDelayMonitor();
+  loop.enable();
+  const loadAverageAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
+  const spec = scenario.protocols as NonNullable<Scenario['protocols']>;
+  const result = await runProtocolComparison(spec, options.progress);
+  loop.disable();
+  const used = process.cpuUsage(runnerCpu);
+  const summary: Summary = {
+    scenario: scenario.name,
+    description: scenario.description,
+    params: {
+      protocols: spec,
+      transports: scenario.groups.map((g) => g.transport),
+      loadAverageAtStart,
+      bytesCountedAt: 'the server’s own accounting at its TCP sockets (GET /api/stats, /api/stats/h2)',
+      serverCpuScope:
+        'server.cpuMs covers the CPU passes only (no stats calls), publishes included; the per-run figures are net of a bare publish',
+    },
+    startedAt: startedAt.toISOString(),
+    durationMs: performance.now() - runStartedAt,
+    machine: machineInfo(),
+    clock:
+      'performance.timeOrigin + performance.now() in both processes (server stamps ts, runner stamps receipt); one host, one clock',
+    transports: {},
+    server: result.server,
+    phases: result.phases,
+    expectations: [],
+    runner: { cpuMs: (used.user + used.system) / 1000, eventLoopDelayMs: loopDelayMs(loop) },
+    protocols: result.protocols,
+  };
+  summary.expectations = judge(scenario, summary);
+  return summary;
 }
 
 /** The groups of a run, one run per transport (in TRANSPORTS order). */

@@ -196,7 +196,8 @@ export const SummarySchema = Obj({
   machine: Obj({ cpus: Count, cpuModel: Str, totalMemBytes: Count, node: Str, platform: Str }),
   /** The clock domain latencies are measured in. */
   clock: Str,
-  transports: PerTransport(TransportSummarySchema, true),
+  // At least one, except in a protocol comparison (h1-vs-h2): validate.ts checks that.
+  transports: PerTransport(TransportSummarySchema, false),
   /** Present for sweep scenarios: one entry per swept value; `transports` then holds the last point. */
   sweep: Type.Optional(Obj({ parameter: Str, unit: Str, points: List(SweepPointSchema, true) })),
   /** HTTP capacity phase (autocannon), when the scenario has one. */
@@ -256,6 +257,8 @@ export const SummarySchema = Obj({
   class: Type.Optional(Opaque<ClassSummary>()),
   /** Present for a classroom scenario (scenarios/class-capacity.ts): the class this machine holds. */
   classCapacity: Type.Optional(Opaque<ClassCapacity>()),
+  /** Present for the h1-vs-h2 scenario: the same transports over HTTP/1.1, h2c and h2+TLS. */
+  protocols: Type.Optional(Opaque<ProtocolComparison>()),
 });
 export type Summary = Static<typeof SummarySchema>;
 
@@ -301,3 +304,67 @@ export interface ClassSummary {
 
 /** For validate.ts: the schema type every object here is. */
 export type ObjectSchema = TObject;
+
+/** One transport over one protocol in the h1-vs-h2 scenario (scenarios/h1-vs-h2/compare.ts). */
+export interface ProtocolRun {
+  protocol: 'http/1.1' | 'h2c' | 'h2';
+  transport: 'short-poll' | 'long-poll' | 'sse';
+  /** Messages the server's ledger counted for this client in the accounting pass. */
+  messages: number;
+  requests: number;
+  /** TCP connections the client opened (HTTP/2: one session for everything). */
+  connections: number;
+  requestsPerConnection: number;
+  /** Bytes at the server's TCP socket, in + out, per message (TLS: ciphertext, handshake excluded). */
+  wirePerMessage: number;
+  payloadPerMessage: number;
+  /** Wire bytes of each exchange, in order (poll: a request and its answer; SSE: one event). */
+  wirePerExchange: number[];
+  /** Header bytes of each exchange, both directions (h2: HEADERS frames, exact; HTTP/1.1: exchange − body). */
+  headersPerExchange: number[];
+  headersFirst: number;
+  headersLast: number;
+  /** Event age, publish (server) → receipt (runner), one host, one clock. */
+  latencyMs: { p50: number; p99: number };
+  /**
+   * CPU per message in a separate pass without stats calls: the server (its own process, /proc)
+   * and the client (the runner), each net of what a bare publish costs it (`publishCost`).
+   */
+  cpu: {
+    messages: number;
+    serverUsPerMessage: number;
+    clientUsPerMessage: number;
+    /** The same before the publish is taken off: a net figure near zero is within the 10 ms ticks' noise. */
+    serverGrossUsPerMessage: number;
+    clientGrossUsPerMessage: number;
+  };
+}
+
+/** One h2load target of the h1-vs-h2 capacity phase. */
+export interface ProtocolCapacity {
+  target: string;
+  protocol: 'h2c' | 'h2' | 'http/1.1';
+  requests: number;
+  succeeded: number;
+  requestsPerSecond: number;
+  clients: number;
+  streamsPerClient: number;
+  /** The serving process's CPU per request, µs (/proc for the lab; the runner's own for the bare server). */
+  serverCpuUsPerRequest: number | null;
+  /** requests/s ÷ the bare node:http2 server's, null for the bare server itself. */
+  ratioToBare: number | null;
+}
+
+/** The h1-vs-h2 scenario's result (scenarios/h1-vs-h2/): short poll, long poll, SSE over three protocols. */
+export interface ProtocolComparison {
+  messagesPerRun: number;
+  cpuMessagesPerRun: number;
+  /** What one publish (POST /api/publish) costs with no client listening: subtracted from `cpu`. */
+  publishCost: { serverUsPerMessage: number; clientUsPerMessage: number };
+  runs: ProtocolRun[];
+  /** The same figures by transport, then protocol (`http11`, `h2c`, `h2`): the paths LESSONS quotes. */
+  byRun: Record<string, Record<string, Omit<ProtocolRun, 'wirePerExchange' | 'headersPerExchange'>>>;
+  capacity: ProtocolCapacity[];
+  h2load: string;
+  notes: Record<string, string>;
+}

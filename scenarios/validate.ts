@@ -47,8 +47,20 @@ function describe(error: ValueError): string | null {
  * schema's order: missing fields of an object first, then its fields one by one.
  */
 export function validateSummary(value: unknown): string[] {
-  if (Value.Check(SummarySchema, value)) return [];
-  return [...Value.Errors(SummarySchema, value)].map(describe).filter((text): text is string => text !== null);
+  const problems = Value.Check(SummarySchema, value)
+    ? []
+    : [...Value.Errors(SummarySchema, value)].map(describe).filter((text): text is string => text !== null);
+  // Transports may be empty only in a protocol comparison (h1-vs-h2), whose figures are in `protocols`.
+  const v = value as { transports?: unknown; protocols?: unknown } | null;
+  const transports = typeof v === 'object' && v !== null ? v.transports : undefined;
+  if (
+    typeof transports === 'object' &&
+    transports !== null &&
+    Object.keys(transports).length === 0 &&
+    v?.protocols === undefined
+  )
+    problems.push('summary.transports: expected at least one transport');
+  return problems;
 }
 
 export class SummaryError extends Error {

@@ -12,6 +12,7 @@ import { accountingPlugin } from './accounting/plugin.js';
 import { classroomPlugin, createClassroom } from './classroom/plugin.js';
 import { type LabOptions, MAX_BODY_BYTES, resolveOptions, WS_DEFLATE } from './config.js';
 import { feedPlugin } from './feed/routes.js';
+import { registerPushDemo } from './h2/push-demo.js';
 import { createLab, type Lab } from './lab.js';
 import { networkPlugin } from './networks.js';
 import { securityHeaders } from './security/headers.js';
@@ -141,6 +142,7 @@ async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' 
   await app.register(feedPlugin, { lab });
   await app.register(classroomPlugin, { lab });
   app.get('/api/endpoints', async () => lab.ports);
+  registerPushDemo(app, lab, protocol);
   // Networks before the transports: its hooks (CORS for requests through a listener) reach them.
   await app.register(networkPlugin, { lab });
   for (const name of TRANSPORTS) await app.register(transports[name].plugin, { lab });

@@ -242,7 +242,13 @@ export class ShapedDirection {
       this.queuedBytes -= item.chunk.length;
       this.head += 1;
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+    // Drop what was delivered: a slot left behind keeps its Buffer alive. With thousands of
+    // connections those dead Buffers filled the old generation, and its mark-compact pauses
+    // (up to seconds) were the shaper's worst event-loop delays (scripts/bench/shaper.ts).
+    if (this.head >= this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    } else if (this.head > 64 && this.head * 2 > this.queue.length) {
       this.queue.splice(0, this.head);
       this.head = 0;
     }

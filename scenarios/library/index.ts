@@ -3,8 +3,11 @@ import type { Scenario } from '../define.js';
 import busyFeed from './busy-feed.js';
 import classroom from './classroom.js';
 import fanOut from './fan-out.js';
+import h1VsH2 from './h1-vs-h2.js';
 import intermediaries from './intermediaries.js';
 import networkProfiles from './network-profiles.js';
+import networkQuiet from './network-quiet.js';
+import networkRecovery from './network-recovery.js';
 import payloadSweep from './payload-sweep.js';
 import pollIntervalSweep from './poll-interval-sweep.js';
 import quietFeed from './quiet-feed.js';
@@ -21,7 +24,10 @@ export const SCENARIOS: readonly Scenario[] = [
   fanOut,
   reconnect,
   networkProfiles,
+  networkQuiet,
+  networkRecovery,
   intermediaries,
+  h1VsH2,
   wsFraming,
   classroom,
 ];

@@ -131,6 +131,25 @@ describe('shaper: delay, bandwidth, loss', () => {
     expect(run(43).stalls).not.toBe(a.stalls);
   });
 
+  it('a drained direction holds no delivered segment (their Buffers must not outlive the delivery)', async () => {
+    const delivered: Buffer[] = [];
+    const direction = new ShapedDirection(
+      { delayMs: 2, jitterMs: 0, kbps: 0, lossPercent: 0, rtoMs: 200 },
+      seededRandom(1),
+      (chunk) => delivered.push(chunk),
+      () => {},
+      emptyBooks(),
+    );
+    for (let i = 0; i < 20; i++) {
+      direction.push(Buffer.alloc(100, i));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(Buffer.concat(delivered).length).toBe(2_000);
+    expect(direction.pending).toBe(0);
+    expect((direction as unknown as { queue: unknown[] }).queue).toHaveLength(0);
+  });
+
   it('a lost segment holds back everything behind it for the retransmission timeout; nothing reordered or changed', async () => {
     // Loss and jitter on: every byte still arrives, in order, and the stalls show as gaps ≥ the RTO.
     const network = { ...NONE, rttMs: 20, jitterMs: 10, lossPercent: 5 };

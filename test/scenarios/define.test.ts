@@ -125,10 +125,29 @@ describe('defineScenario', () => {
       'fan-out',
       'reconnect',
       'network-profiles',
+      'network-quiet',
+      'network-recovery',
       'intermediaries',
+      'h1-vs-h2',
       'ws-framing',
       'classroom',
     ]);
+  });
+
+  it('a protocol comparison takes bounded passes and nothing beside them, and no CLI overrides', () => {
+    const compare = defineScenario({ ...good, protocols: { messages: 10, cpuMessages: 20, capacityRequests: 100 } });
+    expect(compare.protocols).toEqual({ messages: 10, cpuMessages: 20, capacityRequests: 100 });
+    expect(() =>
+      defineScenario({ ...good, protocols: { messages: 1, cpuMessages: 20, capacityRequests: 100 } }),
+    ).toThrow(/protocols\.messages/);
+    expect(() =>
+      defineScenario({
+        ...good,
+        capacity: { durationS: 1, connections: 1 },
+        protocols: { messages: 10, cpuMessages: 20, capacityRequests: 100 },
+      }),
+    ).toThrow(/protocols: a protocol comparison has its own passes/);
+    expect(() => applyOverrides(compare, { network: '3g' })).toThrow(/--network: a protocol comparison/);
   });
 
   it('websocket groups may offer a subprotocol and ask for compression; other transports may not', () => {

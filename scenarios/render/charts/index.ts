@@ -10,6 +10,7 @@ import { classExperimentsChart, classSpreadChart } from './class.js';
 import { classCapacityChart, classCostChart } from './class-capacity.js';
 import { groupBytesChart, groupLossChart } from './groups.js';
 import { bytesChart, latencyChart, requestsChart } from './per-transport.js';
+import { protocolCharts } from './protocols.js';
 import { type ChartSpec, finite } from './style.js';
 import { sweepChart } from './sweep.js';
 import { SWEEP_METRICS } from './sweep-metrics.js';
@@ -43,5 +44,6 @@ export function chartConfigs(summary: Summary): ChartSpec[] {
   if (capacity) charts.push(capacity);
   for (const chart of [classSpreadChart(summary), classExperimentsChart(summary)]) if (chart) charts.push(chart);
   for (const chart of [classCapacityChart(summary), classCostChart(summary)]) if (chart) charts.push(chart);
+  charts.push(...protocolCharts(summary));
   return charts;
 }

@@ -15,6 +15,7 @@ import { formatValue } from './format.js';
 import { groupTable } from './groups.js';
 import { publisherLine, runnerLine, serverLine } from './lines.js';
 import type { TableModel } from './model.js';
+import { h2loadTable, protocolTable } from './protocols.js';
 import { sweepCostTable, sweepTable } from './sweep.js';
 import { painter, renderModel } from './terminal.js';
 
@@ -34,7 +35,9 @@ export function summaryTables(summary: Summary): TableModel[] {
     sweepCostTable(summary),
     capacityTable(summary),
     classCapacityTable(summary),
-  ].filter((t): t is TableModel => t !== null);
+    protocolTable(summary),
+    h2loadTable(summary),
+  ].filter((t): t is TableModel => t !== null && t.rows.length > 0);
 }
 
 /** The scenario's results as terminal text: the tables, the server line, then ✓/✗ per expectation. */
