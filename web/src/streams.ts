@@ -10,7 +10,13 @@
  */
 import { h, must, setText } from './dom.js';
 
-const LONG_POLL_TIMEOUT_MS = 2_000;
+/**
+ * How long the server holds each long poll. "Waited" compares request starts with the first
+ * answer's end, so the hold must be far longer than a busy browser takes to send six requests:
+ * at 2 s, a full CI run (Chromium beside the whole suite) once started a sixth poll late enough
+ * to count it as waiting.
+ */
+const LONG_POLL_TIMEOUT_MS = 5_000;
 const tag = Math.random().toString(36).slice(2, 6).padEnd(4, '0');
 
 interface Row {
