@@ -11,6 +11,7 @@
  * The machine is shared and has 2 cores: read the rounds side by side, not one number alone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
@@ -20,18 +21,24 @@ import type { FeedClient } from '../../client/transports/types.js';
 import { startRedis } from '../../cluster/redis-process.js';
 import { type FeedState, type StatsResponse, TRANSPORTS } from '../../contract/index.js';
 import { startChild } from '../../tools/child-process.js';
+import { machineInfo } from '../machine.js';
 import { DEFAULT_RESULTS_DIR } from '../output.js';
 import { readProc } from '../proc-meter.js';
 
 const SETTINGS = {
   rounds: 2,
-  clients: { websocket: 60, sse: 60 },
-  rate: 200,
+  clients: { websocket: 40, sse: 40 },
+  rate: 100,
   payloadBytes: 256,
   warmupMs: 2_000,
   windowMs: 10_000,
 };
 const LISTENING = /listening on (http:\/\/\S+) \(epoch (\w+)\)/;
+/** No request of the benchmark waits longer than this: a stuck step fails the run with its name. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** The whole run's bound: 4 rounds of ~15 s plus process starts; past it, the run says where it was and exits 3. */
+const RUN_TIMEOUT_MS = 10 * 60_000;
+let step = 'starting';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Run {
@@ -46,7 +53,7 @@ interface Run {
 }
 
 async function json<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -54,6 +61,7 @@ async function json<T>(url: string, init?: RequestInit): Promise<T> {
 async function runOnce(backend: 'memory' | 'redis', redis: { url: string; pid: number | undefined }): Promise<Run> {
   const args = ['--import', 'tsx', 'server/main.ts', '--port', '0', '--https-port', '0', '--paused'];
   if (backend === 'redis') args.push('--redis', redis.url, '--instance', 'bench');
+  step = `${backend}: starting the server`;
   const server = await startChild(args, LISTENING, {}, 90_000);
   const clients: FeedClient[] = [];
   let latency = new LatencyHistogram();
@@ -79,6 +87,7 @@ async function runOnce(backend: 'memory' | 'redis', redis: { url: string; pid: n
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ rate: SETTINGS.rate, payloadBytes: SETTINGS.payloadBytes, running: true }),
     });
+    step = `${backend}: warm-up`;
     await sleep(SETTINGS.warmupMs);
     const read = async () => {
       const stats = await json<StatsResponse>(`${server.url}/api/stats`);
@@ -92,6 +101,7 @@ async function runOnce(backend: 'memory' | 'redis', redis: { url: string; pid: n
     };
     const before = await read();
     latency = new LatencyHistogram();
+    step = `${backend}: measuring`;
     await sleep(SETTINGS.windowMs);
     const after = await read();
     const deliveries = after.deliveries - before.deliveries;
@@ -111,8 +121,9 @@ async function runOnce(backend: 'memory' | 'redis', redis: { url: string; pid: n
       redisCpuUsPerPublished: redisCpuMs === null ? null : (redisCpuMs * 1000) / published,
     };
   } finally {
+    step = `${backend}: stopping clients and server`;
     for (const client of clients) client.stop();
-    await server.stop();
+    await server.stop('SIGTERM', 5_000);
   }
 }
 
@@ -123,6 +134,12 @@ const median = (values: number[]) => {
 };
 
 async function main(): Promise<void> {
+  const watchdog = setTimeout(() => {
+    console.error(`bench:broker did not finish within ${RUN_TIMEOUT_MS / 60_000} min; stuck at: ${step}`);
+    process.exit(3);
+  }, RUN_TIMEOUT_MS);
+  watchdog.unref();
+  const loadAverageAtStart = loadavg().map((value) => Math.round(value * 100) / 100);
   const startedAt = new Date().toISOString();
   const redis = await startRedis();
   const runs: Run[] = [];
@@ -141,6 +158,11 @@ async function main(): Promise<void> {
   const cpuRedis = median(of('redis').map((r) => r.serverCpuUsPerDelivery));
   const result = {
     startedAt,
+    machine: {
+      ...machineInfo(),
+      loadAverageAtStart,
+      note: 'A shared 2-core machine: server, clients and redis-server share the cores. Read the rounds side by side.',
+    },
     settings: SETTINGS,
     runs,
     medians: {

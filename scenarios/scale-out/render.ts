@@ -45,7 +45,7 @@ export function scaleOutTable(summary: ScaleOutSummary): string {
   }
   for (const step of summary.steps) {
     const probe = step.stickiness;
-    if (probe === null) continue;
+    if (!probe) continue;
     const sio = probe.socketIoPolling;
     lines.push(
       '',

@@ -93,12 +93,20 @@ export function forgetSummaries(): void {
 }
 
 function numberAt(scenario: string, path: string): number {
-  const value = path
-    .split('.')
-    .reduce<unknown>(
-      (node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
-      summaryOf(scenario),
-    );
+  // A key may itself hold a dot (the transport `socket.io`): where a segment is not a key, it is
+  // joined with the next one (`transports.socket.io.lost` reads `transports["socket.io"].lost`).
+  const keys = path.split('.');
+  let value: unknown = summaryOf(scenario);
+  for (let i = 0; i < keys.length; i++) {
+    if (value === null || typeof value !== 'object') {
+      value = undefined;
+      break;
+    }
+    const node = value as Record<string, unknown>;
+    let key = keys[i] as string;
+    while (!(key in node) && i + 1 < keys.length) key = `${key}.${keys[++i]}`;
+    value = node[key];
+  }
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new Error(`${scenario}:${path} is not a number in its summary.json (found ${JSON.stringify(value)})`);
   }

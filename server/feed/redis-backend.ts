@@ -29,6 +29,8 @@ const READ_COUNT = 1_000;
 /** The ticker lease: held this long, renewed three times as often. */
 const LEASE_MS = 3_000;
 const LEASE_RENEW_MS = 1_000;
+/** How long a publish, a lease renewal or an epoch check may wait for Redis' answer. */
+const COMMAND_TIMEOUT_MS = 2_000;
 /** How long a cursor ahead of this replica may wait for it to catch up (see FeedBackend.settle). */
 const SETTLE_MS = 1_000;
 
@@ -129,10 +131,13 @@ export class RedisBackend implements FeedBackend {
     const retryStrategy = (times: number) => (this.started ? Math.min(100 * times, 1_000) : null);
     const common = { lazyConnect: true, retryStrategy, connectTimeout: 2_000 };
     // Commands fail at once while Redis is away: a publish gets a 503, not an unbounded wait.
+    // A Redis that is connected but does not answer (frozen, overloaded) fails them after
+    // COMMAND_TIMEOUT_MS too, instead of piling up publishes that wait without bound.
     this.commands = new Redis(options.url, {
       ...common,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
+      commandTimeout: COMMAND_TIMEOUT_MS,
       enableAutoPipelining: true,
     }) as LabRedis;
     this.commands.defineCommand('labEnsureEpoch', { numberOfKeys: 3, lua: ENSURE_EPOCH });
