@@ -52,6 +52,23 @@ describe('query parameters', () => {
     expect((await status('/api/poll?since=1&since=2')).status).toBe(400);
   });
 
+  it('the query schema (server/query.ts) answers with the lab’s own codes and names the field', async () => {
+    const twice = await status('/api/poll?since=1&since=2');
+    expect([twice.body.code, twice.body.message]).toEqual([
+      'LAB_BAD_QUERY',
+      'Bad request: since is given more than once',
+    ]);
+    const since = await status('/api/long-poll?since=1e3');
+    expect(since.status).toBe(400);
+    expect(since.body.code).toBe('LAB_BAD_CURSOR');
+    expect(since.body.message).toBe(
+      'Bad cursor: since must be a whole number of 1 to 15 digits (^[0-9]{1,15}$), got "1e3"',
+    );
+    const client = await status('/api/stats?client=%3Cb%3E');
+    expect([client.status, client.body.code]).toEqual([400, 'LAB_BAD_QUERY']);
+    expect(client.body.message).toMatch(/^Bad request: client must match .*, got "<b>"$/);
+  });
+
   it('a malformed client id is refused', async () => {
     expect((await status('/api/poll?client=%3Cscript%3E')).status).toBe(400);
   });

@@ -16,7 +16,7 @@ import { BadQueryError } from '../errors.js';
 import { protocolOf } from '../h2/protocols.js';
 import type { LabPluginOptions } from '../lab.js';
 import { checkOrigin } from '../origin.js';
-import { parseBoundedInt, parseClient, type RawQuery } from '../query.js';
+import { CLIENT_QUERY, parseBoundedInt, parseClient, type RawQuery } from '../query.js';
 import type { Attribution } from './ledger.js';
 import { createMetrics } from './metrics.js';
 import { h2Report, statsReport, statsReportsById } from './report.js';
@@ -54,7 +54,7 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, prot
     done();
   });
 
-  app.get('/api/stats', async (request, reply) => {
+  app.get('/api/stats', CLIENT_QUERY, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     return statsReport(lab, parseClient(request.query as RawQuery));
   });
@@ -94,7 +94,7 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, prot
     });
   });
 
-  app.get('/api/stats/h2', async (request, reply) => {
+  app.get('/api/stats/h2', CLIENT_QUERY, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     return h2Report(lab, parseClient(request.query as RawQuery));
   });

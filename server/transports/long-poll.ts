@@ -8,7 +8,7 @@ import { LONG_POLL_TIMEOUT, POLL_LIMIT, ROUTES } from '../../contract/index.js';
 import { BadQueryError, BadTimeoutError, FutureCursorError, TooManyConnectionsError } from '../errors.js';
 import type { Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
-import { parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
+import { FEED_QUERY, parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
 import { isGone } from './gone.js';
 import { LongPollWaiters } from './long-poll-waiters.js';
 import { countAnswer, pollAnswer } from './poll-answer.js';
@@ -18,7 +18,7 @@ export default defineTransport('long-poll', async (app, { lab }) => {
   const { feed, accounting } = lab;
   const waiters = new LongPollWaiters(feed);
 
-  app.get(ROUTES['long-poll'], { config: { transport: 'long-poll' } }, (request, reply) => {
+  app.get(ROUTES['long-poll'], { config: { transport: 'long-poll' }, ...FEED_QUERY }, (request, reply) => {
     const query = request.query as RawQuery;
     parseClient(query);
     const cursor = parseCursor(query);

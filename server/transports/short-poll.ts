@@ -2,12 +2,12 @@
 import { POLL_LIMIT, ROUTES } from '../../contract/index.js';
 import { BadQueryError, FutureCursorError } from '../errors.js';
 import { resolveCursor } from '../feed/resolve.js';
-import { parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
+import { FEED_QUERY, parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
 import { pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
 
 export default defineTransport('short-poll', async (app, { lab }) => {
-  app.get(ROUTES['short-poll'], { config: { transport: 'short-poll' } }, async (request, reply) => {
+  app.get(ROUTES['short-poll'], { config: { transport: 'short-poll' }, ...FEED_QUERY }, async (request, reply) => {
     const query = request.query as RawQuery;
     parseClient(query);
     const cursor = parseCursor(query);

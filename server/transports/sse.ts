@@ -11,7 +11,7 @@ import { sseIdLine } from '../../contract/floor.js';
 import { type ResetNotice, ROUTES } from '../../contract/index.js';
 import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
-import { parseClient, parseCursor, type RawQuery } from '../query.js';
+import { FEED_QUERY, parseClient, parseCursor, type RawQuery } from '../query.js';
 import { FanOut, hotPath } from './fan-out.js';
 import { isGone } from './gone.js';
 import { defineTransport } from './transport.js';
@@ -77,7 +77,7 @@ export default defineTransport('sse', async (app, { lab }) => {
     return Buffer.from(sseEvent(entry, feed.epoch));
   });
 
-  app.get(ROUTES.sse, { config: { transport: 'sse' } }, (request, reply) => {
+  app.get(ROUTES.sse, { config: { transport: 'sse' }, ...FEED_QUERY }, (request, reply) => {
     const query = request.query as RawQuery;
     parseClient(query);
     // Malformed input is refused before the stream starts (a 400 is right: nothing to resume).
