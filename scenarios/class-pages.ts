@@ -25,6 +25,7 @@ import {
   type StudentReport,
 } from '../contract/classroom.js';
 import type { TransportName } from '../contract/index.js';
+import { createHttpFetch } from '../tools/http-fetch.js';
 
 export interface ClassPagesOptions {
   /** The lab's URL (`http://127.0.0.1:port`): pages go straight to it, like the lanes' proxies. */
@@ -287,40 +288,31 @@ export class ClassPages {
     );
   }
 
-  /** One JSON call on a page's own agent; never rejects (status 0: the request failed). */
-  private request<T>(
+  /** One JSON call through the project's node:http fetch on a page's own agent; never rejects (status 0: it failed). */
+  private async request<T>(
     agent: http.Agent,
     method: string,
     path: string,
     token: string | null,
     body?: unknown,
   ): Promise<{ status: number; body: T | null }> {
-    return new Promise((resolve) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers: http.OutgoingHttpHeaders = {};
-      if (token !== null) headers.authorization = `Bearer ${token}`;
-      if (payload !== undefined) {
-        headers['content-type'] = 'application/json';
-        headers['content-length'] = Buffer.byteLength(payload);
+    const headers: Record<string, string> = {};
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const init = body === undefined ? { method, headers } : { method, headers, body: JSON.stringify(body) };
+    try {
+      const response = await createHttpFetch(agent)(`${this.options.url}${path}`, init);
+      const text = await response.text();
+      let parsed: T | null = null;
+      try {
+        parsed = text === '' ? null : (JSON.parse(text) as T);
+      } catch {
+        parsed = null;
       }
-      const request = http.request(`${this.options.url}${path}`, { method, agent, headers }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: T | null = null;
-          try {
-            parsed = text === '' ? null : (JSON.parse(text) as T);
-          } catch {
-            parsed = null;
-          }
-          resolve({ status: response.statusCode ?? 0, body: parsed });
-        });
-        response.on('error', () => resolve({ status: 0, body: null }));
-      });
-      request.on('error', () => resolve({ status: 0, body: null }));
-      request.end(payload);
-    });
+      return { status: response.status, body: parsed };
+    } catch {
+      return { status: 0, body: null };
+    }
   }
 }
 
