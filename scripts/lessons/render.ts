@@ -1,6 +1,7 @@
 /**
- * The lab book's template engine. Sources are `docs/lessons/NN-slug.md` (LESSONS.md) and
- * `docs/lessons/answers/NN-slug.md` (docs/answers.md), concatenated in file-name order. A number
+ * The lab book's template engine. Sources are the numbered section files of docs/lessons/
+ * (LESSONS.md) and of docs/lessons/answers/ (docs/answers.md), e.g. docs/lessons/01-short-polling.md,
+ * concatenated in file-name order. A number
  * quoted from a reference result is written as a placeholder and rendered as a plain number read
  * from the committed `results/<scenario>/latest.json` → `summary.json`; the syntax is described
  * in docs/lessons/README.md. Tables are padded so that they read in a terminal.
@@ -129,7 +130,7 @@ export function formatQuoted(value: number, decimals: number): string {
   return text === `-${(0).toFixed(decimals)}` ? text.slice(1) : text;
 }
 
-/** The section files of a book, in file-name order (`NN-slug.md`; README.md is not a section). */
+/** The section files of a book, in file-name order (two digits, a dash, a slug; README.md is not a section). */
 export function sectionFiles(book: Book): string[] {
   return readdirSync(`${ROOT}${book.sourceDir}`)
     .filter((name) => /^\d\d-[a-z0-9-]+\.md$/.test(name))
