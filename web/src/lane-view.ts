@@ -253,6 +253,7 @@ export class LaneView {
     setAttr(el, 'data-duplicates', String(audit.duplicates));
     setAttr(el, 'data-resets', String(audit.resets));
     setAttr(el, 'data-reconnects', String(lane.reconnects));
+    setAttr(el, 'data-number-resets', String(lane.numberResets));
     this.renderState();
     if (lane.servedBy !== null) {
       const seen = [...lane.servedCounts].map(([name, n]) => `${name} ×${n}`).join(', ');

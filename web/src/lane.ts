@@ -76,6 +76,8 @@ export class Lane<T extends TransportName = TransportName> extends Emitter<LaneE
   /** Message events received (duplicates included). */
   received = 0;
   reconnects = 0;
+  /** How many times the numbers were started over: a reader of the page waits on it, not on a count falling. */
+  numberResets = 0;
   lastMessage: FeedMessage | null = null;
   /** Behind a balancer: the instance that served the last request or stream, and how often each one did. */
   servedBy: string | null = null;
@@ -215,6 +217,7 @@ export class Lane<T extends TransportName = TransportName> extends Emitter<LaneE
     this.latency.reset();
     this.received = 0;
     this.reconnects = 0;
+    this.numberResets++;
     this.series = [];
     this.baseline = this.serverCounters === null ? null : { ...this.serverCounters };
   }
