@@ -28,6 +28,9 @@ options:
                       after a ?, e.g. '3g?rttMs=300&lossPercent=1' (contract/networks.ts)
   --fetch <which>     the poll clients' fetch: node-http (default: undici's exact request
                       bytes at a fifth of its CPU, see tools/http-fetch.ts) or global
+  --reconnect-wait <ms>  one explicit reconnect wait for every transport: the server's SSE
+                      \`retry:\` and every lab client's first retry (no jitter); default:
+                      retry: 1000 for SSE, a 0–250 ms full-jitter draw for the others
   --repeat <n>        run it n times (2–20) into ONE summary: each number the mean of the
                       runs, with every run's figures and the spread (scenarios/repeat.ts)
   --out <dir>         results folder (default: results/)
@@ -76,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       fetch: { type: 'string' },
       repeat: { type: 'string' },
+      'reconnect-wait': { type: 'string' },
       'no-write': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -106,6 +110,8 @@ async function main(argv: string[]): Promise<number> {
   if (rate !== undefined) overrides.rate = rate;
   if (values.duration !== undefined) overrides.durationMs = parseDuration(values.duration);
   if (values.network !== undefined) overrides.network = values.network;
+  const wait = number('reconnect-wait', values['reconnect-wait']);
+  if (wait !== undefined) overrides.reconnectWaitMs = wait;
   const scenario = applyOverrides(base, overrides);
   const fetch = values.fetch ?? 'node-http';
   if (fetch !== 'node-http' && fetch !== 'global')
