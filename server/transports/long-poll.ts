@@ -4,16 +4,16 @@
  * connection bound, frees its waiter the moment the client goes away, and on shutdown is
  * answered 200 with nothing, so the client simply polls again.
  */
-
 import type { ServerResponse } from 'node:http';
+import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { ResetNotice } from '../../contract/index.js';
 import { LONG_POLL_TIMEOUT, POLL_LIMIT, ROUTES } from '../../contract/index.js';
 import type { Attribution, OpenStream } from '../accounting/accounting.js';
-import { BadQueryError, BadTimeoutError, FutureCursorError, TooManyConnectionsError } from '../errors.js';
+import { FutureCursorError, TooManyConnectionsError } from '../errors.js';
 import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
-import { FEED_QUERY, parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
+import { boundedInt, cursorOf, FEED_FIELDS, querySchema } from '../query.js';
 import { isGone } from './gone.js';
 import { LongPollWaiters, type Waiter } from './long-poll-waiters.js';
 import { countAnswer, pollAnswer } from './poll-answer.js';
@@ -22,6 +22,11 @@ import { defineTransport } from './transport.js';
 /** The response's held poll, for the one 'close' listener all held polls share. */
 const HELD = Symbol('held long poll');
 type HeldResponse = ServerResponse & { [HELD]?: { finish(body: null): void } };
+
+// A bad `timeout` has its own code, LAB_BAD_TIMEOUT; a bad `limit` is LAB_BAD_QUERY (docs/contract.md).
+const LONG_POLL_QUERY = querySchema(
+  Type.Object({ ...FEED_FIELDS, timeout: boundedInt(LONG_POLL_TIMEOUT, 'timeout'), limit: boundedInt(POLL_LIMIT) }),
+);
 
 export default defineTransport('long-poll', async (app, { lab }) => {
   const { feed, accounting } = lab;
@@ -95,12 +100,9 @@ export default defineTransport('long-poll', async (app, { lab }) => {
     this[HELD]?.finish(null);
   }
 
-  app.get(ROUTES['long-poll'], { config: { transport: 'long-poll' }, ...FEED_QUERY }, (request, reply) => {
-    const query = request.query as RawQuery;
-    parseClient(query);
-    const cursor = parseCursor(query);
-    const timeout = parseBoundedInt(query, 'timeout', LONG_POLL_TIMEOUT, (message) => new BadTimeoutError(message));
-    const limit = parseBoundedInt(query, 'limit', POLL_LIMIT, (message) => new BadQueryError(message));
+  app.get(ROUTES['long-poll'], { config: { transport: 'long-poll' }, ...LONG_POLL_QUERY }, (request, reply) => {
+    const { timeout, limit } = request.query;
+    const cursor = cursorOf(request.query);
     const who = accounting.who(request);
     reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
 
