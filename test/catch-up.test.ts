@@ -29,6 +29,38 @@ async function labWithBacklog(count: number, options: Parameters<typeof startLab
 const BACKLOG = 192;
 const LIVE = 5;
 
+describe('a catch-up under the high-water mark', () => {
+  // Written in one step: the hand-over to the live feed comes before the last write has left.
+  it('SSE and WebSocket: live messages after it arrive once each', async () => {
+    const lab = await startLab();
+    labs.push(lab);
+    for (let i = 0; i < 3; i++) lab.app.lab.feed.publish({ small: i });
+    const sse = new SseProbe(lab.url, '?since=0&client=small-sse');
+    const ws = await WsProbe.open(lab.url, '?since=0&client=small-ws');
+    try {
+      await until(() => sse.messages.length >= 3 && ws.messages().length >= 3, 10_000, 'the catch-up');
+      // Let the catch-up's last write leave before the live messages are published.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let i = 0; i < LIVE; i++) lab.app.lab.feed.publish({ live: i });
+      const fed = lab.app.lab.accounting.ledger;
+      await until(
+        () => fed.read('small-sse').sse.messages >= 3 + LIVE && fed.read('small-ws').websocket.messages >= 3 + LIVE,
+        10_000,
+        'the live messages sent',
+      );
+      await until(() => sse.messages.length >= 3 + LIVE && ws.messages().length >= 3 + LIVE, 10_000, 'live');
+      await new Promise((resolve) => setTimeout(resolve, 100)); // a duplicate would be here by now
+      expect(seqs(sse.messages)).toEqual(range(1, 3 + LIVE));
+      expect(seqs(ws.messages())).toEqual(range(1, 3 + LIVE));
+      expect(fed.read('small-sse').sse.messages).toBe(3 + LIVE);
+      expect(fed.read('small-ws').websocket.messages).toBe(3 + LIVE);
+    } finally {
+      sse.close();
+      ws.ws.close();
+    }
+  });
+});
+
 describe('a catch-up twenty times the slow-consumer bound', () => {
   it('SSE (eventsource): one stream, every message once and in order, then live', async () => {
     const lab = await labWithBacklog(BACKLOG);

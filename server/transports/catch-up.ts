@@ -62,6 +62,14 @@ export function catchUp(feed: Feed, from: number, stream: CatchUpStream, options
   /** The last write of the latest step: once it has left, so has everything written before it. */
   let awaited: FeedEntry | undefined;
   let timer: NodeJS.Timeout | undefined;
+  /** Handed over to the live fan-out: the write callbacks still to come must not start a step. */
+  let handedOver = false;
+  const goLive = (): void => {
+    handedOver = true;
+    awaited = undefined;
+    clearTimeout(timer);
+    stream.live();
+  };
   const full = (): boolean => stream.queuedBytes() >= options.highWaterBytes;
 
   const step = (): void => {
@@ -71,7 +79,7 @@ export function catchUp(feed: Feed, from: number, stream: CatchUpStream, options
       // A position this feed never had (a broker's replica went back): live from here, said as a reset.
       if (resolution.kind === 'future') {
         stream.reset({ reason: 'future', epoch: feed.epoch, from: feed.head + 1 });
-        stream.live();
+        goLive();
         return;
       }
       if (resolution.reset) {
@@ -90,13 +98,13 @@ export function catchUp(feed: Feed, from: number, stream: CatchUpStream, options
         return;
       }
       if (last >= feed.head) {
-        stream.live();
+        goLive();
         return;
       }
     }
   };
   const wrote = (entry: FeedEntry): void => {
-    if (entry !== awaited) return;
+    if (handedOver || entry !== awaited) return;
     awaited = undefined;
     clearTimeout(timer);
     step();
