@@ -10,6 +10,7 @@ import { TRANSPORTS, type TransportName } from '../contract/index.js';
 import type { ResolvedNetwork } from '../contract/networks.js';
 import type { PageLoadSummary } from './class-pages.js';
 import type { RepeatReport } from './repeat.js';
+import { ScaleOutSchema } from './scale-out/result.js';
 
 /** The network a group's clients were on, and what its shaper did and cost (tools/shaper.ts). */
 export interface NetworkReport extends ResolvedNetwork {
@@ -265,6 +266,11 @@ export const SummarySchema = Obj({
    * the mean of N runs, and this holds each run's summary and the mean, spread, min and max of each number.
    */
   repeat: Type.Optional(Opaque<RepeatReport>()),
+  /**
+   * Present for the scale-out scenario (scenarios/scale-out/): 1…N lab instances on one Redis feed behind
+   * HAProxy without stickiness, a fault run (instance kill, Redis restart) and the stickiness probe.
+   */
+  scaleOut: Type.Optional(ScaleOutSchema),
 });
 export type Summary = Static<typeof SummarySchema>;
 

@@ -13,6 +13,7 @@ import pollIntervalSweep from './poll-interval-sweep.js';
 import quietFeed from './quiet-feed.js';
 import reconnect from './reconnect.js';
 import reconnectEqualWait from './reconnect-equal-wait.js';
+import scaleOut from './scale-out.js';
 import smoke from './smoke.js';
 import wsFraming from './ws-framing.js';
 
@@ -32,6 +33,7 @@ export const SCENARIOS: readonly Scenario[] = [
   h1VsH2,
   wsFraming,
   classroom,
+  scaleOut,
 ];
 
 export function findScenario(name: string): Scenario | undefined {
