@@ -53,7 +53,8 @@ export interface Member {
 
 /**
  * One member through one drop (Fleet.markDrop): when it noticed (its first error after the drop)
- * and when the server reached it again (the first message or reset notice after it noticed; a
+ * and when the server reached it again (its next `open` — a first answer, a stream opened, a hello —
+ * or message or reset notice after it noticed; a
  * member that never noticed — a short poll between two polls — is back at its first receipt after
  * the drop). Bytes already in a socket buffer at the drop may still be read before the client
  * notices, so a receipt before the notice does not count as back.
@@ -107,13 +108,13 @@ export class Fleet {
 
   constructor(private readonly options: FleetOptions) {}
 
-  /** Create and start every member, `perTick` at a time so the server is not hit by one wall. */
-  async start(perTick = 50): Promise<void> {
+  /** Create and start every member, `perTick` every `tickMs` so the server is not hit by one wall. */
+  async start(perTick = 50, tickMs = 20): Promise<void> {
     const counts = split(this.options.clients, this.options.mix);
     const plan = TRANSPORTS.flatMap((t) => Array.from({ length: counts[t] }, () => t));
     for (let i = 0; i < plan.length; i += perTick) {
       for (const transport of plan.slice(i, i + perTick)) this.add(transport);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, tickMs));
     }
   }
 
@@ -149,7 +150,11 @@ export class Fleet {
       const now = isConnected(client);
       if (now && !wasConnected && member.audit.snapshot().epoch !== null) member.reconnects += 1;
       wasConnected = now;
-      if (state === 'open') member.up = true;
+      if (state !== 'open') return;
+      member.up = true;
+      // `open` follows the first answer, the stream's opening or its hello: the server reached it.
+      const drop = member.drop;
+      if (drop !== null && drop.noticedAt !== null) drop.backAt ??= clock();
     });
     const received = () => {
       const drop = member.drop;

@@ -147,8 +147,9 @@ function outcome(): Partial<Record<TransportName, DropOutcome>> {
 }
 
 const methods: Record<string, (...args: never[]) => unknown> = {
-  start: async () => {
-    await fleet.start(25);
+  /** Arrive at `perSecond` (the start is not the storm: a wall of new clients would be a second one). */
+  start: async (perSecond: number) => {
+    await fleet.start(Math.max(1, Math.round(perSecond / 10)), 100);
     return fleet.members.length;
   },
   sample,
