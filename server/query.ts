@@ -1,12 +1,14 @@
 /**
- * The query every transport shares: `since`, `epoch`, `client`, as one TypeBox schema. It is the
- * route's querystring schema where Fastify validates (the polls, SSE, the stats), and the check
- * `parseCursor`/`parseClient` run where it does not (a WebSocket upgrade, Socket.IO's handshake).
- * Values stay strings matched by the contract's patterns (contract/cursor.ts) rather than coerced
- * numbers, so `1e3`, `0x10` or `-1` are refused instead of quietly read as numbers. A field that
- * fails answers the lab's own error (docs/contract.md), not Fastify's generic validation error.
+ * The routes' query strings as TypeBox schemas: the shared `since`, `epoch`, `client`, and the
+ * bounded whole numbers (`limit`, `timeout`, `interval`) with their limits from contract/index.ts.
+ * A route declares its schema (`querySchema(...)`) and Fastify's TypeBox type provider types its
+ * `request.query` from it; where Fastify does not validate (a WebSocket's socket handler,
+ * Socket.IO's handshake) `parseCursor`/`parseClient` run the same compiled check.
+ * Strings stay strings matched by the contract's patterns (contract/cursor.ts) and a whole number
+ * is read only from digits, so `1e3`, `0x10` or `-1` are refused instead of quietly read as numbers.
+ * A field that fails answers the lab's own error (docs/contract.md), not Fastify's generic one.
  */
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TObject, Type } from '@sinclair/typebox';
 import { TypeCompiler, type ValueError } from '@sinclair/typebox/compiler';
 import type { FastifyRouteSchemaDef, FastifyValidationResult } from 'fastify/types/schema.js';
 import {
@@ -15,75 +17,147 @@ import {
   EPOCH_PATTERN,
   parseEventId as readEventId,
   SINCE_PATTERN,
+  TRANSPORTS,
 } from '../contract/index.js';
-import { BadCursorError, BadQueryError } from './errors.js';
+import { BadCursorError, BadQueryError, BadTimeoutError } from './errors.js';
 
 export type RawQuery = Record<string, string | string[] | undefined>;
 
-/**
- * One query field: a string matching `pattern`. `must` is what the error says it must be; a
- * `cursor` field's error is LAB_BAD_CURSOR, any other's LAB_BAD_QUERY.
- */
-const field = (pattern: string, must: string, cursor = false) => Type.Optional(Type.String({ pattern, must, cursor }));
+/** Which of the lab's errors a field's failure answers (docs/contract.md, "Errors"). */
+type Fails = 'cursor' | 'timeout' | 'query';
+const ERRORS: Record<Fails, (message: string) => Error> = {
+  cursor: (message) => new BadCursorError(message),
+  timeout: (message) => new BadTimeoutError(message),
+  query: (message) => new BadQueryError(message),
+};
 
-export const FeedQuerySchema = Type.Object({
-  client: field(CLIENT_PATTERN, `must match ${CLIENT_PATTERN}`),
-  epoch: field(EPOCH_PATTERN, `must match ${EPOCH_PATTERN}`, true),
-  since: field(SINCE_PATTERN, `must be a whole number of 1 to 15 digits (${SINCE_PATTERN})`, true),
+/** One string field matching `pattern`; `must` is what its error says it must be. */
+const field = (pattern: string, must: string, fails: Fails = 'query') =>
+  Type.Optional(Type.String({ pattern, must, fails }));
+
+/**
+ * A whole number within `bounds`, written as digits; absent, its default (so the handler's type is
+ * `number`, as with Ajv's `useDefaults`).
+ */
+export const boundedInt = (bounds: { min: number; max: number; default: number }, fails: Fails = 'query') =>
+  Type.Integer({
+    minimum: bounds.min,
+    maximum: bounds.max,
+    default: bounds.default,
+    must: `must be a whole number within ${bounds.min}…${bounds.max}`,
+    fails,
+  });
+
+/** A client id (contract/cursor.ts), where one is required: the cut's `:client`. */
+export const ClientIdSchema = Type.String({
+  pattern: CLIENT_PATTERN,
+  must: `must match ${CLIENT_PATTERN}`,
+  fails: 'query',
 });
+
+/** The fields every feed route shares. */
+export const FEED_FIELDS = {
+  client: Type.Optional(ClientIdSchema),
+  epoch: field(EPOCH_PATTERN, `must match ${EPOCH_PATTERN}`, 'cursor'),
+  since: field(SINCE_PATTERN, `must be a whole number of 1 to 15 digits (${SINCE_PATTERN})`, 'cursor'),
+};
+export const FeedQuerySchema = Type.Object(FEED_FIELDS);
 export type FeedQuery = Static<typeof FeedQuerySchema>;
 
-/** The query of the stats routes: only `client`. */
-export const ClientQuerySchema = Type.Object({ client: FeedQuerySchema.properties.client });
+/** The query of the routes that name only a client (the stats). */
+export const ClientQuerySchema = Type.Object({ client: FEED_FIELDS.client });
+
+/** A transport's name, as the cut's `?transport=` gives it. */
+export const TransportNameSchema = Type.Union(
+  TRANSPORTS.map((name) => Type.Literal(name)),
+  { must: `must be one of ${TRANSPORTS.join(', ')}` },
+);
 
 /** The lab's error for the first field that failed: which, what it must be, what came. */
-function queryError(error: ValueError): Error {
+function fieldError(error: ValueError, input: unknown): Error {
   const name = error.path.slice(1);
+  // What the client sent (a whole number's check sees the number read from it).
+  const sent = (input as Record<string, unknown> | null)?.[name] ?? error.value;
   // A repeated key arrives as an array: refused, not guessed.
-  if (Array.isArray(error.value)) return new BadQueryError(`${name} is given more than once`);
+  if (Array.isArray(sent)) return new BadQueryError(`${name} is given more than once`);
   const must = typeof error.schema.must === 'string' ? error.schema.must : 'is malformed';
-  const message = `${name} ${must}, got ${JSON.stringify(error.value)}`;
-  return error.schema.cursor === true ? new BadCursorError(message) : new BadQueryError(message);
+  const fails: Fails =
+    error.schema.fails === 'cursor' || error.schema.fails === 'timeout' ? error.schema.fails : 'query';
+  return ERRORS[fails](`${name} ${must}, got ${JSON.stringify(sent)}`);
 }
 
+const DIGITS = /^[0-9]{1,9}$/;
+
 /**
- * Fastify's validator for a querystring given as one of these schemas: TypeBox checks it, and a
- * failure is the lab's error with its status and code (Fastify keeps an Error's own statusCode).
+ * The query with its whole-number fields read (digits only; anything else is left for the check
+ * to refuse) and their defaults filled in: what Ajv's `coerceTypes` and `useDefaults` would do,
+ * stricter about what counts as a number.
  */
-export function queryValidator<S>({ schema }: FastifyRouteSchemaDef<S>): FastifyValidationResult {
-  // Fastify calls this once per part (here: the querystring) with that part's schema; its types
-  // name the route's whole schema object instead.
-  const check = TypeCompiler.Compile(schema as TSchema);
-  return (value: unknown) => {
+function withNumbers(schema: TObject, input: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(input as Record<string, unknown> | null) };
+  for (const [name, property] of Object.entries(schema.properties)) {
+    if (property.type !== 'integer') continue;
+    const raw = out[name];
+    if (raw === undefined && property.default !== undefined) out[name] = property.default;
+    else if (typeof raw === 'string' && DIGITS.test(raw)) out[name] = Number(raw);
+  }
+  return out;
+}
+
+/** A compiled check of one object schema that returns the parsed value or the lab's error. */
+function compile(schema: TObject): (input: unknown) => { value: Record<string, unknown> } | { error: Error } {
+  const check = TypeCompiler.Compile(schema);
+  return (input) => {
+    const value = withNumbers(schema, input);
     if (check.Check(value)) return { value };
     const first = check.Errors(value).First();
-    return { error: first ? queryError(first) : new BadQueryError('malformed query') };
+    return { error: first ? fieldError(first, input) : new BadQueryError('malformed query') };
   };
 }
 
-/** A route's options for a feed query: validated by FeedQuerySchema, failures answered as the lab's errors. */
-export const FEED_QUERY = { schema: { querystring: FeedQuerySchema }, validatorCompiler: queryValidator };
-/** The same for the stats routes (`client` only). */
-export const CLIENT_QUERY = { schema: { querystring: ClientQuerySchema }, validatorCompiler: queryValidator };
-
-const feedQuery = TypeCompiler.Compile(FeedQuerySchema);
-
-/** The shared fields of a query, checked against FeedQuerySchema (throws the lab's 400). */
-function checked(query: RawQuery): FeedQuery {
-  if (feedQuery.Check(query)) return query;
-  const first = feedQuery.Errors(query).First();
-  throw first ? queryError(first) : new BadQueryError('malformed query');
+/**
+ * Fastify's validator for a route whose querystring (and params) are given as these schemas:
+ * TypeBox checks them, and a failure is the lab's error with its status and code (Fastify keeps
+ * an Error's own statusCode).
+ */
+export function queryValidator<S>({ schema }: FastifyRouteSchemaDef<S>): FastifyValidationResult {
+  // Fastify calls this once per part (querystring, params) with that part's schema; its types
+  // name the route's whole schema object instead.
+  const run = compile(schema as TObject);
+  return (input: unknown) => run(input);
 }
 
-/** The cursor of a request, or null for "live only". Throws a 400 for anything malformed. */
-export function parseCursor(query: RawQuery, lastEventId?: string): Cursor<string | null> | null {
+/** A route's options for a query schema: validated by queryValidator, typed by the TypeBox provider. */
+export function querySchema<Q extends TObject>(querystring: Q) {
+  return { schema: { querystring }, validatorCompiler: queryValidator };
+}
+
+export const FEED_QUERY = querySchema(FeedQuerySchema);
+export const CLIENT_QUERY = querySchema(ClientQuerySchema);
+
+const checkFeedQuery = compile(FeedQuerySchema);
+
+/** The cursor of a validated feed query, or null for "live only". Throws a 400 for a half cursor. */
+export function cursorOf(query: FeedQuery, lastEventId?: string): Cursor<string | null> | null {
   if (lastEventId !== undefined && lastEventId !== '') return parseEventId(lastEventId);
-  const { since, epoch } = checked(query);
+  const { since, epoch } = query;
   if (since === undefined) {
     if (epoch !== undefined) throw new BadCursorError('epoch without since: send both, or neither for live only');
     return null;
   }
   return { seq: Number(since), epoch: epoch ?? null };
+}
+
+/** A query Fastify did not validate (a WebSocket's, Socket.IO's), checked against FeedQuerySchema. */
+function checked(query: RawQuery): FeedQuery {
+  const result = checkFeedQuery(query);
+  if ('error' in result) throw result.error;
+  return result.value as FeedQuery;
+}
+
+/** The cursor of an unvalidated request, or null for "live only". Throws a 400 for anything malformed. */
+export function parseCursor(query: RawQuery, lastEventId?: string): Cursor<string | null> | null {
+  return cursorOf(checked(query), lastEventId);
 }
 
 /** SSE `Last-Event-ID`, as the lab's stream writes ids: `<epoch>:<seq>`. */
@@ -93,24 +167,7 @@ export function parseEventId(id: string): Cursor {
   return cursor;
 }
 
-/** The client id a request names, or null. A malformed one is refused: it would pollute the stats. */
+/** The client id an unvalidated request names, or null. A malformed one is refused: it would pollute the stats. */
 export function parseClient(query: RawQuery): string | null {
   return checked(query).client ?? null;
-}
-
-/** A bounded integer query parameter (digits only), or its default when absent. */
-export function parseBoundedInt(
-  query: RawQuery,
-  name: string,
-  bounds: { min: number; max: number; default: number },
-  makeError: (message: string) => Error,
-): number {
-  const raw = query[name];
-  if (Array.isArray(raw)) throw new BadQueryError(`${name} is given more than once`);
-  if (raw === undefined) return bounds.default;
-  const value = /^[0-9]{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(value >= bounds.min && value <= bounds.max)) {
-    throw makeError(`${name} must be a whole number within ${bounds.min}…${bounds.max}, got ${JSON.stringify(raw)}`);
-  }
-  return value;
 }

@@ -73,6 +73,39 @@ describe('query parameters', () => {
     expect((await status('/api/poll?client=%3Cscript%3E')).status).toBe(400);
   });
 
+  it('the bounded whole numbers are schema bounds (server/query.ts) with their documented codes', async () => {
+    const answers = await Promise.all(
+      [
+        '/api/poll?limit=10001',
+        '/api/long-poll?limit=0x10',
+        '/api/long-poll?timeout=5&timeout=6',
+        '/api/stats/stream?interval=99',
+      ].map((path) => status(path)),
+    );
+    expect(answers.map((a) => [a.status, a.body.code, a.body.message])).toEqual([
+      [400, 'LAB_BAD_QUERY', 'Bad request: limit must be a whole number within 1…10000, got "10001"'],
+      [400, 'LAB_BAD_QUERY', 'Bad request: limit must be a whole number within 1…10000, got "0x10"'],
+      [400, 'LAB_BAD_QUERY', 'Bad request: timeout is given more than once'],
+      [400, 'LAB_BAD_QUERY', 'Bad request: interval must be a whole number within 100…10000, got "99"'],
+    ]);
+  });
+
+  it('a cut names a real client and transport, or gets LAB_BAD_QUERY', async () => {
+    const cut = (path: string) => status(path, { method: 'POST' });
+    const [client, transport, ok] = await Promise.all([
+      cut('/api/clients/%3Cb%3E/cut'),
+      cut('/api/clients/nobody/cut?transport=carrier-pigeon'),
+      cut('/api/clients/nobody/cut?transport=sse'),
+    ]);
+    expect([client.status, client.body.code]).toEqual([400, 'LAB_BAD_QUERY']);
+    expect(client.body.message).toMatch(/^Bad request: client must match .*, got "<b>"$/);
+    expect([transport.status, transport.body.code]).toEqual([400, 'LAB_BAD_QUERY']);
+    expect(transport.body.message).toBe(
+      'Bad request: transport must be one of short-poll, long-poll, sse, websocket, socket.io, got "carrier-pigeon"',
+    );
+    expect([ok.status, ok.body]).toEqual([200, { client: 'nobody', transport: 'sse', socketsCut: 0 }]);
+  });
+
   it('poll limit bounds the answer and stays in range', async () => {
     expect((await status('/api/poll?limit=0')).status).toBe(400);
     const { body } = await status('/api/poll?since=0&limit=2');

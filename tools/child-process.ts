@@ -12,7 +12,7 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The line a server prints once it listens: `… listening on http://host:port (epoch <epoch>)`. */
 export const LISTENING = /listening on (http:\/\/\S+) \(epoch (\w+)\)/;
 /** How long a child may take to listen; LAB_START_TIMEOUT_MS raises it on a machine busy with other work. */
-const START_TIMEOUT_MS = Number(process.env.LAB_START_TIMEOUT_MS) || 20_000;
+const START_TIMEOUT_MS = Number(process.env.LAB_START_TIMEOUT_MS) || 60_000;
 const OUTPUT_KEPT = 64_000;
 
 /** Children still running: killed if the runner exits first (a crash, Ctrl-C), never left behind. */

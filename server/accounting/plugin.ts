@@ -8,20 +8,46 @@
  */
 import type { ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import fp from 'fastify-plugin';
-import { CLIENT_PATTERN, isClientId, isTransportName, type StatsStreamEvent } from '../../contract/index.js';
+import { isClientId, type StatsStreamEvent } from '../../contract/index.js';
 import { requireMayCut } from '../classroom/guard.js';
-import { BadQueryError } from '../errors.js';
 import { protocolOf } from '../h2/protocols.js';
 import type { LabPluginOptions } from '../lab.js';
 import { checkOrigin } from '../origin.js';
-import { CLIENT_QUERY, parseBoundedInt, parseClient, type RawQuery } from '../query.js';
+import {
+  boundedInt,
+  CLIENT_QUERY,
+  ClientIdSchema,
+  FEED_FIELDS,
+  querySchema,
+  queryValidator,
+  TransportNameSchema,
+} from '../query.js';
 import type { Attribution } from './ledger.js';
 import { createMetrics } from './metrics.js';
 import { h2Report, statsReport, statsReportsById } from './report.js';
 
-const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, protocol = 'http/1.1' }) => {
+/** Push interval of the live stats stream, ms. */
+const STATS_INTERVAL = { min: 100, max: 10_000, default: 500 };
+/** The live stats stream's query: up to 16 client ids (others are dropped) and the push interval. */
+const STATS_STREAM_QUERY = querySchema(
+  Type.Object({
+    client: FEED_FIELDS.client,
+    clients: Type.Optional(Type.String({ maxLength: 4096 })),
+    interval: boundedInt(STATS_INTERVAL),
+  }),
+);
+const CUT_SCHEMA = {
+  schema: {
+    params: Type.Object({ client: ClientIdSchema }),
+    querystring: Type.Object({ transport: Type.Optional(TransportNameSchema) }),
+  },
+  validatorCompiler: queryValidator,
+};
+
+const accounting: FastifyPluginAsyncTypebox<LabPluginOptions> = async (app, { lab, protocol = 'http/1.1' }) => {
   const { accounting } = lab;
   // HTTP/1.1 sockets are metered from the moment they are accepted; h2 connections were wrapped in
   // a FrameTap by server/h2/listeners.ts before the h2 app's server saw them.
@@ -56,21 +82,13 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, prot
 
   app.get('/api/stats', CLIENT_QUERY, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    return statsReport(lab, parseClient(request.query as RawQuery));
+    return statsReport(lab, request.query.client ?? null);
   });
 
   // Live stats for the dashboard: one SSE stream, counted in `other`.
-  app.get('/api/stats/stream', (request, reply) => {
-    const query = request.query as RawQuery;
-    const clients = (typeof query.clients === 'string' ? query.clients.split(',') : [])
-      .filter((id) => isClientId(id))
-      .slice(0, 16);
-    const interval = parseBoundedInt(
-      query,
-      'interval',
-      { min: 100, max: 10_000, default: 500 },
-      (m) => new BadQueryError(m),
-    );
+  app.get('/api/stats/stream', STATS_STREAM_QUERY, (request, reply) => {
+    const { interval } = request.query;
+    const clients = (request.query.clients?.split(',') ?? []).filter((id) => isClientId(id)).slice(0, 16);
     const res = reply.raw;
     reply.hijack();
     res.writeHead(200, {
@@ -96,7 +114,7 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, prot
 
   app.get('/api/stats/h2', CLIENT_QUERY, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    return h2Report(lab, parseClient(request.query as RawQuery));
+    return h2Report(lab, request.query.client ?? null);
   });
 
   const metrics = createMetrics(lab);
@@ -106,14 +124,13 @@ const accounting: FastifyPluginAsync<LabPluginOptions> = async (app, { lab, prot
     return metrics.registry.metrics();
   });
 
-  app.post('/api/clients/:client/cut', async (request) => {
+  // The Origin is checked before the schema: a foreign page gets its 403 whatever it sent.
+  const sameOrigin = async (request: Parameters<typeof checkOrigin>[0]) =>
     checkOrigin(request, lab.options.allowedOrigins);
-    const { client } = request.params as { client: string };
-    const transport = (request.query as RawQuery).transport;
-    if (!isClientId(client)) throw new BadQueryError(`client must match ${CLIENT_PATTERN}`);
+  app.post('/api/clients/:client/cut', { ...CUT_SCHEMA, preValidation: sameOrigin }, async (request) => {
+    const { client } = request.params;
+    const { transport } = request.query;
     requireMayCut(request, lab, client);
-    if (transport !== undefined && !isTransportName(transport))
-      throw new BadQueryError(`unknown transport ${String(transport)}`);
     const match = (who: Attribution) => who.client === client && (transport === undefined || who.bucket === transport);
     // Over HTTP/2 a connection is shared: the client's streams are reset, not the connection.
     const cut = accounting.meter.destroyWhere(match) + accounting.sessions.destroyWhere(match);

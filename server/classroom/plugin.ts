@@ -3,16 +3,12 @@
  * class view, runs class-wide experiments, resets and exports. Registered only in classroom mode;
  * outside it every class route answers 404 LAB_NOT_A_CLASSROOM, so a page can tell the difference.
  */
-import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
-import {
-  CLASS_NAME_MAX,
-  CLASS_ROUTES,
-  type ClassInfo,
-  type ClassView,
-  type StudentReport,
-} from '../../contract/classroom.js';
+import { CLASS_NAME_MAX, CLASS_ROUTES, type ClassInfo, type ClassView } from '../../contract/classroom.js';
 import { TRANSPORTS } from '../../contract/index.js';
 import { BadTokenError, NotAClassroomError, NothingToExportError } from '../errors.js';
 import type { Classroom, Lab, LabPluginOptions } from '../lab.js';
@@ -71,7 +67,7 @@ export function createClassroom(lab: Lab): Classroom | null {
   return { ...options, roster, experiments: new Experiments(lab, roster) };
 }
 
-export const classroomPlugin: FastifyPluginAsync<LabPluginOptions> = async (app, { lab }) => {
+export const classroomPlugin: FastifyPluginAsyncTypebox<LabPluginOptions> = async (app, { lab }) => {
   const classroom = lab.classroom;
   app.get(CLASS_ROUTES.info, async (request): Promise<ClassInfo> => {
     if (classroom === null) return { classroom: false, joinUrl: null, instructor: false };
@@ -106,13 +102,13 @@ export const classroomPlugin: FastifyPluginAsync<LabPluginOptions> = async (app,
 
   app.post(CLASS_ROUTES.join, { schema: { body: JoinSchema } }, async (request, reply) => {
     checkOrigin(request, lab.options.allowedOrigins);
-    const answer = roster.join((request.body as Static<typeof JoinSchema>).name);
+    const answer = roster.join(request.body.name);
     reply.code(201);
     return answer;
   });
 
   app.post(CLASS_ROUTES.report, { schema: { body: StudentReportSchema } }, async (request) =>
-    roster.report(student(request), request.body as StudentReport),
+    roster.report(student(request), request.body),
   );
 
   app.get(CLASS_ROUTES.view, async (request, reply) => {
@@ -124,7 +120,7 @@ export const classroomPlugin: FastifyPluginAsync<LabPluginOptions> = async (app,
   app.post(CLASS_ROUTES.experiment, { schema: { body: ExperimentSchema } }, async (request) => {
     checkOrigin(request, lab.options.allowedOrigins);
     requireInstructor(request, lab, 'run a class experiment');
-    const body = request.body as Static<typeof ExperimentSchema>;
+    const { body } = request;
     return experiments.run(
       body.kind === 'rate' ? { kind: 'rate', rate: body.rate ?? Number.NaN } : { kind: 'cut-all' },
     );

@@ -1,5 +1,6 @@
 /** Feed control: publish, read and change the ticker, and the server clock for offset estimation. */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FeedState } from '../../contract/index.js';
 import { requireInstructor } from '../classroom/guard.js';
 import { BadFeedSettingsError } from '../errors.js';
@@ -19,7 +20,10 @@ export function feedState(lab: Lab): FeedState {
   };
 }
 
-export const feedPlugin: FastifyPluginAsync<LabPluginOptions> = async (app, { lab }) => {
+/** A publish: any JSON value as `data` (Fastify's validation answers 400 without it). */
+const PublishBody = Type.Object({ data: Type.Unknown() });
+
+export const feedPlugin: FastifyPluginAsyncTypebox<LabPluginOptions> = async (app, { lab }) => {
   // Changing the shared feed: same origin, and in a classroom the instructor only.
   const mayChangeFeed = async (request: Parameters<typeof checkOrigin>[0]) => {
     checkOrigin(request, lab.options.allowedOrigins);
@@ -30,11 +34,11 @@ export const feedPlugin: FastifyPluginAsync<LabPluginOptions> = async (app, { la
     '/api/publish',
     {
       preHandler: mayChangeFeed,
-      schema: { body: { type: 'object', required: ['data'], properties: { data: {} } } },
+      schema: { body: PublishBody },
     },
     async (request, reply) => {
       // Memory answers at once; a broker once the message is in its stream (or 503 LAB_FEED_UNAVAILABLE).
-      const published = lab.backend.publish((request.body as { data: unknown }).data);
+      const published = lab.backend.publish(request.body.data);
       const result = published instanceof Promise ? await published : published;
       reply.code(201);
       return result;

@@ -4,26 +4,29 @@
  * connection bound, frees its waiter the moment the client goes away, and on shutdown is
  * answered 200 with nothing, so the client simply polls again.
  */
+import { Type } from '@sinclair/typebox';
 import { LONG_POLL_TIMEOUT, POLL_LIMIT, ROUTES } from '../../contract/index.js';
-import { BadQueryError, BadTimeoutError, FutureCursorError, TooManyConnectionsError } from '../errors.js';
+import { FutureCursorError, TooManyConnectionsError } from '../errors.js';
 import type { Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
-import { FEED_QUERY, parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
+import { boundedInt, cursorOf, FEED_FIELDS, querySchema } from '../query.js';
 import { isGone } from './gone.js';
 import { LongPollWaiters } from './long-poll-waiters.js';
 import { countAnswer, pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
 
+// A bad `timeout` has its own code, LAB_BAD_TIMEOUT; a bad `limit` is LAB_BAD_QUERY (docs/contract.md).
+const LONG_POLL_QUERY = querySchema(
+  Type.Object({ ...FEED_FIELDS, timeout: boundedInt(LONG_POLL_TIMEOUT, 'timeout'), limit: boundedInt(POLL_LIMIT) }),
+);
+
 export default defineTransport('long-poll', async (app, { lab }) => {
   const { feed, accounting } = lab;
   const waiters = new LongPollWaiters(feed);
 
-  app.get(ROUTES['long-poll'], { config: { transport: 'long-poll' }, ...FEED_QUERY }, (request, reply) => {
-    const query = request.query as RawQuery;
-    parseClient(query);
-    const cursor = parseCursor(query);
-    const timeout = parseBoundedInt(query, 'timeout', LONG_POLL_TIMEOUT, (message) => new BadTimeoutError(message));
-    const limit = parseBoundedInt(query, 'limit', POLL_LIMIT, (message) => new BadQueryError(message));
+  app.get(ROUTES['long-poll'], { config: { transport: 'long-poll' }, ...LONG_POLL_QUERY }, (request, reply) => {
+    const { timeout, limit } = request.query;
+    const cursor = cursorOf(request.query);
     const who = accounting.who(request);
     reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
 

@@ -1,18 +1,18 @@
 /** Short polling: `GET /api/poll` answers at once with whatever is newer than the cursor (maybe nothing). */
+import { Type } from '@sinclair/typebox';
 import { POLL_LIMIT, ROUTES } from '../../contract/index.js';
-import { BadQueryError, FutureCursorError } from '../errors.js';
+import { FutureCursorError } from '../errors.js';
 import { resolveCursor } from '../feed/resolve.js';
-import { FEED_QUERY, parseBoundedInt, parseClient, parseCursor, type RawQuery } from '../query.js';
+import { boundedInt, cursorOf, FEED_FIELDS, querySchema } from '../query.js';
 import { pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
 
+const POLL_QUERY = querySchema(Type.Object({ ...FEED_FIELDS, limit: boundedInt(POLL_LIMIT) }));
+
 export default defineTransport('short-poll', async (app, { lab }) => {
-  app.get(ROUTES['short-poll'], { config: { transport: 'short-poll' }, ...FEED_QUERY }, async (request, reply) => {
-    const query = request.query as RawQuery;
-    parseClient(query);
-    const cursor = parseCursor(query);
-    const limit = parseBoundedInt(query, 'limit', POLL_LIMIT, (message) => new BadQueryError(message));
-    const resolved = resolveCursor(lab, cursor, limit);
+  app.get(ROUTES['short-poll'], { config: { transport: 'short-poll' }, ...POLL_QUERY }, async (request, reply) => {
+    const cursor = cursorOf(request.query);
+    const resolved = resolveCursor(lab, cursor, request.query.limit);
     const resolution = resolved instanceof Promise ? await resolved : resolved;
     if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
     reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');

@@ -11,7 +11,7 @@ import { sseIdLine } from '../../contract/floor.js';
 import { type ResetNotice, ROUTES } from '../../contract/index.js';
 import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
-import { FEED_QUERY, parseClient, parseCursor, type RawQuery } from '../query.js';
+import { cursorOf, FEED_QUERY } from '../query.js';
 import { FanOut, hotPath } from './fan-out.js';
 import { isGone } from './gone.js';
 import { defineTransport } from './transport.js';
@@ -78,11 +78,9 @@ export default defineTransport('sse', async (app, { lab }) => {
   });
 
   app.get(ROUTES.sse, { config: { transport: 'sse' }, ...FEED_QUERY }, (request, reply) => {
-    const query = request.query as RawQuery;
-    parseClient(query);
     // Malformed input is refused before the stream starts (a 400 is right: nothing to resume).
     const lastEventId = request.headers['last-event-id'];
-    const cursor = parseCursor(query, typeof lastEventId === 'string' ? lastEventId : undefined);
+    const cursor = cursorOf(request.query, typeof lastEventId === 'string' ? lastEventId : undefined);
     const who = accounting.who(request);
     // Memory: resolved in this turn. Behind a broker a cursor from another instance may wait for this replica.
     const resolved = resolveCursor(lab, cursor);

@@ -30,7 +30,7 @@ import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
 import type { Lab } from '../lab.js';
 import { checkOrigin } from '../origin.js';
-import { parseClient, parseCursor, type RawQuery } from '../query.js';
+import { CLIENT_QUERY, parseClient, parseCursor, type RawQuery } from '../query.js';
 import { corkForThisTick, FanOut } from './fan-out.js';
 import { defineTransport } from './transport.js';
 import { codecFor } from './ws-codec.js';
@@ -116,8 +116,8 @@ export default defineTransport('websocket', async (app, { lab }) => {
       },
     });
   });
-  app.get('/api/handshake', async (request) => {
-    const client = parseClient(request.query as RawQuery);
+  app.get('/api/handshake', CLIENT_QUERY, async (request) => {
+    const client = request.query.client ?? null;
     const handshake = client === null ? undefined : handshakes.get(client);
     if (!handshake) throw new NoHandshakeError(String(client));
     return handshake;
