@@ -20,6 +20,7 @@ import { loopDelayMonitor, loopDelayMs } from './loop-delay.js';
 import { machineInfo } from './machine.js';
 import type { Progress } from './progress.js';
 import { type PointResult, runPoint } from './run-point.js';
+import { plannedScaleOutMs, runScaleOut } from './scale-out/run.js';
 import type { ClassSizeVerdict, GroupSummary, Summary, SweepPoint, TransportSummary } from './summary.js';
 
 export interface RunOptions {
@@ -32,6 +33,7 @@ export interface RunOptions {
 
 /** How long a run should take, for the progress bar (boot, drains and capacity estimated). */
 export function plannedMs(scenario: Scenario): number {
+  if (scenario.scaleOut) return plannedScaleOutMs(scenario);
   if (scenario.protocols) {
     // About 4 ms an exchange, 15 ms more for a CPU-pass long poll, and h2load's four targets.
     const { messages, cpuMessages, capacityRequests } = scenario.protocols;
@@ -54,6 +56,12 @@ export function plannedMs(scenario: Scenario): number {
 
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<Summary> {
   if (scenario.protocols) return runComparison(scenario, options);
+  if (scenario.scaleOut) {
+    // Its own processes (redis-server, N instances, HAProxy) instead of one lab under test.
+    const summary = await runScaleOut(scenario, options);
+    summary.expectations = judge(scenario, summary);
+    return summary;
+  }
   const { progress } = options;
   const startedAt = new Date();
   const runStartedAt = performance.now();

@@ -12,6 +12,7 @@ import payloadSweep from './payload-sweep.js';
 import pollIntervalSweep from './poll-interval-sweep.js';
 import quietFeed from './quiet-feed.js';
 import reconnect from './reconnect.js';
+import scaleOut from './scale-out.js';
 import smoke from './smoke.js';
 import wsFraming from './ws-framing.js';
 
@@ -30,6 +31,7 @@ export const SCENARIOS: readonly Scenario[] = [
   h1VsH2,
   wsFraming,
   classroom,
+  scaleOut,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

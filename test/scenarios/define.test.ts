@@ -131,6 +131,7 @@ describe('defineScenario', () => {
       'h1-vs-h2',
       'ws-framing',
       'classroom',
+      'scale-out',
     ]);
   });
 
