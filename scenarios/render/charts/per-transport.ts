@@ -14,7 +14,7 @@ import { baseOptions, type ChartSpec, finite, INK, runLine, TRANSPORT_COLORS, ty
 const PAYLOAD_COLOR = '#9ca3af';
 
 /** What the per-transport charts of a sweep show: the last point only (`transports`). */
-export function transportsSubtitle(summary: Summary): string {
+export function transportsSubtitle(summary: Summary): string[] {
   let base = runLine(summary);
   // With several groups per transport, `transports` holds each transport's first one.
   const groups = summary.groups ?? [];
@@ -27,10 +27,11 @@ export function transportsSubtitle(summary: Summary): string {
         : '';
     base += ` · each transport's first client group${resume}; every group: groups-lost.png and the report's tables`;
   }
-  const repeated = repeatLine(summary);
-  if (repeated) base += ` · ${repeated}`;
   const last = lastSweepPoint(summary);
-  return last === undefined ? base : `${base} · last sweep point: ${last}`;
+  if (last !== undefined) base += ` · last sweep point: ${last}`;
+  // A part of its own: the subtitle wraps between parts, and a repeated run's line is long.
+  const repeated = repeatLine(summary);
+  return repeated ? [base, repeated] : [base];
 }
 
 const PERCENTILES = [
@@ -135,7 +136,7 @@ export function bytesChart(summary: Summary): ChartSpec {
   const underPayload = rows
     .filter((r) => r.wire !== null && r.payload !== null && r.wire < r.payload)
     .map((r) => r.transport);
-  const parts = [transportsSubtitle(summary)];
+  const parts = [...transportsSubtitle(summary)];
   if (belowFloor.length > 0)
     parts.push(
       `${belowFloor.join(', ')}: below the protocol floor — an edge effect of the counting window, not a saving${underPayload.length > 0 ? ` (${underPayload.join(', ')}: under the payload itself; the bar shows the payload, the label the measurement)` : ''}`,
@@ -177,7 +178,7 @@ export function requestsChart(summary: Summary): ChartSpec {
     const s = summary.transports[t] as TransportSummary;
     return s.requests === 0 && (s.countedMessages ?? s.delivered) > 0;
   });
-  const parts = [transportsSubtitle(summary)];
+  const parts = [...transportsSubtitle(summary)];
   if (none.length > 0)
     parts.push(`${none.join(', ')}: 0 — their connections were opened before the counting window and held throughout`);
   const config = {

@@ -140,7 +140,7 @@ export function timelineChart(summary: Summary): ChartSpec {
   const title = summary.groups
     ? 'Deliveries per second over the run, per client group'
     : 'Deliveries per second over the run';
-  const options = baseOptions(title, [transportsSubtitle(summary), ...notes]);
+  const options = baseOptions(title, [...transportsSubtitle(summary), ...notes]);
   // Legend entries as short lines, drawn as the curves are (width, dashes).
   options.plugins.legend.labels = { ...options.plugins.legend.labels, usePointStyle: true, pointStyleWidth: 36 };
   const y = valueAxis('deliveries per second, all clients', 'messages/s', [], { allowLog: false }) as Record<
