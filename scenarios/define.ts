@@ -26,6 +26,7 @@ import {
 } from '../contract/index.js';
 import { NetworkError, parseNetworkSpec, type ResolvedNetwork } from '../contract/networks.js';
 import type { ProtocolsSpec } from './h1-vs-h2/compare.js';
+import type { ScaleOutDef } from './scale-out/result.js';
 import type { Summary, SweepPoint } from './summary.js';
 
 /* ------------------------------------------------------------------ what a scenario file writes */
@@ -152,6 +153,13 @@ export interface ScenarioDef {
    * `clients` then only names the transports compared; no sweep, faults or capacity beside it.
    */
   protocols?: ProtocolsSpec;
+  /**
+   * Scale-out (scenarios/scale-out/run.ts) instead of one lab under test: a Redis feed, 1…N lab
+   * instances behind HAProxy without stickiness, the scenario's clients (one group per transport)
+   * through the balancer, `warmupMs` then a `durationMs` window per step; then a fault run.
+   * No sweep, faults, capacity, classroom or networks beside it.
+   */
+  scaleOut?: ScaleOutDef;
   expectations?: ExpectationDef[];
 }
 
@@ -172,6 +180,8 @@ export interface GroupSpec {
   network: ResolvedNetwork;
   /** socket.io only, when the scenario says: Engine.IO's transports. */
   socketIoTransports?: SocketIoTransportName[];
+  /** Every reconnect's first wait, ms, without jitter (Scenario.reconnectWaitMs); absent: client/backoff.ts. */
+  reconnectWaitMs?: number;
 }
 
 export interface Scenario extends RunSpec {
@@ -183,7 +193,15 @@ export interface Scenario extends RunSpec {
   sweep: SweepDef | null;
   classroom: Required<ClassroomDef> | null;
   protocols: ProtocolsSpec | null;
+  scaleOut: ScaleOutDef | null;
   expectations: ExpectationDef[];
+  /**
+   * One explicit, equal reconnect wait for every transport, ms (`--reconnect-wait`): the server's SSE
+   * `retry:` (EventSource waits it) and every lab client's first retry, without jitter. Absent: the
+   * defaults — `retry: 1000` (or the SSE_RETRY_MS the runner was started with) and the lab clients'
+   * full-jitter 0–250 ms (client/backoff.ts).
+   */
+  reconnectWaitMs?: number;
 }
 
 export interface Overrides {
@@ -193,6 +211,8 @@ export interface Overrides {
   durationMs?: number;
   /** A network profile for every group (`--network 3g`). */
   network?: string;
+  /** One reconnect wait for every transport, ms (`--reconnect-wait`, Scenario.reconnectWaitMs). */
+  reconnectWaitMs?: number;
 }
 
 /** The id of a group's i-th client (the server's `client=`): `<group>-<i>`. */
@@ -259,6 +279,12 @@ export function defineScenario(def: ScenarioDef): Scenario {
   const protocols = def.protocols === undefined ? null : checkProtocols(def.protocols, fail);
   if (protocols && (sweep || faults.length > 0 || capacity))
     fail('protocols', 'a protocol comparison has its own passes and capacity phase: no sweep, faults or capacity');
+  const scaleOut = def.scaleOut === undefined ? null : checkScaleOut(def.scaleOut, groups, fail);
+  if (scaleOut && (sweep || faults.length > 0 || capacity || classroom || protocols))
+    fail(
+      'scaleOut',
+      'a scale-out run has its own steps and fault run: no sweep, faults, capacity, classroom or protocols',
+    );
 
   return Object.freeze({
     name: def.name,
@@ -270,6 +296,7 @@ export function defineScenario(def: ScenarioDef): Scenario {
     sweep,
     classroom,
     protocols,
+    scaleOut,
     expectations,
   });
 }
@@ -284,6 +311,8 @@ export function applyOverrides(scenario: Scenario, overrides: Overrides): Scenar
       (Object.keys(overrides)[0] as string).replace('durationMs', 'duration'),
       'a protocol comparison runs one client per transport and protocol on its own feed: no overrides',
     );
+  if (scenario.scaleOut && overrides.network !== undefined)
+    fail('network', 'a scale-out run goes through a load balancer on loopback: no network profile');
   let { feed, groups, durationMs } = scenario;
   if (overrides.clients !== undefined) {
     const count = integerIn(overrides.clients, 'clients', 1, MAX_CLIENTS_AT_ONCE, fail);
@@ -309,6 +338,11 @@ export function applyOverrides(scenario: Scenario, overrides: Overrides): Scenar
     }
   }
   const next: Scenario = { ...scenario, feed, groups, durationMs, sweep };
+  if (overrides.reconnectWaitMs !== undefined) {
+    const wait = integerIn(overrides.reconnectWaitMs, 'reconnect-wait', 0, 60_000, fail);
+    next.reconnectWaitMs = wait;
+    next.groups = next.groups.map((g) => ({ ...g, reconnectWaitMs: wait }));
+  }
   checkConcurrency(next, scenario.sweep?.oneTransportAtATime === true, 'clients', fail);
   for (const fault of next.faults)
     if (fault.atMs >= durationMs)
@@ -496,6 +530,44 @@ function checkProtocols(protocols: ProtocolsSpec, fail: Fail): ProtocolsSpec {
     cpuMessages: integerIn(protocols.cpuMessages, 'protocols.cpuMessages', 1, 100_000, fail),
     capacityRequests: integerIn(protocols.capacityRequests, 'protocols.capacityRequests', 1, 1_000_000, fail),
   };
+}
+
+function checkScaleOut(scaleOut: ScaleOutDef, groups: GroupSpec[], fail: Fail): ScaleOutDef {
+  if (typeof scaleOut !== 'object' || scaleOut === null) return fail('scaleOut', 'must be {steps, fault, stickiness}');
+  if (!Array.isArray(scaleOut.steps) || scaleOut.steps.length === 0)
+    fail('scaleOut.steps', 'needs at least one instance count');
+  const steps = scaleOut.steps.map((n, i) => integerIn(n, `scaleOut.steps[${i}]`, 1, 8, fail));
+  const f = scaleOut.fault;
+  if (typeof f !== 'object' || f === null)
+    return fail('scaleOut.fault', 'must be {instances, durationMs, killAtMs, redisRestartAtMs}');
+  const durationMs = positive(f.durationMs, 'scaleOut.fault.durationMs', fail, MAX_DURATION_MS);
+  const killAtMs = positive(f.killAtMs, 'scaleOut.fault.killAtMs', fail, durationMs);
+  const redisRestartAtMs = positive(f.redisRestartAtMs, 'scaleOut.fault.redisRestartAtMs', fail, durationMs);
+  if (redisRestartAtMs <= killAtMs) fail('scaleOut.fault.redisRestartAtMs', 'must come after killAtMs');
+  const fault = {
+    // One instance is killed: another must be left to take its clients.
+    instances: integerIn(f.instances, 'scaleOut.fault.instances', 2, 8, fail),
+    durationMs,
+    killAtMs,
+    redisRestartAtMs,
+  };
+  const st = scaleOut.stickiness;
+  if (typeof st !== 'object' || st === null)
+    return fail('scaleOut.stickiness', 'must be {sessions, requestsPerSession}');
+  const stickiness = {
+    sessions: integerIn(st.sessions, 'scaleOut.stickiness.sessions', 1, 200, fail),
+    requestsPerSession: integerIn(st.requestsPerSession, 'scaleOut.stickiness.requestsPerSession', 1, 20, fail),
+  };
+  if (!steps.some((n) => n >= 2)) fail('scaleOut.steps', 'the stickiness probe needs a step with 2 instances or more');
+  const transports = groups.map((g) => g.transport);
+  if (new Set(transports).size !== transports.length)
+    fail('clients', 'a scale-out run has one client group per transport');
+  for (const g of groups) {
+    if (g.network.profile !== 'loopback')
+      fail(`clients.${g.transport}.network`, 'a scale-out run goes through a load balancer on loopback');
+    if (!g.resume) fail(`clients.${g.transport}.resume`, 'a scale-out run checks resume across instances: resume on');
+  }
+  return { steps, fault, stickiness };
 }
 
 function checkCapacity(capacity: CapacityDef, fail: Fail): Required<CapacityDef> {
