@@ -6,14 +6,14 @@
  *
  * Lab 1's one rate: the quiet feed's λ = 0.25/s and 20 clients (scenarios/library/quiet-feed.ts), so the
  * T = 1 s point is the quiet feed again and the empty share moves visibly with T (0.94 … 0.61).
- * About 7 messages a point (λ × 30 s): run it with `--repeat 3` for a spread (docs/lessons/01-short-polling.md).
+ * About 6 messages a point (λ × 25 s): run it with `--repeat 3` for a spread (docs/lessons/01-short-polling.md).
  */
 import { defineScenario } from '../define.js';
 import { countedS, fmt, noLossAtEveryPoint, publishedPerClient } from './expect.js';
 
 const RATE = 0.25;
 const CLIENTS = 20;
-const DURATION_MS = 30_000;
+const DURATION_MS = 25_000;
 
 export default defineScenario({
   name: 'poll-interval-sweep',
@@ -86,7 +86,7 @@ export default defineScenario({
       },
     },
     {
-      // λ as realized: a Poisson feed publishes 7.5 ± 2.7 messages in 30 s, and e^(−λT) moves with it.
+      // λ as realized: a Poisson feed publishes 6 ± 2.5 messages in 25 s, and e^(−λT) moves with it.
       text: 'short-poll empty share ≈ e^(−λT) at every T, λ as published (± 0.08)',
       check: (s) => {
         const durationS = (s.params.durationMs as number) / 1000;
