@@ -36,6 +36,8 @@ import {
   NetworkSpecSchema,
   type ProtocolsSpec,
   RateSchema,
+  ReconnectWaitSchema,
+  type ScaleOutDef,
   type ScenarioDef,
   ScenarioDefSchema,
   type SweepDef,
@@ -51,6 +53,7 @@ export type {
   FaultDef,
   FeedDef,
   ProtocolsSpec,
+  ScaleOutDef,
   ScenarioDef,
   SweepDef,
 } from './definition-schema.js';
@@ -81,6 +84,8 @@ export interface GroupSpec {
   network: ResolvedNetwork;
   /** socket.io only, when the scenario says: Engine.IO's transports. */
   socketIoTransports?: SocketIoTransportName[];
+  /** Every reconnect's first wait, ms, without jitter (Scenario.reconnectWaitMs); absent: client/backoff.ts. */
+  reconnectWaitMs?: number;
 }
 
 export interface Scenario extends RunSpec {
@@ -92,7 +97,15 @@ export interface Scenario extends RunSpec {
   sweep: SweepDef | null;
   classroom: Required<ClassroomDef> | null;
   protocols: ProtocolsSpec | null;
+  scaleOut: ScaleOutDef | null;
   expectations: ExpectationDef[];
+  /**
+   * One explicit, equal reconnect wait for every transport, ms (`--reconnect-wait`): the server's SSE
+   * `retry:` (EventSource waits it) and every lab client's first retry, without jitter. Absent: the
+   * defaults — `retry: 1000` (or the SSE_RETRY_MS the runner was started with) and the lab clients'
+   * full-jitter 0–250 ms (client/backoff.ts).
+   */
+  reconnectWaitMs?: number;
 }
 
 export interface Overrides {
@@ -102,6 +115,8 @@ export interface Overrides {
   durationMs?: number;
   /** A network profile for every group (`--network 3g`). */
   network?: string;
+  /** One reconnect wait for every transport, ms (`--reconnect-wait`, Scenario.reconnectWaitMs). */
+  reconnectWaitMs?: number;
 }
 
 /** The id of a group's i-th client (the server's `client=`): `<group>-<i>`. */
@@ -158,6 +173,12 @@ export function defineScenario(def: ScenarioDef): Scenario {
   const protocols = def.protocols === undefined ? null : { ...def.protocols };
   if (protocols && (sweep || faults.length > 0 || capacity))
     fail('protocols', 'a protocol comparison has its own passes and capacity phase: no sweep, faults or capacity');
+  const scaleOut = def.scaleOut === undefined ? null : checkScaleOut(def.scaleOut, groups, fail);
+  if (scaleOut && (sweep || faults.length > 0 || capacity || classroom || protocols))
+    fail(
+      'scaleOut',
+      'a scale-out run has its own steps and fault run: no sweep, faults, capacity, classroom or protocols',
+    );
 
   return Object.freeze({
     name: def.name,
@@ -169,6 +190,7 @@ export function defineScenario(def: ScenarioDef): Scenario {
     sweep,
     classroom,
     protocols,
+    scaleOut,
     expectations,
   });
 }
@@ -184,6 +206,8 @@ export function applyOverrides(scenario: Scenario, overrides: Overrides): Scenar
       first.replace('durationMs', 'duration'),
       'a protocol comparison runs one client per transport and protocol on its own feed: no overrides',
     );
+  if (scenario.scaleOut && overrides.network !== undefined)
+    fail('network', 'a scale-out run goes through a load balancer on loopback: no network profile');
   let { feed, groups, durationMs } = scenario;
   if (overrides.clients !== undefined) {
     conform(ClientCountSchema, overrides.clients, 'clients', fail);
@@ -215,6 +239,12 @@ export function applyOverrides(scenario: Scenario, overrides: Overrides): Scenar
     }
   }
   const next: Scenario = { ...scenario, feed, groups, durationMs, sweep };
+  if (overrides.reconnectWaitMs !== undefined) {
+    conform(ReconnectWaitSchema, overrides.reconnectWaitMs, 'reconnect-wait', fail);
+    const wait = overrides.reconnectWaitMs;
+    next.reconnectWaitMs = wait;
+    next.groups = next.groups.map((g) => ({ ...g, reconnectWaitMs: wait }));
+  }
   checkConcurrency(next, scenario.sweep?.oneTransportAtATime === true, 'clients', fail);
   for (const fault of next.faults)
     if (fault.atMs >= durationMs)
@@ -328,6 +358,29 @@ function checkFault(fault: FaultDef, i: number, durationMs: number, groups: Grou
     if (!groups.some((g) => g.name === name)) fail(`${field}.groups`, `no client group named ${JSON.stringify(name)}`);
   }
   return { ...fault, ...(fault.groups ? { groups: [...fault.groups] } : {}) };
+}
+
+/** A scale-out run that fits ScaleOutDefSchema: its times in order, a step to probe, its groups fit for a balancer. */
+function checkScaleOut(scaleOut: ScaleOutDef, groups: GroupSpec[], fail: Fail): ScaleOutDef {
+  const { steps, fault, stickiness } = scaleOut;
+  if (fault.killAtMs > fault.durationMs)
+    fail('scaleOut.fault.killAtMs', `must be within the fault run (${fault.durationMs} ms), got ${fault.killAtMs}`);
+  if (fault.redisRestartAtMs > fault.durationMs)
+    fail(
+      'scaleOut.fault.redisRestartAtMs',
+      `must be within the fault run (${fault.durationMs} ms), got ${fault.redisRestartAtMs}`,
+    );
+  if (fault.redisRestartAtMs <= fault.killAtMs) fail('scaleOut.fault.redisRestartAtMs', 'must come after killAtMs');
+  if (!steps.some((n) => n >= 2)) fail('scaleOut.steps', 'the stickiness probe needs a step with 2 instances or more');
+  const transports = groups.map((g) => g.transport);
+  if (new Set(transports).size !== transports.length)
+    fail('clients', 'a scale-out run has one client group per transport');
+  for (const g of groups) {
+    if (g.network.profile !== 'loopback')
+      fail(`clients.${g.transport}.network`, 'a scale-out run goes through a load balancer on loopback');
+    if (!g.resume) fail(`clients.${g.transport}.resume`, 'a scale-out run checks resume across instances: resume on');
+  }
+  return { steps: [...steps], fault: { ...fault }, stickiness: { ...stickiness } };
 }
 
 /** A class of pages: one group per transport, all of one size (page i holds the i-th client of each). */

@@ -246,6 +246,36 @@ export const ProtocolsDefSchema = Closed(
 );
 export type ProtocolsSpec = Static<typeof ProtocolsDefSchema>;
 
+/**
+ * Scale-out (scenarios/scale-out/run.ts) instead of one lab under test: a Redis feed, 1…N lab
+ * instances behind HAProxy without stickiness, the scenario's clients (one group per transport)
+ * through the balancer, `warmupMs` then a `durationMs` window per step; then a fault run.
+ */
+export const ScaleOutDefSchema = Closed(
+  {
+    /** Instances behind the balancer, one measured step each, e.g. [1, 2, 4]. */
+    steps: Type.Array(intIn(1, 8), { minItems: 1, must: 'needs at least one instance count' }),
+    /** The fault run: `instances` behind the balancer; instance i1 is SIGKILLed at `killAtMs`, Redis restarts empty at `redisRestartAtMs`. */
+    fault: Closed(
+      {
+        // One instance is killed: another must be left to take its clients.
+        instances: intIn(2, 8),
+        durationMs: DurationSchema,
+        killAtMs: Type.Number({ exclusiveMinimum: 0, must: 'must be a number of ms above 0' }),
+        redisRestartAtMs: Type.Number({ exclusiveMinimum: 0, must: 'must be a number of ms above 0' }),
+      },
+      '{instances, durationMs, killAtMs, redisRestartAtMs}',
+    ),
+    /** The stickiness probe, in the first step with two instances or more. */
+    stickiness: Closed({ sessions: intIn(1, 200), requestsPerSession: intIn(1, 20) }, '{sessions, requestsPerSession}'),
+  },
+  '{steps, fault, stickiness}',
+);
+export type ScaleOutDef = Static<typeof ScaleOutDefSchema>;
+
+/** `--reconnect-wait`: every reconnect's first wait, ms. */
+export const ReconnectWaitSchema = intIn(0, 60_000);
+
 export const SweepDefSchema = Closed(
   {
     parameter: Type.String({ minLength: 1, must: 'must name the swept parameter' }),
@@ -289,6 +319,8 @@ export const ScenarioDefSchema = Closed(
      * `clients` then only names the transports compared; no sweep, faults or capacity beside it.
      */
     protocols: Type.Optional(ProtocolsDefSchema),
+    /** A scale-out run (see ScaleOutDefSchema); no sweep, faults, capacity, classroom or networks beside it. */
+    scaleOut: Type.Optional(ScaleOutDefSchema),
     expectations: Type.Optional(Type.Array(ExpectationDefSchema, { must: 'must be a list of expectations' })),
   },
   '{name, description, feed, clients, durationMs, warmupMs, …}',

@@ -8,8 +8,10 @@
  * Writing the results is output.ts's job; printing is cli.ts's.
  */
 import os from 'node:os';
+import { DEFAULT_BACKOFF } from '../client/backoff.js';
 import { estimateOffset } from '../client/clock.js';
 import { TRANSPORTS, type TransportName } from '../contract/index.js';
+import { DEFAULT_OPTIONS } from '../server/config.js';
 import { runCapacity } from './capacity.js';
 import { classCapacity, judgeClassSize } from './class-capacity.js';
 import type { FetchChoice } from './clients.js';
@@ -20,6 +22,7 @@ import { loopDelayMonitor, loopDelayMs } from './loop-delay.js';
 import { machineInfo } from './machine.js';
 import type { Progress } from './progress.js';
 import { type PointResult, runPoint } from './run-point.js';
+import { plannedScaleOutMs, runScaleOut } from './scale-out/run.js';
 import type { ClassSizeVerdict, GroupSummary, Summary, SweepPoint, TransportSummary } from './summary.js';
 
 export interface RunOptions {
@@ -32,6 +35,7 @@ export interface RunOptions {
 
 /** How long a run should take, for the progress bar (boot, drains and capacity estimated). */
 export function plannedMs(scenario: Scenario): number {
+  if (scenario.scaleOut) return plannedScaleOutMs(scenario);
   if (scenario.protocols) {
     // About 4 ms an exchange, 15 ms more for a CPU-pass long poll, and h2load's four targets.
     const { messages, cpuMessages, capacityRequests } = scenario.protocols;
@@ -54,13 +58,23 @@ export function plannedMs(scenario: Scenario): number {
 
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<Summary> {
   if (scenario.protocols) return runComparison(scenario, options);
+  if (scenario.scaleOut) {
+    // Its own processes (redis-server, N instances, HAProxy) instead of one lab under test.
+    const summary = await runScaleOut(scenario, options);
+    summary.expectations = judge(scenario, summary);
+    return summary;
+  }
   const { progress } = options;
   const startedAt = new Date();
   const runStartedAt = performance.now();
   const fetch = options.fetch ?? 'node-http';
   const loopDelay = { p50: 0, p99: 0, max: 0 };
   progress.phase('starting the lab server');
-  const lab = await LabUnderTest.start(scenario.retention, scenario.classroom !== null);
+  const lab = await LabUnderTest.start(
+    scenario.retention,
+    scenario.classroom !== null,
+    scenario.reconnectWaitMs ?? null,
+  );
   try {
     const clock = await clockNote(lab);
     const phases: Summary['phases'] = [];
@@ -318,6 +332,14 @@ function paramsOf(scenario: Scenario, overrides: Record<string, unknown>, restar
     serverCpuScope:
       'server.cpuMs covers the measurement windows (feed running, counters on), not boot, warm-up, drains or capacity; per delivered = per message received in those windows',
   };
+  // What a client waits before reconnecting: SSE's `retry:` is the server's, the others' the lab client's.
+  params.reconnectWait =
+    scenario.reconnectWaitMs === undefined
+      ? {
+          sseRetryMs: Number(process.env.SSE_RETRY_MS ?? DEFAULT_OPTIONS.sseRetryMs),
+          othersFirstRetryMs: `full jitter, uniform 0–${DEFAULT_BACKOFF.baseMs} (client/backoff.ts)`,
+        }
+      : { sseRetryMs: scenario.reconnectWaitMs, othersFirstRetryMs: scenario.reconnectWaitMs, jitter: false };
   if (scenario.retention !== null) params.retention = scenario.retention;
   if (scenario.capacity) params.capacity = scenario.capacity;
   if (scenario.classroom) params.classroom = scenario.classroom;

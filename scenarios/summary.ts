@@ -8,6 +8,8 @@ import { type Static, type TObject, type TSchema, Type } from '@sinclair/typebox
 import type { ClassAggregate, ClassExperiment } from '../contract/classroom.js';
 import { TRANSPORTS, type TransportName } from '../contract/index.js';
 import type { ResolvedNetwork } from '../contract/networks.js';
+import type { RepeatReport } from './repeat.js';
+import { ScaleOutSchema } from './scale-out/result.js';
 
 /** A finite number (JSON has no NaN: a NaN written by mistake arrives as null and is refused). */
 const Num = Type.Number({ expected: 'a finite number' });
@@ -366,6 +368,16 @@ export const SummarySchema = Obj({
   classCapacity: Type.Optional(ClassCapacitySchema),
   /** Present for the h1-vs-h2 scenario: the same transports over HTTP/1.1, h2c and h2+TLS. */
   protocols: Type.Optional(Opaque<ProtocolComparison>()),
+  /**
+   * Present when the run was repeated (`--repeat N`, scenarios/repeat.ts): every number above is then
+   * the mean of N runs, and this holds each run's summary and the mean, spread, min and max of each number.
+   */
+  repeat: Type.Optional(Opaque<RepeatReport>()),
+  /**
+   * Present for the scale-out scenario (scenarios/scale-out/): 1…N lab instances on one Redis feed behind
+   * HAProxy without stickiness, a fault run (instance kill, Redis restart) and the stickiness probe.
+   */
+  scaleOut: Type.Optional(ScaleOutSchema),
 });
 export type Summary = Static<typeof SummarySchema>;
 

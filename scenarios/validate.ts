@@ -50,14 +50,16 @@ export function validateSummary(value: unknown): string[] {
   const problems = Value.Check(SummarySchema, value)
     ? []
     : [...Value.Errors(SummarySchema, value)].map(describe).filter((text): text is string => text !== null);
-  // Transports may be empty only in a protocol comparison (h1-vs-h2), whose figures are in `protocols`.
-  const v = value as { transports?: unknown; protocols?: unknown } | null;
+  // Transports may be empty only in a protocol comparison (h1-vs-h2) or a scale-out run, whose figures
+  // are in `protocols` / `scaleOut`.
+  const v = value as { transports?: unknown; protocols?: unknown; scaleOut?: unknown } | null;
   const transports = typeof v === 'object' && v !== null ? v.transports : undefined;
   if (
     typeof transports === 'object' &&
     transports !== null &&
     Object.keys(transports).length === 0 &&
-    v?.protocols === undefined
+    v?.protocols === undefined &&
+    v?.scaleOut === undefined
   )
     problems.push('summary.transports: expected at least one transport');
   return problems;

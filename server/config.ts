@@ -17,6 +17,11 @@ export interface LabOptions {
   wsPingMs: number;
   /** Outgoing bytes a stream may have queued before it counts as a slow consumer and is cut. */
   slowConsumerBytes: number;
+  /**
+   * A resuming stream's catch-up is paced by the socket and not held to `slowConsumerBytes`
+   * (server/transports/catch-up.ts); a client that takes nothing of it for this long is cut the same way.
+   */
+  catchUpStallMs: number;
   /** Incoming WebSocket frames per second (token bucket, burst = 2 s worth) before close 4429. */
   wsFramesPerSecond: number;
   /** Socket.IO (Engine.IO) ping interval: `2` from the server, `3` back. */
@@ -76,6 +81,7 @@ export const DEFAULT_OPTIONS: LabOptions = {
   sseRetryMs: 1_000,
   wsPingMs: 25_000,
   slowConsumerBytes: 1024 * 1024,
+  catchUpStallMs: 15_000,
   wsFramesPerSecond: 100,
   wsMaxFragments: 64,
   wsFragmentTimeoutMs: 10_000,
@@ -104,6 +110,7 @@ export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {
     'sseRetryMs',
     'wsPingMs',
     'slowConsumerBytes',
+    'catchUpStallMs',
     'wsFramesPerSecond',
     'wsMaxFragments',
     'wsFragmentTimeoutMs',

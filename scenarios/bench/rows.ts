@@ -21,6 +21,8 @@ const rssPerConnection: Figure = (m) => {
   const growth = m.rssIdleBytes - m.rssBeforeBytes;
   return growth > 0 ? growth / m.clients : Number.NaN;
 };
+const cpuUsPerAnswer: Figure = (m) =>
+  m.answers !== undefined && m.answers > 0 ? (m.serverCpuMs * 1000) / m.answers : Number.NaN;
 const p99: Figure = (m) => m.ageMs?.p99 ?? Number.NaN;
 
 export interface RowDef {
@@ -128,6 +130,19 @@ export const ROW_DEFS: readonly RowDef[] = [
     goal: { op: '<=', value: 1.1 },
     decides: true,
     value: cpuUsPerDelivery,
+    note: 'falls when a lab that lags answers several messages at once: read it beside the next row',
+  },
+  {
+    id: 'long-poll-cpu-answer',
+    what: 'long-poll server CPU per answered poll vs bare node:http long poll',
+    figure: 'server CPU per answered poll',
+    unit: 'µs',
+    phase: 'long-poll load',
+    baseline: 'bare long poll',
+    goal: { op: '<=', value: 1.1 },
+    decides: false,
+    value: cpuUsPerAnswer,
+    note: 'each answer is a request: the cost of a poll, however many messages it carried',
   },
   ...(
     [

@@ -12,7 +12,8 @@ import { DeliveryAudit } from '../../client/audit.js';
 import { LatencyHistogram } from '../../client/latency.js';
 import { createClient } from '../../client/transports/index.js';
 import type { FeedClient, FetchInit, FetchLike, ResponseLike } from '../../client/transports/types.js';
-import { TRANSPORTS, type TransportName } from '../../contract/index.js';
+import type { TransportName } from '../../contract/index.js';
+import type { GroupSpec } from '../define.js';
 
 /** fetch over node:http with the client's own agent, answering the X-Lab-Instance header too. */
 function ownFetch(): FetchLike {
@@ -44,6 +45,8 @@ export interface Member {
   latency: LatencyHistogram;
   /** How many requests or streams each instance served this client. */
   served: Map<string, number>;
+  /** The instance that served this client's latest request or stream. */
+  lastServed: string | null;
   resetReasons: string[];
 }
 
@@ -54,17 +57,19 @@ export interface Groups {
   stop(): void;
 }
 
-export function startGroups(url: string, perTransport: number, cursor: { epoch: string; seq: number }): Groups {
+/** The scenario's groups (one per transport), each client from `cursor` on, through the balancer at `url`. */
+export function startGroups(url: string, groups: readonly GroupSpec[], cursor: { epoch: string; seq: number }): Groups {
   const members: Member[] = [];
-  for (const transport of TRANSPORTS) {
-    for (let i = 0; i < perTransport; i++) {
+  for (const group of groups) {
+    const { transport } = group;
+    for (let i = 0; i < group.count; i++) {
       const client = createClient(transport, {
         baseUrl: url,
-        clientId: `${transport}-${i}`,
-        resume: true,
+        clientId: `${group.name}-${i}`,
+        resume: group.resume,
         cursor,
-        pollIntervalMs: 500,
-        longPollTimeoutMs: 20_000,
+        pollIntervalMs: group.pollIntervalMs,
+        longPollTimeoutMs: group.longPollTimeoutMs,
         reconnect: { baseMs: 100, capMs: 1_000 },
         fetch: ownFetch(),
         WebSocket: WebSocket as never,
@@ -80,6 +85,7 @@ export function startGroups(url: string, perTransport: number, cursor: { epoch: 
         audit: new DeliveryAudit(),
         latency: new LatencyHistogram(),
         served: new Map(),
+        lastServed: null,
         resetReasons: [],
       };
       client.on('message', (message, _raw, receivedAt) => {
@@ -90,7 +96,10 @@ export function startGroups(url: string, perTransport: number, cursor: { epoch: 
         member.audit.reset(notice);
         member.resetReasons.push(notice.reason);
       });
-      client.on('served', (instance) => member.served.set(instance, (member.served.get(instance) ?? 0) + 1));
+      client.on('served', (instance) => {
+        member.served.set(instance, (member.served.get(instance) ?? 0) + 1);
+        member.lastServed = instance;
+      });
       members.push(member);
       client.start();
     }

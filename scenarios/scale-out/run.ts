@@ -1,106 +1,50 @@
 /**
- * Scenario `scale-out` (`npm run scale-out`): one feed in Redis, 1, 2 and 4 lab instances behind
- * HAProxy round-robin with NO stickiness (cluster/cluster.ts), the same client groups each time,
- * all through the balancer's one URL. Per step: deliveries, event age p50/p99 per transport,
- * server CPU per delivery per instance, Redis CPU per published message. Then a fault run: one
- * instance is killed (SIGKILL) mid-run and, later, Redis restarts empty; every client must resume
- * elsewhere with 0 lost and 0 duplicated, and see exactly one `epoch` reset.
+ * The `scale-out` scenario's run (`npm run scenario -- scale-out`, scenarios/library/scale-out.ts): one
+ * feed in Redis, 1, 2 … N lab instances behind HAProxy round-robin with NO stickiness
+ * (cluster/cluster.ts), the scenario's client groups each time, all through the balancer's one URL.
+ * Per step: deliveries, event age p50/p99 per transport, server CPU per delivery per instance, Redis
+ * CPU per published message; in the first step with two instances or more, the stickiness probe. Then
+ * a fault run: instance i1 is killed (SIGKILL) mid-run and, later, Redis restarts empty; every client
+ * must resume elsewhere with 0 lost and 0 duplicated, and see exactly one `epoch` reset.
  *
  * This machine has 2 cores: the instances, Redis, HAProxy and the clients share them, so total
  * throughput cannot grow past the cores; what the steps show is the cost per instance and that
  * nothing in the lab is a shared bottleneck (one XREAD per instance, not per client).
  *
- * Results: results/scale-out/<time>/summary.json, PNG charts, report.html; results/scale-out/latest.json.
+ * It returns a `Summary` like every scenario (its figures under `scaleOut`, scenarios/scale-out/result.ts);
+ * cli.ts prints and writes it, scenarios/render/ draws its tables and charts.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import os from 'node:os';
 import { LatencyHistogram } from '../../client/latency.js';
 import { type Cluster, startCluster } from '../../cluster/cluster.js';
 import { type FeedState, type StatsResponse, TRANSPORTS, type TransportName } from '../../contract/index.js';
+import type { GroupSpec, Scenario } from '../define.js';
+import { loopDelayMonitor, loopDelayMs } from '../loop-delay.js';
 import { machineInfo } from '../machine.js';
-import { DEFAULT_RESULTS_DIR } from '../output.js';
 import { readProc } from '../proc-meter.js';
+import type { Progress } from '../progress.js';
+import type { Summary } from '../summary.js';
 import { type Groups, startGroups } from './clients.js';
-import { renderScaleOut } from './render.js';
+import type { FaultResult, ScaleOutDef, ScaleOutResult, StepResult, StickinessResult } from './result.js';
 
-export const SCALE_OUT = {
-  steps: [1, 2, 4],
-  perTransport: 10,
-  rate: 50,
-  payloadBytes: 256,
-  warmupMs: 3_000,
-  windowMs: 10_000,
-  fault: { instances: 2, durationMs: 24_000, killAtMs: 6_000, redisRestartAtMs: 14_000 },
-  /** Engine.IO polling sessions (and as many lab long polls) sent through the balancer of the 2-instance step. */
-  stickiness: { sessions: 20, requestsPerSession: 4 },
-} as const;
-
-/**
- * Socket.IO's polling transport vs the lab's long polls through the same non-sticky balancer.
- * An Engine.IO session lives in the instance that answered its handshake; every later request of
- * the session that the balancer sends elsewhere is answered 400 `Session ID unknown`. The lab's
- * long poll carries its cursor, so whichever instance gets it answers it.
- */
-export interface StickinessResult {
-  instances: number;
-  socketIoPolling: {
-    sessions: number;
-    requests: number;
-    /** Answers `400 {"code":1,"message":"Session ID unknown"}`. */
-    sessionIdUnknown: number;
-    /** Sessions that met at least one of them (a real client gives up on the first). */
-    sessionsBroken: number;
-  };
-  labLongPoll: { requests: number; failed: number; instancesSeen: string[] };
-}
-
-export interface InstanceCost {
+/** What a step adds to the summary's phases (each instance's CPU summed, the largest peak RSS). */
+interface Phase {
   name: string;
-  deliveries: number;
+  startMs: number;
+  endMs: number;
   cpuMs: number;
-  cpuUsPerDelivery: number | null;
+  rssMaxBytes: number;
 }
 
-export interface StepResult {
-  instances: number;
-  windowS: number;
-  published: number;
-  deliveries: number;
-  deliveriesPerS: number;
-  perInstance: InstanceCost[];
-  redisCpuMs: number;
-  redisCpuUsPerPublished: number | null;
-  latency: Record<TransportName, { p50: number; p99: number; count: number }>;
-  lost: Record<TransportName, number>;
-  duplicates: Record<TransportName, number>;
-  /** Measured in the 2-instance step only (null elsewhere). */
-  stickiness: StickinessResult | null;
-}
+/** Starting N tsx processes, redis-server and HAProxy on a shared box: an estimate for the progress bar. */
+const CLUSTER_START_MS = 4_000;
 
-export interface FaultResult {
-  instances: number;
-  killed: string;
-  killAtS: number;
-  redisRestartAtS: number;
-  perTransport: Record<
-    TransportName,
-    {
-      clients: number;
-      delivered: number;
-      lost: number;
-      duplicates: number;
-      epochResets: number;
-      /** Clients that saw exactly one `epoch` reset (the Redis restart) and no other reset. */
-      clientsWithOneEpochReset: number;
-      /** Clients at the final head of the final epoch when the run ended. */
-      caughtUp: number;
-      /** Instances that served this transport's clients after the kill. */
-      servedAfterKill: string[];
-    }
-  >;
-  /** Deliveries per transport per 500 ms, for the timeline chart. */
-  timeline: { bucketMs: number; counts: Record<TransportName, number[]> };
+/** How long a scale-out run should take, for the progress bar. */
+export function plannedScaleOutMs(scenario: Scenario): number {
+  const spec = scenario.scaleOut as ScaleOutDef;
+  const step = (n: number) => CLUSTER_START_MS * (n + 1) + scenario.warmupMs + scenario.durationMs + 1_000;
+  const fault = CLUSTER_START_MS * (spec.fault.instances + 1) + spec.fault.durationMs + 3_000;
+  return spec.steps.reduce((sum, n) => sum + step(n), 0) + fault;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -122,7 +66,7 @@ interface Reading {
   at: number;
   head: number;
   redisCpuMs: number;
-  instances: { name: string; deliveries: number; cpuMs: number }[];
+  instances: { name: string; deliveries: number; cpuMs: number; hwmBytes: number }[];
 }
 
 async function read(cluster: Cluster): Promise<Reading> {
@@ -131,7 +75,8 @@ async function read(cluster: Cluster): Promise<Reading> {
     if (!instance.server) continue;
     const stats = await json<StatsResponse>(`http://127.0.0.1:${instance.port}/api/stats`);
     const deliveries = TRANSPORTS.reduce((sum, t) => sum + stats.transports[t].messages, 0);
-    instances.push({ name: instance.name, deliveries, cpuMs: readProc(instance.server.pid)?.cpuMs ?? 0 });
+    const proc = readProc(instance.server.pid);
+    instances.push({ name: instance.name, deliveries, cpuMs: proc?.cpuMs ?? 0, hwmBytes: proc?.hwmBytes ?? 0 });
   }
   const feed = await json<FeedState>(`${cluster.url}/api/feed`);
   return {
@@ -142,12 +87,16 @@ async function read(cluster: Cluster): Promise<Reading> {
   };
 }
 
-function perTransport<T>(make: (t: TransportName) => T): Record<TransportName, T> {
-  return Object.fromEntries(TRANSPORTS.map((t) => [t, make(t)])) as Record<TransportName, T>;
+/** One entry per transport the scenario runs. */
+function perTransport<T>(transports: readonly TransportName[], make: (t: TransportName) => T): Record<string, T> {
+  return Object.fromEntries(transports.map((t) => [t, make(t)]));
 }
 
-async function probeStickiness(cluster: Cluster, instances: number): Promise<StickinessResult> {
-  const { sessions, requestsPerSession } = SCALE_OUT.stickiness;
+async function probeStickiness(
+  cluster: Cluster,
+  instances: number,
+  { sessions, requestsPerSession }: ScaleOutDef['stickiness'],
+): Promise<StickinessResult> {
   let sessionIdUnknown = 0;
   let sessionsBroken = 0;
   for (let i = 0; i < sessions; i++) {
@@ -186,27 +135,38 @@ async function probeStickiness(cluster: Cluster, instances: number): Promise<Sti
   };
 }
 
-async function runStep(instances: number, progress: (text: string) => void): Promise<StepResult> {
-  progress(`${instances} instance(s): starting redis-server, the instances and HAProxy`);
+async function runStep(
+  scenario: Scenario,
+  instances: number,
+  probe: boolean,
+  progress: Progress,
+  at: () => number,
+): Promise<{ step: StepResult; phase: Phase }> {
+  const spec = scenario.scaleOut as ScaleOutDef;
+  const transports = scenario.groups.map((g) => g.transport);
+  const label = `${instances} instance${instances > 1 ? 's' : ''}`;
+  progress.phase(`${label}: starting redis-server, the instances and HAProxy`);
   const cluster = await startCluster({ instances, labArgs: ['--paused'] });
   let groups: Groups | null = null;
   try {
     let stickiness: StickinessResult | null = null;
-    if (instances === 2) {
-      progress(`${instances} instance(s): Socket.IO polling vs the lab's long polls, no stickiness`);
-      stickiness = await probeStickiness(cluster, instances);
+    if (probe) {
+      progress.phase(`${label}: Socket.IO polling vs the lab's long polls, no stickiness`);
+      stickiness = await probeStickiness(cluster, instances, spec.stickiness);
     }
     const feed = await json<FeedState>(`${cluster.url}/api/feed`);
-    groups = startGroups(cluster.url, SCALE_OUT.perTransport, { epoch: feed.epoch, seq: feed.head });
-    await setFeed(cluster, { rate: SCALE_OUT.rate, payloadBytes: SCALE_OUT.payloadBytes, running: true });
-    progress(`${instances} instance(s): warm-up ${SCALE_OUT.warmupMs / 1000} s`);
-    await sleep(SCALE_OUT.warmupMs);
+    groups = startGroups(cluster.url, scenario.groups, { epoch: feed.epoch, seq: feed.head });
+    await setFeed(cluster, { rate: scenario.feed.rate, payloadBytes: scenario.feed.payloadBytes, running: true });
+    progress.phase(`${label}: warm-up ${scenario.warmupMs / 1000} s`);
+    await sleep(scenario.warmupMs);
     const before = await read(cluster);
+    const startMs = at();
     const auditsBefore = groups.members.map((m) => m.audit.snapshot());
     groups.restartWindow();
-    progress(`${instances} instance(s): measuring ${SCALE_OUT.windowMs / 1000} s`);
-    await sleep(SCALE_OUT.windowMs);
+    progress.phase(`${label}: measuring ${scenario.durationMs / 1000} s`);
+    await sleep(scenario.durationMs);
     const after = await read(cluster);
+    const endMs = at();
     await setFeed(cluster, { running: false });
     const windowS = (after.at - before.at) / 1000;
     const perInstance = after.instances.map((end) => {
@@ -224,7 +184,7 @@ async function runStep(instances: number, progress: (text: string) => void): Pro
     const published = after.head - before.head;
     const redisCpuMs = after.redisCpuMs - before.redisCpuMs;
     const members = groups.members;
-    const latency = perTransport((t) => {
+    const latency = perTransport(transports, (t) => {
       const merged = new LatencyHistogram();
       for (const m of members) if (m.transport === t) merged.add(m.latency);
       const s = merged.summary();
@@ -235,7 +195,7 @@ async function runStep(instances: number, progress: (text: string) => void): Pro
         (sum, m, i) => (m.transport === t ? sum + m.audit.snapshot()[key] - (auditsBefore[i]?.[key] ?? 0) : sum),
         0,
       );
-    return {
+    const step: StepResult = {
       instances,
       windowS,
       published,
@@ -245,42 +205,68 @@ async function runStep(instances: number, progress: (text: string) => void): Pro
       redisCpuMs,
       redisCpuUsPerPublished: published > 0 ? (redisCpuMs * 1000) / published : null,
       latency,
-      lost: perTransport((t) => delta(t, 'lost')),
-      duplicates: perTransport((t) => delta(t, 'duplicates')),
+      lost: perTransport(transports, (t) => delta(t, 'lost')),
+      duplicates: perTransport(transports, (t) => delta(t, 'duplicates')),
       stickiness,
     };
+    progress.log(`${label}: ${Math.round(step.deliveriesPerS)} deliveries/s, ${published} published`);
+    const phase = {
+      name: `${label} (window)`,
+      startMs,
+      endMs,
+      cpuMs: perInstance.reduce((sum, i) => sum + i.cpuMs, 0),
+      rssMaxBytes: Math.max(0, ...after.instances.map((i) => i.hwmBytes)),
+    };
+    return { step, phase };
   } finally {
     groups?.stop();
     await cluster.stop();
   }
 }
 
-async function runFault(progress: (text: string) => void): Promise<FaultResult> {
-  const { instances, durationMs, killAtMs, redisRestartAtMs } = SCALE_OUT.fault;
-  progress(`fault run: ${instances} instances`);
+async function runFault(
+  scenario: Scenario,
+  progress: Progress,
+  at: () => number,
+): Promise<{ fault: FaultResult; phase: Phase }> {
+  const { instances, durationMs, killAtMs, redisRestartAtMs } = (scenario.scaleOut as ScaleOutDef).fault;
+  const transports = scenario.groups.map((g) => g.transport);
+  progress.phase(`fault run: ${instances} instances`);
   const cluster = await startCluster({ instances, labArgs: ['--paused'] });
   let groups: Groups | null = null;
   try {
     const feed = await json<FeedState>(`${cluster.url}/api/feed`);
-    groups = startGroups(cluster.url, SCALE_OUT.perTransport, { epoch: feed.epoch, seq: feed.head });
+    groups = startGroups(cluster.url, scenario.groups, { epoch: feed.epoch, seq: feed.head });
     const bucketMs = 500;
-    const counts = perTransport(() => new Array<number>(Math.ceil(durationMs / bucketMs)).fill(0));
+    const counts = perTransport(transports, () => new Array<number>(Math.ceil(durationMs / bucketMs)).fill(0));
     const started = performance.now();
+    const startMs = at();
     for (const member of groups.members) {
       member.client.on('message', () => {
         const bucket = Math.floor((performance.now() - started) / bucketMs);
         const row = counts[member.transport];
-        if (bucket < row.length) row[bucket] = (row[bucket] ?? 0) + 1;
+        if (row && bucket < row.length) row[bucket] = (row[bucket] ?? 0) + 1;
       });
     }
-    await setFeed(cluster, { rate: SCALE_OUT.rate, payloadBytes: SCALE_OUT.payloadBytes, running: true });
+    // CPU of every instance over the run: the killed one's as last read before the kill.
+    const cpuAtStart = cluster.instances.map((i) => (i.server ? (readProc(i.server.pid)?.cpuMs ?? 0) : 0));
+    const cpuSoFar = () =>
+      cluster.instances.map((i, k) => (i.server ? (readProc(i.server.pid)?.cpuMs ?? 0) - (cpuAtStart[k] ?? 0) : 0));
+    let rssMaxBytes = 0;
+    const rssNow = () => {
+      for (const i of cluster.instances)
+        if (i.server) rssMaxBytes = Math.max(rssMaxBytes, readProc(i.server.pid)?.hwmBytes ?? 0);
+    };
+    await setFeed(cluster, { rate: scenario.feed.rate, payloadBytes: scenario.feed.payloadBytes, running: true });
     const killed = cluster.instances[0]?.name ?? 'i1';
     await sleep(killAtMs);
-    progress(`fault run: SIGKILL ${killed}`);
+    const killedCpuMs = cpuSoFar()[0] ?? 0;
+    rssNow();
+    progress.log(`fault run: SIGKILL ${killed} at ${(killAtMs / 1000).toFixed(1)} s`);
     await cluster.kill(0);
     for (const member of groups.members) member.served.clear();
     await sleep(redisRestartAtMs - killAtMs);
-    progress('fault run: restarting Redis (empty: persistence is off)');
+    progress.log('fault run: restarting Redis (empty: persistence is off)');
     await cluster.redis.restart();
     await sleep(Math.max(0, durationMs - (performance.now() - started)));
     // Stop publishing; publishes already on their way to Redis land within a moment: then read the final head.
@@ -292,16 +278,23 @@ async function runFault(progress: (text: string) => void): Promise<FaultResult> 
     const atHead = (m: (typeof members)[number]) =>
       m.client.cursor?.epoch === final.epoch && m.client.cursor.seq === final.head;
     while (performance.now() < deadline && !members.every(atHead)) await sleep(100);
-    return {
+    rssNow();
+    const cpuMs = killedCpuMs + cpuSoFar().reduce((sum, ms) => sum + ms, 0);
+    const fault: FaultResult = {
       instances,
       killed,
       killAtS: killAtMs / 1000,
       redisRestartAtS: redisRestartAtMs / 1000,
-      perTransport: perTransport((t) => {
+      perTransport: perTransport(transports, (t) => {
         const mine = members.filter((m) => m.transport === t);
         const snaps = mine.map((m) => m.audit.snapshot());
         const served = new Set<string>();
-        for (const m of mine) for (const name of m.served.keys()) served.add(name);
+        // Polls name their instance on every answer; a stream only when it (re)connects, so one that
+        // stayed on a survivor through the kill is counted by the instance it is on at the end.
+        for (const m of mine) {
+          for (const name of m.served.keys()) served.add(name);
+          if (m.lastServed) served.add(m.lastServed);
+        }
         return {
           clients: mine.length,
           delivered: snaps.reduce((s, a) => s + a.delivered, 0),
@@ -316,81 +309,111 @@ async function runFault(progress: (text: string) => void): Promise<FaultResult> 
       }),
       timeline: { bucketMs, counts },
     };
+    return { fault, phase: { name: `fault run (${instances} instances)`, startMs, endMs: at(), cpuMs, rssMaxBytes } };
   } finally {
     groups?.stop();
     await cluster.stop();
   }
 }
 
-export interface ScaleOutSummary {
-  scenario: 'scale-out';
-  startedAt: string;
-  machine: ReturnType<typeof machineInfo> & {
-    cores: number;
-    /** `uptime`'s load averages (1, 5, 15 min) when the run started: other work on the machine. */
-    loadAverageAtStart: number[];
-    note: string;
+function paramsOf(scenario: Scenario, settings: ScaleOutResult['settings'], loadAverageAtStart: number[]) {
+  const group = (g: GroupSpec) => ({
+    name: g.name,
+    transport: g.transport,
+    count: g.count,
+    resume: g.resume,
+    ...(g.transport === 'short-poll' ? { pollIntervalMs: g.pollIntervalMs } : {}),
+    ...(g.transport === 'long-poll' ? { longPollTimeoutMs: g.longPollTimeoutMs } : {}),
+  });
+  return {
+    feed: scenario.feed,
+    rate: scenario.feed.rate,
+    payloadBytes: scenario.feed.payloadBytes,
+    clients: scenario.groups.map(group),
+    durationMs: scenario.durationMs,
+    warmupMs: scenario.warmupMs,
+    scaleOut: settings,
+    loadAverageAtStart,
+    balancer: 'HAProxy, round-robin per request, no cookie, no stick table (cluster/haproxy.ts)',
+    bytesCountedAt: 'not counted here: deliveries are each instance’s own /api/stats message counts',
+    serverCpuScope:
+      'server.cpuMs sums every instance’s /proc utime+stime over each step’s window and over the whole fault run; per delivered = over the steps’ windows',
   };
-  settings: typeof SCALE_OUT;
-  socketIo: string;
-  steps: StepResult[];
-  fault: FaultResult;
 }
 
-async function main(): Promise<void> {
-  const { cpus } = await import('node:os');
-  const loadAverageAtStart = loadavg().map((value) => Math.round(value * 100) / 100);
-  const startedAt = new Date().toISOString();
-  const t0 = performance.now();
-  const progress = (text: string) =>
-    console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${text}`);
+/** Runs a scale-out scenario end to end and returns its summary. */
+export async function runScaleOut(
+  scenario: Scenario,
+  options: { progress: Progress; overrides?: Record<string, unknown> },
+): Promise<Summary> {
+  const spec = scenario.scaleOut as ScaleOutDef;
+  const { progress } = options;
+  const startedAt = new Date();
+  const runStartedAt = performance.now();
+  const at = () => performance.now() - runStartedAt;
+  const runnerCpu = process.cpuUsage();
+  const loop = loopDelayMonitor();
+  loop.enable();
+  const cores = os.cpus().length;
+  const loadAverageAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
+  const transports = scenario.groups.map((g) => g.transport);
+  const settings: ScaleOutResult['settings'] = {
+    steps: [...spec.steps],
+    perTransport: Object.fromEntries(scenario.groups.map((g) => [g.transport, g.count])),
+    rate: scenario.feed.rate,
+    payloadBytes: scenario.feed.payloadBytes,
+    warmupMs: scenario.warmupMs,
+    windowMs: scenario.durationMs,
+    fault: { ...spec.fault },
+    stickiness: { ...spec.stickiness },
+  };
+  const phases: Phase[] = [];
   const steps: StepResult[] = [];
-  for (const n of SCALE_OUT.steps) steps.push(await runStep(n, progress));
-  const fault = await runFault(progress);
-  const summary: ScaleOutSummary = {
-    scenario: 'scale-out',
-    startedAt,
-    machine: {
-      ...machineInfo(),
-      cores: cpus().length,
-      loadAverageAtStart,
-      note: `${cpus().length} cores shared by every instance, redis-server, HAProxy and the clients: total throughput cannot scale past the cores; read the per-instance cost.`,
-    },
-    settings: SCALE_OUT,
-    socketIo:
-      "Socket.IO runs WebSocket-only through the balancer (its polling needs sticky sessions: see the 2-instance step's stickiness probe).",
+  const probeAt = spec.steps.findIndex((n) => n >= 2);
+  for (const [i, n] of spec.steps.entries()) {
+    const { step, phase } = await runStep(scenario, n, i === probeAt, progress, at);
+    steps.push(step);
+    phases.push(phase);
+  }
+  const { fault, phase } = await runFault(scenario, progress, at);
+  phases.push(phase);
+  loop.disable();
+  const used = process.cpuUsage(runnerCpu);
+  const stepCpuMs = steps.reduce((sum, s) => sum + s.perInstance.reduce((a, i) => a + i.cpuMs, 0), 0);
+  const stepDeliveries = steps.reduce((sum, s) => sum + s.deliveries, 0);
+  const scaleOut: ScaleOutResult = {
+    settings,
+    cores,
+    loadAverageAtStart,
+    note: `${cores} cores shared by every instance, redis-server, HAProxy and the clients: total throughput cannot scale past the cores; read the per-instance cost.`,
+    socketIo: transports.includes('socket.io')
+      ? 'Socket.IO runs WebSocket-only through the balancer (its polling needs sticky sessions: see the stickiness probe).'
+      : 'No Socket.IO group in this run.',
     steps,
     fault,
   };
-  const timestamp = startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
-  const dir = join(DEFAULT_RESULTS_DIR, 'scale-out', timestamp);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  const files = await renderScaleOut(dir, summary);
-  writeFileSync(
-    join(DEFAULT_RESULTS_DIR, 'scale-out', 'latest.json'),
-    `${JSON.stringify(
-      {
-        scenario: 'scale-out',
-        timestamp,
-        startedAt,
-        summary: `${timestamp}/summary.json`,
-        report: `${timestamp}/report.html`,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log(files.table);
-  console.log(`\nWrote ${dir}: summary.json, ${files.written.join(', ')}`);
-}
-
-if (process.argv[1]?.endsWith('run.ts')) {
-  main().then(
-    () => process.exit(0),
-    (error) => {
-      console.error(error);
-      process.exit(1);
+  const summary: Summary = {
+    scenario: scenario.name,
+    description: scenario.description,
+    params: {
+      ...paramsOf(scenario, settings, loadAverageAtStart),
+      ...(options.overrides && Object.keys(options.overrides).length > 0 ? { overrides: options.overrides } : {}),
     },
-  );
+    startedAt: startedAt.toISOString(),
+    durationMs: at(),
+    machine: machineInfo(),
+    clock:
+      'performance.timeOrigin + performance.now() in every process (each instance stamps ts, the runner stamps receipt); one host, one clock',
+    transports: {},
+    server: {
+      cpuMs: phases.reduce((sum, p) => sum + p.cpuMs, 0),
+      rssMaxBytes: Math.max(0, ...phases.map((p) => p.rssMaxBytes)),
+      cpuUsPerDelivered: stepDeliveries > 0 ? (stepCpuMs * 1000) / stepDeliveries : 0,
+    },
+    phases,
+    expectations: [],
+    runner: { cpuMs: (used.user + used.system) / 1000, eventLoopDelayMs: loopDelayMs(loop) },
+    scaleOut,
+  };
+  return summary;
 }

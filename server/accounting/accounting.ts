@@ -80,6 +80,16 @@ export class Accounting {
     return this.streams.add(stream);
   }
 
+  /** `openStream` for a stream object that lives as long as the stream (no closure): `closeStream` ends it. */
+  holdStream(stream: OpenStream): void {
+    this.streams.hold(stream);
+  }
+
+  /** A stream held with `holdStream` closed (twice is harmless). */
+  closeStream(stream: OpenStream): void {
+    this.streams.release(stream);
+  }
+
   /** Streams open now, across all transports (for the `maxStreams` bound). */
   get openStreams(): number {
     return this.streams.size;

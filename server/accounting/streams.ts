@@ -22,15 +22,19 @@ export class StreamRegistry {
 
   /** Count the stream as open; the function returned closes it (calling it twice is harmless). */
   add(stream: OpenStream): () => void {
+    this.hold(stream);
+    return () => this.release(stream);
+  }
+
+  /** `add` without the closure, for a stream that keeps itself (a held long poll): `release` ends it. */
+  hold(stream: OpenStream): void {
     this.open.add(stream);
     this.ledger.add(stream.who, 'connections', 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.open.delete(stream);
-      this.ledger.add(stream.who, 'connections', -1);
-    };
+  }
+
+  /** The stream closed: counted once, however many times it is called. */
+  release(stream: OpenStream): void {
+    if (this.open.delete(stream)) this.ledger.add(stream.who, 'connections', -1);
   }
 
   closeAll(): void {

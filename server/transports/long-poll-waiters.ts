@@ -13,6 +13,8 @@ import { pollBody } from './poll-answer.js';
 export interface Waiter {
   since: number;
   limit: number;
+  /** The group it is held in (set by `add`, cleared when woken or removed): removal needs no closure. */
+  heldIn: Set<Waiter> | null;
   /**
    * Answer with these messages (their body is prebuilt). Called at most once, by a publish or,
    * behind a broker, by a feed reset (then `entries` is empty and `reset` says where to resume).
@@ -37,8 +39,8 @@ export class LongPollWaiters {
     return this.count;
   }
 
-  /** Hold `waiter` until the next publish; the function returned removes it (harmless twice). */
-  add(waiter: Waiter): () => void {
+  /** Hold `waiter` until the next publish, or until `remove(waiter)`. */
+  add(waiter: Waiter): void {
     let byLimit = this.groups.get(waiter.since);
     if (!byLimit) {
       byLimit = new Map();
@@ -50,11 +52,14 @@ export class LongPollWaiters {
       byLimit.set(waiter.limit, set);
     }
     set.add(waiter);
+    waiter.heldIn = set;
     this.count += 1;
-    const held = set;
-    return () => {
-      if (held.delete(waiter)) this.count -= 1;
-    };
+  }
+
+  /** Stop holding `waiter` (answered by its timeout, cut, gone); harmless when it was already woken. */
+  remove(waiter: Waiter): void {
+    if (waiter.heldIn?.delete(waiter)) this.count -= 1;
+    waiter.heldIn = null;
   }
 
   private wakeAll(reset: ResetNotice | null): void {
@@ -76,6 +81,7 @@ export class LongPollWaiters {
         const body = pollBody(feed.epoch, feed.head, entries, reset);
         hotPath.longPollBodiesBuilt += 1;
         for (const waiter of woken) {
+          waiter.heldIn = null;
           hotPath.longPollWakeups += 1;
           waiter.wake(entries, body, reset);
         }

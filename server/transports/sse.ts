@@ -12,6 +12,7 @@ import { type ResetNotice, ROUTES } from '../../contract/index.js';
 import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
 import { cursorOf, FEED_QUERY } from '../query.js';
+import { catchUp, catchUpHighWater } from './catch-up.js';
 import { FanOut, hotPath } from './fan-out.js';
 import { isGone } from './gone.js';
 import { defineTransport } from './transport.js';
@@ -106,43 +107,59 @@ export default defineTransport('sse', async (app, { lab }) => {
       writeHead(res, instance);
       const send = (text: string | Buffer): void => {
         res.write(text);
-        // A consumer that does not read is cut before its buffer grows without bound;
-        // its EventSource reconnects with Last-Event-ID and resumes.
+        // A live consumer that does not read is cut before its buffer grows without bound;
+        // its EventSource reconnects with Last-Event-ID and resumes (paced, catch-up.ts).
         if (res.writableLength > options.slowConsumerBytes) res.destroy();
       };
-      const deliver = (entries: readonly FeedEntry[]): void => {
-        for (const entry of entries) send(sseEvent(entry, feed.epoch));
-        accounting.delivered(who, entries);
+      const reset = (notice: ResetNotice): void => {
+        accounting.reset(who);
+        send(sseReset(notice));
       };
 
       // Where this stream starts: the cursor when it is honoured, the head for live-only; a reset's own id says the rest.
       const position = resolution.kind === 'ok' && !resolution.reset && cursor ? cursor.seq : feed.head;
       res.write(sseHello(options.sseRetryMs, feed.epoch, position, feed.head, feed.oldest, instance));
+      let unsubscribe = () => {};
+      let closed = false;
+      const goLive = (): void => {
+        // Subscribed in the same turn as the catch-up's last read: no publish can fall between the two.
+        unsubscribe = fanOut.add(
+          (event, entry) => {
+            send(event);
+            accounting.deliveredOne(who, entry);
+          },
+          // Behind a broker the feed can jump (a new epoch, a hole): the stream says so, never a silent gap.
+          reset,
+        );
+      };
       if (resolution.kind === 'future') {
-        accounting.reset(who);
-        send(sseReset({ reason: 'future', epoch: feed.epoch, from: feed.head + 1 }));
+        reset({ reason: 'future', epoch: feed.epoch, from: feed.head + 1 });
+        goLive();
       } else {
-        if (resolution.reset) {
-          accounting.reset(who);
-          send(sseReset(resolution.reset));
-        }
-        deliver(resolution.entries);
+        if (resolution.reset) reset(resolution.reset);
+        // The backlog, paced by the socket and not held to the live bound (catch-up.ts).
+        const from = resolution.reset ? resolution.reset.from - 1 : cursor ? cursor.seq : feed.head;
+        catchUp(
+          feed,
+          from,
+          {
+            write: (entry, written) => {
+              res.write(sseEvent(entry, feed.epoch), () => written());
+              accounting.deliveredOne(who, entry);
+            },
+            queuedBytes: () => res.writableLength,
+            reset,
+            gone: () => closed || isGone(res),
+            live: goLive,
+            stalled: () => res.destroy(),
+          },
+          { highWaterBytes: catchUpHighWater(options.slowConsumerBytes), stallMs: options.catchUpStallMs },
+        );
       }
-      // Subscribe in the same turn as the backlog was read: no publish can fall between the two.
-      const unsubscribe = fanOut.add(
-        (event, entry) => {
-          send(event);
-          accounting.deliveredOne(who, entry);
-        },
-        // Behind a broker the feed can jump (a new epoch, a hole): the stream says so, never a silent gap.
-        (notice) => {
-          accounting.reset(who);
-          send(sseReset(notice));
-        },
-      );
       const heartbeat = setInterval(() => send(': heartbeat\n\n'), options.sseHeartbeatMs);
       const release = accounting.openStream({ who, close: () => res.end() });
       const done = () => {
+        closed = true;
         unsubscribe();
         clearInterval(heartbeat);
         release();

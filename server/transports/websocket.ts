@@ -21,6 +21,7 @@ import {
   ERROR_CODES,
   type Handshake,
   present,
+  type ResetNotice,
   ROUTES,
   WS_COMPRESS_PARAM,
   type WsServerControl,
@@ -31,7 +32,9 @@ import { resolveCursor } from '../feed/resolve.js';
 import type { Lab } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { CLIENT_QUERY, parseClient, parseCursor, type RawQuery } from '../query.js';
+import { catchUp, catchUpHighWater } from './catch-up.js';
 import { corkForThisTick, FanOut } from './fan-out.js';
+import { SLOW_CONSUMER_REASON } from './socket-io-backlog.js';
 import { defineTransport } from './transport.js';
 import { codecFor } from './ws-codec.js';
 import { framesOf, rawSocketFor, type WsFrames } from './ws-frame.js';
@@ -161,38 +164,33 @@ export default defineTransport('websocket', async (app, { lab }) => {
       const raw = rawSocketFor(socket);
       const checkSlow = (): void => {
         if (closing || socket.bufferedAmount <= options.slowConsumerBytes) return;
-        close(CLOSE_CODES.slowConsumer, 'slow consumer: reconnect and resume with your cursor');
+        close(CLOSE_CODES.slowConsumer, SLOW_CONSUMER_REASON);
       };
       /**
-       * `corked`: a live message, corked until the tick ends so a burst leaves in one write; the
-       * slow-consumer check then runs once the burst is handed to the kernel (fan-out.ts). A
-       * backlog is not corked (it may be large) and is checked message by message.
+       * A live message, corked until the tick ends so a burst leaves in one write; the slow-consumer
+       * check then runs once the burst is handed to the kernel (fan-out.ts).
        */
-      const send = (frames: WsFrames, corked: boolean): void => {
+      const send = (frames: WsFrames): void => {
         if (raw === null) socket.send(codec.entry(frames.entry).payload);
         else if (socket.readyState === socket.OPEN) {
-          if (corked) {
-            corkForThisTick(raw, checkSlow);
-            raw.write(frames.of(codec.name));
-            return;
-          }
+          corkForThisTick(raw, checkSlow);
           raw.write(frames.of(codec.name));
+          return;
         }
         checkSlow();
       };
-      const deliver = (entries: readonly FeedEntry[]): void => {
-        if (closing || entries.length === 0) return;
-        let bytes = 0;
-        for (const entry of entries) {
-          if (closing) break;
-          send(framesOf(entry), false);
-          bytes += codec.entryBytes(entry);
-        }
-        accounting.delivered(who, entries, bytes);
+      /**
+       * A resuming client's backlog, paced by the socket and not held to the live bound (catch-up.ts):
+       * written while less than the high-water mark is queued, the rest once that has left.
+       */
+      const sendCatchUp = (entry: FeedEntry, written: () => void): void => {
+        if (raw === null) socket.send(codec.entry(entry).payload, () => written());
+        else raw.write(framesOf(entry).of(codec.name), () => written());
+        accounting.deliveredOne(who, entry, codec.entryBytes(entry));
       };
       const deliverLive = (frames: WsFrames, entry: FeedEntry): void => {
         if (closing) return;
-        send(frames, true);
+        send(frames);
         accounting.deliveredOne(who, entry, codec.entryBytes(entry));
       };
 
@@ -287,16 +285,27 @@ export default defineTransport('websocket', async (app, { lab }) => {
           refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.seq} is ahead of head ${resolution.head}`);
           return;
         }
-        if (resolution.reset) {
-          accounting.reset(who);
-          control({ type: 'reset', ...resolution.reset });
-        }
-        deliver(resolution.entries);
-        // Same turn as the backlog: no publish can fall between the two.
-        unsubscribe = fanOut.add(deliverLive, (notice) => {
+        const reset = (notice: ResetNotice): void => {
           accounting.reset(who);
           control({ type: 'reset', ...notice });
-        });
+        };
+        if (resolution.reset) reset(resolution.reset);
+        catchUp(
+          feed,
+          resolution.reset ? resolution.reset.from - 1 : cursor ? cursor.seq : feed.head,
+          {
+            write: sendCatchUp,
+            queuedBytes: () => socket.bufferedAmount,
+            reset,
+            gone: () => closing || socket.readyState !== socket.OPEN,
+            // Subscribed in the same turn as the catch-up's last read: no publish can fall between the two.
+            live: () => {
+              unsubscribe = fanOut.add(deliverLive, reset);
+            },
+            stalled: () => close(CLOSE_CODES.slowConsumer, SLOW_CONSUMER_REASON),
+          },
+          { highWaterBytes: catchUpHighWater(options.slowConsumerBytes), stallMs: options.catchUpStallMs },
+        );
       }
     },
   );

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type NetworkParams, resolveNetwork, SEGMENT_BYTES } from '../../contract/networks.js';
 import { emptyBooks, ShapedDirection, seededRandom } from '../../tools/shaper.js';
 import { startProxy, type TcpProxy } from '../../tools/tcp-proxy.js';
+import { until } from '../harness.js';
 
 const NONE: NetworkParams = {
   rttMs: 0,
@@ -148,6 +149,44 @@ describe('shaper: delay, bandwidth, loss', () => {
     expect(Buffer.concat(delivered).length).toBe(2_000);
     expect(direction.pending).toBe(0);
     expect((direction as unknown as { queue: unknown[] }).queue).toHaveLength(0);
+  });
+
+  it('thousands of directions due at once share one clock: all delivered in order, in slices the loop runs between', async () => {
+    // A fan-out: 2 000 directions get their bytes in the same turn, so all fall due together. Each
+    // delivery costs ~20 µs here (a socket write's order); the clock must yield between slices.
+    const n = 2_000;
+    const got: number[][] = Array.from({ length: n }, () => []);
+    const order: string[] = [];
+    const spin = (us: number) => {
+      const end = performance.now() + us / 1000;
+      while (performance.now() < end);
+    };
+    const directions = got.map(
+      (into, i) =>
+        new ShapedDirection(
+          { delayMs: 5, jitterMs: 0, kbps: 0, lossPercent: 0, rtoMs: 200 },
+          seededRandom(i),
+          (chunk) => {
+            into.push(...chunk);
+            order.push('d');
+            spin(20);
+          },
+          () => {},
+          emptyBooks(),
+        ),
+    );
+    for (const [i, d] of directions.entries()) d.push(Buffer.from([i % 256, 1, 2]));
+    for (const [i, d] of directions.entries()) d.push(Buffer.from([3, i % 256]));
+    // Something else that wants the loop while the deliveries are due: it must get turns between them.
+    const probe = setInterval(() => order.push('other'), 0);
+    await until(() => got.every((bytes) => bytes.length === 5), 30_000, 'every direction delivered');
+    clearInterval(probe);
+    got.forEach((bytes, i) => {
+      expect(bytes).toEqual([i % 256, 1, 2, 3, i % 256]);
+    });
+    const first = order.indexOf('d');
+    const last = order.lastIndexOf('d');
+    expect(order.slice(first, last).filter((o) => o === 'other').length).toBeGreaterThan(0);
   });
 
   it('a lost segment holds back everything behind it for the retransmission timeout; nothing reordered or changed', async () => {

@@ -11,6 +11,7 @@ import { classCapacityChart, classCostChart } from './class-capacity.js';
 import { groupBytesChart, groupLossChart } from './groups.js';
 import { bytesChart, latencyChart, requestsChart } from './per-transport.js';
 import { protocolCharts } from './protocols.js';
+import { scaleOutCharts } from './scale-out.js';
 import { type ChartSpec, finite } from './style.js';
 import { sweepChart } from './sweep.js';
 import { SWEEP_METRICS } from './sweep-metrics.js';
@@ -45,5 +46,6 @@ export function chartConfigs(summary: Summary): ChartSpec[] {
   for (const chart of [classSpreadChart(summary), classExperimentsChart(summary)]) if (chart) charts.push(chart);
   for (const chart of [classCapacityChart(summary), classCostChart(summary)]) if (chart) charts.push(chart);
   charts.push(...protocolCharts(summary));
+  charts.push(...scaleOutCharts(summary));
   return charts;
 }

@@ -16,6 +16,7 @@ import { groupTable } from './groups.js';
 import { publisherLine, runnerLine, serverLine } from './lines.js';
 import type { TableModel } from './model.js';
 import { h2loadTable, protocolTable } from './protocols.js';
+import { scaleOutFaultTable, scaleOutStepTable, stickinessTable } from './scale-out.js';
 import { sweepCostTable, sweepTable } from './sweep.js';
 import { painter, renderModel } from './terminal.js';
 
@@ -37,6 +38,9 @@ export function summaryTables(summary: Summary): TableModel[] {
     classCapacityTable(summary),
     protocolTable(summary),
     h2loadTable(summary),
+    scaleOutStepTable(summary),
+    scaleOutFaultTable(summary),
+    stickinessTable(summary),
   ].filter((t): t is TableModel => t !== null && t.rows.length > 0);
 }
 
