@@ -79,12 +79,14 @@ export const NetworkReportSchema = Obj({
   lossPercent: Num,
   idleTimeoutS: Num,
   bufferKiB: Num,
+  // Numbers, not counts: a repeated run's mean of them (scenarios/repeat.ts) is kept unrounded, as the
+  // committed repeated references carry it.
   shaper: Obj({
-    segments: Count,
+    segments: Num,
     /** Segments held for a retransmission timeout (the profile's loss). */
-    stalls: Count,
+    stalls: Num,
     /** Connections the profile's idle timeout cut silently. */
-    idleCuts: Count,
+    idleCuts: Num,
     /** How late the shaper's deliveries were against its own schedule, ms (bucket upper bounds). */
     latenessMs: Percentiles,
     /** Share of the window the group's thread (its clients and this shaper) was busy. */

@@ -55,9 +55,9 @@ describe('validateSummary', () => {
     (capacity as unknown as { largestClass: unknown }).largestClass = 'lots';
     (at(capacity.verdicts, 0, 'a verdict').pageLoad as unknown as { reports: unknown }).reports = -1;
     const sse = present(s.transports.sse, 'the classroom run has an SSE lane');
-    (present(sse.network, 'its network').shaper as unknown as { stalls: unknown }).stalls = 1.5;
+    (present(sse.network, 'its network').shaper as unknown as { stalls: unknown }).stalls = 'none';
     expect(validateSummary(s)).toEqual([
-      'summary.transports.sse.network.shaper.stalls: expected a count (integer ≥ 0), got 1.5',
+      'summary.transports.sse.network.shaper.stalls: expected a finite number, got "none"',
       'summary.classCapacity.largestClass: expected a count or null, got "lots"',
       'summary.classCapacity.verdicts[0].pageLoad.reports: expected a count (integer ≥ 0), got -1',
     ]);
