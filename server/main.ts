@@ -9,10 +9,11 @@ import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import { classroomBanner, joinUrlFor } from './classroom/lan.js';
 import { newToken } from './classroom/roster.js';
-import type { LabOptions } from './config.js';
+import { DEFAULT_OPTIONS, type LabOptions } from './config.js';
 import { loadOrCreateCertificate, trustAdvice } from './h2/certificate.js';
 import { listenSecure } from './h2/listeners.js';
 import { exposureWarning } from './security/exposure.js';
+import { fdReserve, fdSoftLimit, streamsWithinFdLimit } from './security/fd-limit.js';
 
 const EXIT_DEADLINE_MS = 5_000;
 
@@ -63,6 +64,15 @@ for (const [key, value] of [
   ['sseRetryMs', number(values['sse-retry-ms'], env.SSE_RETRY_MS)],
 ] as const) {
   if (value !== undefined) options[key] = value;
+}
+// Streams never take every file descriptor: some stay free to refuse the next one in words.
+const fdLimit = fdSoftLimit();
+const maxStreams = streamsWithinFdLimit(options.maxStreams ?? DEFAULT_OPTIONS.maxStreams, fdLimit);
+if (maxStreams < (options.maxStreams ?? DEFAULT_OPTIONS.maxStreams) && fdLimit !== null) {
+  options.maxStreams = maxStreams;
+  console.error(
+    `Transport Lab: ulimit -n is ${fdLimit}: at most ${maxStreams} streams, ${fdReserve(fdLimit)} descriptors kept to answer the rest (503 / SSE overload)`,
+  );
 }
 const port = number(values.port, env.PORT) ?? 3000;
 // A classroom: every interface, an instructor token (CLASS_TOKEN to choose it, else a fresh one).

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { EventSource } from 'eventsource';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
-import { DeliveryAudit } from '../../client/audit.js';
+import { type AuditSnapshot, DeliveryAudit } from '../../client/audit.js';
 import { createClient, type FeedClient, type FeedClientOptions } from '../../client/transports/index.js';
 import { TRANSPORTS, type TransportName } from '../../contract/index.js';
 import { createHttpFetch } from '../../tools/http-fetch.js';
@@ -28,6 +28,8 @@ export interface FleetOptions {
   pollIntervalMs?: number;
   longPollTimeoutMs?: number;
   reconnect?: FeedClientOptions['reconnect'];
+  /** Each member's own backoff draws (a seeded run): called with the member's serial number. */
+  randomFor?: (serial: number) => () => number;
   /** Prefix of the client ids (`<prefix>-<transport>-<n>`). */
   prefix?: string;
 }
@@ -41,6 +43,30 @@ export interface Member {
   reconnects: number;
   /** A reset notice was received (the server said explicitly that the cursor was not honoured). */
   resets: number;
+  /** The sum of the reset notices' `missed`: messages the server said were gone (explicit loss). */
+  missedExplicit: number;
+  /** Connected and working: true from the client's `open` (first answer, stream open, hello) to its next error. */
+  up: boolean;
+  /** The drop being watched (markDrop), else null. */
+  drop: DropWatch | null;
+}
+
+/**
+ * One member through one drop (Fleet.markDrop): when it noticed (its first error after the drop)
+ * and when the server reached it again (its next `open` — a first answer, a stream opened, a hello —
+ * or message or reset notice after it noticed; a
+ * member that never noticed — a short poll between two polls — is back at its first receipt after
+ * the drop). Bytes already in a socket buffer at the drop may still be read before the client
+ * notices, so a receipt before the notice does not count as back.
+ */
+export interface DropWatch {
+  at: number;
+  noticedAt: number | null;
+  backAt: number | null;
+  firstReceiptAt: number | null;
+  /** The audit and explicit loss at the drop, to tell what this drop did. */
+  before: AuditSnapshot;
+  missedExplicitBefore: number;
 }
 
 export interface FleetTotals {
@@ -50,6 +76,8 @@ export interface FleetTotals {
   duplicates: number;
   reordered: number;
   lost: number;
+  /** Lost without any notice: holes in the sequence not covered by a reset notice's `missed`. */
+  lostSilently: number;
   resets: number;
 }
 
@@ -66,6 +94,9 @@ export function split(
   return Object.fromEntries(TRANSPORTS.map((t, i) => [t, counts[i] ?? 0])) as Record<TransportName, number>;
 }
 
+/** The one clock of every process on this host: ms since the Unix epoch, sub-millisecond. */
+export const clock = (): number => performance.timeOrigin + performance.now();
+
 export const isConnected = (client: FeedClient): boolean => client.state === 'open' || client.state === 'waiting';
 
 export class Fleet {
@@ -77,43 +108,76 @@ export class Fleet {
 
   constructor(private readonly options: FleetOptions) {}
 
-  /** Create and start every member, `perTick` at a time so the server is not hit by one wall. */
-  async start(perTick = 50): Promise<void> {
+  /** Create and start every member, `perTick` every `tickMs` so the server is not hit by one wall. */
+  async start(perTick = 50, tickMs = 20): Promise<void> {
     const counts = split(this.options.clients, this.options.mix);
     const plan = TRANSPORTS.flatMap((t) => Array.from({ length: counts[t] }, () => t));
     for (let i = 0; i < plan.length; i += perTick) {
       for (const transport of plan.slice(i, i + perTick)) this.add(transport);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, tickMs));
     }
   }
 
   add(transport: TransportName): Member {
-    const id = `${this.options.prefix ?? 'fleet'}-${transport}-${this.serial++}`;
+    const serial = this.serial++;
+    const id = `${this.options.prefix ?? 'fleet'}-${transport}-${serial}`;
+    const random = this.options.randomFor?.(serial);
     const client = createClient(transport, {
       baseUrl: this.options.baseUrl,
       clientId: id,
       resume: true,
       pollIntervalMs: this.options.pollIntervalMs ?? 1_000,
       longPollTimeoutMs: this.options.longPollTimeoutMs ?? 25_000,
-      reconnect: this.options.reconnect,
+      reconnect: random === undefined ? this.options.reconnect : { ...this.options.reconnect, random },
       fetch: this.fetch,
       WebSocket: WebSocket as never,
       EventSource: EventSource as never,
       io: io as never,
     });
-    const member: Member = { id, transport, client, audit: new DeliveryAudit(), reconnects: 0, resets: 0 };
+    const member: Member = {
+      id,
+      transport,
+      client,
+      audit: new DeliveryAudit(),
+      reconnects: 0,
+      resets: 0,
+      missedExplicit: 0,
+      up: false,
+      drop: null,
+    };
     let wasConnected = false;
-    client.on('state', () => {
+    client.on('state', (state) => {
       const now = isConnected(client);
       if (now && !wasConnected && member.audit.snapshot().epoch !== null) member.reconnects += 1;
       wasConnected = now;
+      if (state !== 'open') return;
+      member.up = true;
+      // `open` follows the first answer, the stream's opening or its hello: the server reached it.
+      const drop = member.drop;
+      if (drop !== null && drop.noticedAt !== null) drop.backAt ??= clock();
     });
-    client.on('message', (message) => member.audit.record(message));
+    const received = () => {
+      const drop = member.drop;
+      const at = clock();
+      if (drop === null || at < drop.at) return;
+      drop.firstReceiptAt ??= at;
+      if (drop.noticedAt !== null) drop.backAt ??= at;
+    };
+    client.on('message', (message) => {
+      member.audit.record(message);
+      received();
+    });
     client.on('reset', (notice) => {
       member.resets += 1;
+      member.missedExplicit += notice.missed ?? 0;
       member.audit.reset(notice);
+      received();
     });
-    client.on('error', () => {});
+    client.on('error', () => {
+      member.up = false;
+      const at = clock();
+      if (member.drop !== null && at >= member.drop.at) member.drop.noticedAt ??= at;
+    });
     this.members.push(member);
     client.start();
     return member;
@@ -125,6 +189,27 @@ export class Fleet {
     if (!gone) return;
     gone.client.stop();
     this.add(gone.transport);
+  }
+
+  /** Watch every member through a drop that happened at `at` (clock(): ms since the Unix epoch). */
+  markDrop(at: number): void {
+    for (const m of this.members)
+      m.drop = {
+        at,
+        noticedAt: null,
+        backAt: null,
+        firstReceiptAt: null,
+        before: m.audit.snapshot(),
+        missedExplicitBefore: m.missedExplicit,
+      };
+  }
+
+  /** Members working now: up, and (if a drop is watched) back from it or never touched by it. */
+  get working(): number {
+    let n = 0;
+    for (const m of this.members)
+      if (m.up && (m.drop === null || m.drop.noticedAt === null || m.drop.backAt !== null)) n += 1;
+    return n;
   }
 
   get connected(): number {
@@ -148,6 +233,7 @@ export class Fleet {
       duplicates: 0,
       reordered: 0,
       lost: 0,
+      lostSilently: 0,
       resets: 0,
     };
     for (const m of this.members) {
@@ -159,6 +245,7 @@ export class Fleet {
       totals.duplicates += s.duplicates;
       totals.reordered += s.reordered;
       totals.lost += s.lost;
+      totals.lostSilently += s.lost - m.missedExplicit;
       totals.resets += s.resets;
     }
     return totals;
