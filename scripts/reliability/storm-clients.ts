@@ -20,6 +20,7 @@ export interface StormClientsConfig {
   prefix: string;
   seed: number;
   pollIntervalMs: number;
+  mix?: Partial<Record<TransportName, number>>;
 }
 
 export interface StormClientsSample {
@@ -64,6 +65,7 @@ const fleet = new Fleet({
   clients: config.clients,
   prefix: config.prefix,
   pollIntervalMs: config.pollIntervalMs,
+  mix: config.mix,
   // Each member's full-jitter draws come from its own seeded generator: a seed replays them.
   randomFor: (serial) => seededRandom(config.seed * 7919 + serial),
 });

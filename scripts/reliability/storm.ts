@@ -56,6 +56,8 @@ export interface StormOptions {
   pollIntervalMs: number;
   /** How fast the clients arrive before the storm, all processes together, per second. */
   arrivalsPerSecond: number;
+  /** The transports' shares (fleet.ts DEFAULT_MIX when absent). */
+  mix?: Partial<Record<TransportName, number>>;
   log?: (line: string) => void;
   status?: (line: string) => void;
 }
@@ -257,6 +259,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
             prefix: `storm${i}`,
             seed: options.seed + i,
             pollIntervalMs: options.pollIntervalMs,
+            mix: options.mix,
           },
           clientProcessNeeds,
           soft,
@@ -295,7 +298,11 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
         const s = await takeSample().catch(() => null);
         if (s)
           status(
-            `${s.t.toFixed(1)} s: ${s.working}/${options.clients} working, server rss ${((s.serverRssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB, fds ${s.serverFds ?? '—'}, client loop p99 ${s.clientLoopP99Ms.toFixed(0)} ms`,
+            `${s.t.toFixed(1)} s: ${s.working}/${options.clients} working (${Object.entries(s.byTransport)
+              .map(([t, n]) => `${t} ${n}`)
+              .join(
+                ', ',
+              )}), server rss ${((s.serverRssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB, fds ${s.serverFds ?? '—'}, client loop p99 ${s.clientLoopP99Ms.toFixed(0)} ms`,
           );
         await sleep(250);
       }
