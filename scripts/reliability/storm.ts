@@ -313,7 +313,9 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     while ((samples.at(-1)?.working ?? 0) < options.clients && clock() < allWorking) await sleep(250);
     const working = samples.at(-1)?.working ?? 0;
     if (working < options.clients)
-      throw new Error(`storm: only ${working}/${options.clients} clients working after 180 s`);
+      throw new Error(
+        `storm: only ${working}/${options.clients} clients working after 180 s: ${JSON.stringify(samples.at(-1)?.byTransport)}`,
+      );
     log(`all ${options.clients} clients working; ${options.steadyMs / 1000} s steady`);
     const steadyFrom = (clock() - t0) / 1000;
     await sleep(options.steadyMs);
