@@ -140,7 +140,7 @@ export function fdLimits(): { soft: number; hard: number } {
   return { soft: soft ?? 1024, hard: hard ?? 1024 };
 }
 
-class ClientProcess {
+export class ClientProcess {
   private next = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   readonly ready: Promise<void>;
@@ -175,7 +175,7 @@ class ClientProcess {
   }
 }
 
-function forkClients(config: StormClientsConfig, fdNeed: number, soft: number): ClientProcess {
+export function forkClients(config: StormClientsConfig, fdNeed: number, soft: number): ClientProcess {
   const args = ['--import', 'tsx', 'scripts/reliability/storm-clients.ts', JSON.stringify(config)];
   const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
   // The IPC channel (an inherited fd named in NODE_CHANNEL_FD) survives the shell's exec.
