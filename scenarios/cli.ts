@@ -11,6 +11,7 @@ import { networkNote } from './network-note.js';
 import { DEFAULT_RESULTS_DIR, writeResults } from './output.js';
 import { createProgress } from './progress.js';
 import { renderTable } from './render/table/index.js';
+import { combineRuns, repeatNote } from './repeat.js';
 import { plannedMs, runScenario } from './run.js';
 
 const USAGE = `usage: npm run scenario -- <name> [options]
@@ -27,6 +28,11 @@ options:
                       after a ?, e.g. '3g?rttMs=300&lossPercent=1' (contract/networks.ts)
   --fetch <which>     the poll clients' fetch: node-http (default: undici's exact request
                       bytes at a fifth of its CPU, see tools/http-fetch.ts) or global
+  --reconnect-wait <ms>  one explicit reconnect wait for every transport: the server's SSE
+                      \`retry:\` and every lab client's first retry (no jitter); default:
+                      retry: 1000 for SSE, a 0–250 ms full-jitter draw for the others
+  --repeat <n>        run it n times (2–20) into ONE summary: each number the mean of the
+                      runs, with every run's figures and the spread (scenarios/repeat.ts)
   --out <dir>         results folder (default: results/)
   --no-write          do not write results (print only)
   -h, --help          this text`;
@@ -72,6 +78,8 @@ async function main(argv: string[]): Promise<number> {
       network: { type: 'string' },
       out: { type: 'string' },
       fetch: { type: 'string' },
+      repeat: { type: 'string' },
+      'reconnect-wait': { type: 'string' },
       'no-write': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -102,21 +110,31 @@ async function main(argv: string[]): Promise<number> {
   if (rate !== undefined) overrides.rate = rate;
   if (values.duration !== undefined) overrides.durationMs = parseDuration(values.duration);
   if (values.network !== undefined) overrides.network = values.network;
+  const wait = number('reconnect-wait', values['reconnect-wait']);
+  if (wait !== undefined) overrides.reconnectWaitMs = wait;
   const scenario = applyOverrides(base, overrides);
   const fetch = values.fetch ?? 'node-http';
   if (fetch !== 'node-http' && fetch !== 'global')
     throw new UsageError(`--fetch: node-http or global, got ${JSON.stringify(fetch)}`);
 
-  const progress = createProgress(plannedMs(scenario));
-  let summary: Awaited<ReturnType<typeof runScenario>>;
-  try {
-    summary = await runScenario(scenario, { progress, fetch, overrides: { ...overrides } });
-  } finally {
-    progress.stop();
+  const repeat = number('repeat', values.repeat) ?? 1;
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20)
+    throw new UsageError(`--repeat: a whole number of runs from 1 to 20, got ${values.repeat}`);
+
+  const runs: Awaited<ReturnType<typeof runScenario>>[] = [];
+  for (let n = 1; n <= repeat; n++) {
+    if (repeat > 1) process.stderr.write(`run ${n} of ${repeat}\n`);
+    const progress = createProgress(plannedMs(scenario));
+    try {
+      runs.push(await runScenario(scenario, { progress, fetch, overrides: { ...overrides } }));
+    } finally {
+      progress.stop();
+    }
   }
+  const summary = runs.length === 1 ? (runs[0] as (typeof runs)[number]) : combineRuns(runs);
 
   const color = (values.json ? process.stderr : process.stdout).isTTY === true && !process.env.NO_COLOR;
-  const table = renderTable(summary, { color }) + networkNote(summary);
+  const table = renderTable(summary, { color }) + networkNote(summary) + repeatNote(summary);
   if (values.json) {
     process.stderr.write(table);
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -258,7 +258,11 @@ export class ClientGroup {
   /** The client options of this group: the proxy's URL, and injections that count requests. */
   private options(): Omit<FeedClientOptions, 'clientId'> {
     const { spec, counts } = this;
-    const base = { baseUrl: this.proxy.url, resume: spec.resume };
+    const wait = spec.reconnectWaitMs;
+    // An explicit wait: the first retry after exactly `wait` ms (the ceiling, no jitter), then doubling.
+    const reconnect =
+      wait === undefined ? {} : { reconnect: { baseMs: wait, capMs: Math.max(wait, 10_000), random: () => 1 } };
+    const base = { baseUrl: this.proxy.url, resume: spec.resume, ...reconnect };
     switch (spec.transport) {
       case 'short-poll':
         return { ...base, fetch: countingFetch(counts, this.fetchChoice), pollIntervalMs: spec.pollIntervalMs };

@@ -180,6 +180,8 @@ export interface GroupSpec {
   network: ResolvedNetwork;
   /** socket.io only, when the scenario says: Engine.IO's transports. */
   socketIoTransports?: SocketIoTransportName[];
+  /** Every reconnect's first wait, ms, without jitter (Scenario.reconnectWaitMs); absent: client/backoff.ts. */
+  reconnectWaitMs?: number;
 }
 
 export interface Scenario extends RunSpec {
@@ -193,6 +195,13 @@ export interface Scenario extends RunSpec {
   protocols: ProtocolsSpec | null;
   scaleOut: ScaleOutDef | null;
   expectations: ExpectationDef[];
+  /**
+   * One explicit, equal reconnect wait for every transport, ms (`--reconnect-wait`): the server's SSE
+   * `retry:` (EventSource waits it) and every lab client's first retry, without jitter. Absent: the
+   * defaults — `retry: 1000` (or the SSE_RETRY_MS the runner was started with) and the lab clients'
+   * full-jitter 0–250 ms (client/backoff.ts).
+   */
+  reconnectWaitMs?: number;
 }
 
 export interface Overrides {
@@ -202,6 +211,8 @@ export interface Overrides {
   durationMs?: number;
   /** A network profile for every group (`--network 3g`). */
   network?: string;
+  /** One reconnect wait for every transport, ms (`--reconnect-wait`, Scenario.reconnectWaitMs). */
+  reconnectWaitMs?: number;
 }
 
 /** The id of a group's i-th client (the server's `client=`): `<group>-<i>`. */
@@ -327,6 +338,11 @@ export function applyOverrides(scenario: Scenario, overrides: Overrides): Scenar
     }
   }
   const next: Scenario = { ...scenario, feed, groups, durationMs, sweep };
+  if (overrides.reconnectWaitMs !== undefined) {
+    const wait = integerIn(overrides.reconnectWaitMs, 'reconnect-wait', 0, 60_000, fail);
+    next.reconnectWaitMs = wait;
+    next.groups = next.groups.map((g) => ({ ...g, reconnectWaitMs: wait }));
+  }
   checkConcurrency(next, scenario.sweep?.oneTransportAtATime === true, 'clients', fail);
   for (const fault of next.faults)
     if (fault.atMs >= durationMs)

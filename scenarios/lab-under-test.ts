@@ -23,15 +23,20 @@ export class LabUnderTest {
     private readonly retention: number | null,
     /** Classroom mode: the instructor's token (the runner is the instructor), else null. */
     readonly instructorToken: string | null,
+    private readonly sseRetryMs: number | null,
   ) {
     this.meter.follow(current.pid);
   }
 
   /** `classroom`: the lab in classroom mode (roles on), bound to loopback all the same. */
-  static async start(retention: number | null, classroom = false): Promise<LabUnderTest> {
+  static async start(
+    retention: number | null,
+    classroom = false,
+    sseRetryMs: number | null = null,
+  ): Promise<LabUnderTest> {
     const token = classroom ? randomBytes(18).toString('base64url') : null;
-    const server = await startLabServer(labServerOptions(retention, token));
-    return new LabUnderTest(server, retention, token);
+    const server = await startLabServer(labServerOptions(retention, token, sseRetryMs));
+    return new LabUnderTest(server, retention, token, sseRetryMs);
   }
 
   get api(): ControlClient {
@@ -64,7 +69,7 @@ export class LabUnderTest {
 
   /** Start the next server (paused), ready to take over; the old one keeps serving meanwhile. */
   async spawnNext(): Promise<ChildServer> {
-    return startLabServer(labServerOptions(this.retention, this.instructorToken));
+    return startLabServer(labServerOptions(this.retention, this.instructorToken, this.sseRetryMs));
   }
 
   /**
@@ -96,8 +101,14 @@ export class LabUnderTest {
  * poll-limit.ts): busy feeds make long polls ask hundreds of times a second, and the capacity
  * phase is a flood by design. So the lab under test runs with the limit off.
  */
-function labServerOptions(retention: number | null, instructorToken: string | null): LabServerOptions {
+function labServerOptions(
+  retention: number | null,
+  instructorToken: string | null,
+  sseRetryMs: number | null,
+): LabServerOptions {
   const args = ['--poll-rate-limit', '0'];
+  // An explicit reconnect wait (Scenario.reconnectWaitMs): SSE's `retry:` is the server's to send.
+  if (sseRetryMs !== null) args.push('--sse-retry-ms', String(sseRetryMs));
   // A classroom on loopback: the roles and class routes of server/classroom/, nothing exposed.
   if (instructorToken !== null) args.push('--classroom', '--host', '127.0.0.1');
   const env: Record<string, string> = instructorToken === null ? {} : { CLASS_TOKEN: instructorToken };

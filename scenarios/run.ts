@@ -8,8 +8,10 @@
  * Writing the results is output.ts's job; printing is cli.ts's.
  */
 import os from 'node:os';
+import { DEFAULT_BACKOFF } from '../client/backoff.js';
 import { estimateOffset } from '../client/clock.js';
 import { TRANSPORTS, type TransportName } from '../contract/index.js';
+import { DEFAULT_OPTIONS } from '../server/config.js';
 import { runCapacity } from './capacity.js';
 import { classCapacity, judgeClassSize } from './class-capacity.js';
 import type { FetchChoice } from './clients.js';
@@ -68,7 +70,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const fetch = options.fetch ?? 'node-http';
   const loopDelay = { p50: 0, p99: 0, max: 0 };
   progress.phase('starting the lab server');
-  const lab = await LabUnderTest.start(scenario.retention, scenario.classroom !== null);
+  const lab = await LabUnderTest.start(
+    scenario.retention,
+    scenario.classroom !== null,
+    scenario.reconnectWaitMs ?? null,
+  );
   try {
     const clock = await clockNote(lab);
     const phases: Summary['phases'] = [];
@@ -326,6 +332,14 @@ function paramsOf(scenario: Scenario, overrides: Record<string, unknown>, restar
     serverCpuScope:
       'server.cpuMs covers the measurement windows (feed running, counters on), not boot, warm-up, drains or capacity; per delivered = per message received in those windows',
   };
+  // What a client waits before reconnecting: SSE's `retry:` is the server's, the others' the lab client's.
+  params.reconnectWait =
+    scenario.reconnectWaitMs === undefined
+      ? {
+          sseRetryMs: Number(process.env.SSE_RETRY_MS ?? DEFAULT_OPTIONS.sseRetryMs),
+          othersFirstRetryMs: `full jitter, uniform 0–${DEFAULT_BACKOFF.baseMs} (client/backoff.ts)`,
+        }
+      : { sseRetryMs: scenario.reconnectWaitMs, othersFirstRetryMs: scenario.reconnectWaitMs, jitter: false };
   if (scenario.retention !== null) params.retention = scenario.retention;
   if (scenario.capacity) params.capacity = scenario.capacity;
   if (scenario.classroom) params.classroom = scenario.classroom;

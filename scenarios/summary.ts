@@ -9,6 +9,7 @@ import type { ClassExperiment } from '../contract/classroom.js';
 import { TRANSPORTS, type TransportName } from '../contract/index.js';
 import type { ResolvedNetwork } from '../contract/networks.js';
 import type { PageLoadSummary } from './class-pages.js';
+import type { RepeatReport } from './repeat.js';
 import { ScaleOutSchema } from './scale-out/result.js';
 
 /** The network a group's clients were on, and what its shaper did and cost (tools/shaper.ts). */
@@ -260,6 +261,11 @@ export const SummarySchema = Obj({
   classCapacity: Type.Optional(Opaque<ClassCapacity>()),
   /** Present for the h1-vs-h2 scenario: the same transports over HTTP/1.1, h2c and h2+TLS. */
   protocols: Type.Optional(Opaque<ProtocolComparison>()),
+  /**
+   * Present when the run was repeated (`--repeat N`, scenarios/repeat.ts): every number above is then
+   * the mean of N runs, and this holds each run's summary and the mean, spread, min and max of each number.
+   */
+  repeat: Type.Optional(Opaque<RepeatReport>()),
   /**
    * Present for the scale-out scenario (scenarios/scale-out/): 1…N lab instances on one Redis feed behind
    * HAProxy without stickiness, a fault run (instance kill, Redis restart) and the stickiness probe.

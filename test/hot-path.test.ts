@@ -8,11 +8,13 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { Socket } from 'node:net';
+import net from 'node:net';
 import { decode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Ledger, MAX_CLIENTS } from '../server/accounting/ledger.js';
 import { hotPath } from '../server/transports/fan-out.js';
+import { sseEvent } from '../server/transports/sse.js';
 import { wsFrame } from '../server/transports/ws-frame.js';
 import { type Running, startLab, until } from './harness.js';
 
@@ -75,6 +77,44 @@ describe('SSE: one event per message, one write per burst', () => {
     expect(hotPath.sseEventsBuilt - eventsBefore).toBe(10);
     expect(streams.map((s, i) => writesOf(s.port) - (writesBefore[i] as number))).toEqual([1, 1, 1, 1, 1]);
     for (const s of streams) s.request.destroy();
+    await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'streams closed');
+  });
+});
+
+describe('SSE: a live event goes on the wire exactly as res.write would frame it', () => {
+  /** A raw TCP client: the bytes the server put on the wire, chunk framing included. */
+  const rawStream = (version: '1.1' | '1.0', client: string) =>
+    new Promise<{ bytes: () => string; socket: net.Socket }>((resolve, reject) => {
+      const socket = net.connect(lab.port, '127.0.0.1', () => {
+        socket.write(`GET /api/sse?client=${client} HTTP/${version}\r\nHost: 127.0.0.1\r\n\r\n`);
+        resolve({ bytes: () => text, socket });
+      });
+      let text = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      socket.once('error', reject);
+    });
+
+  it('HTTP/1.1: each event is one chunk, `<hex length>\\r\\n<event>\\r\\n`; HTTP/1.0: the event alone', async () => {
+    const chunked = await rawStream('1.1', 'hot-sse-raw-11');
+    const plain = await rawStream('1.0', 'hot-sse-raw-10');
+    await until(
+      () => [chunked, plain].every((s) => s.bytes().includes('event: hello')),
+      10_000,
+      'hello events on both',
+    );
+    const marks = [chunked.bytes().length, plain.bytes().length];
+    const entries = [feed().publish({ raw: 1 }), feed().publish({ raw: 2 })];
+    const events = entries.map((entry) => sseEvent(entry, feed().epoch));
+    const framed = events.map((event) => `${Buffer.byteLength(event).toString(16)}\r\n${event}\r\n`).join('');
+    await until(() => chunked.bytes().length >= (marks[0] as number) + framed.length, 10_000, 'two chunks');
+    await until(() => plain.bytes().length >= (marks[1] as number) + events.join('').length, 10_000, 'two events');
+    expect(chunked.bytes().slice(marks[0])).toBe(framed);
+    expect(plain.bytes().slice(marks[1])).toBe(events.join(''));
+    chunked.socket.destroy();
+    plain.socket.destroy();
     await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'streams closed');
   });
 });

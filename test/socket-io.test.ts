@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type net from 'node:net';
+import { NodeXHR } from 'engine.io-client';
 import { EventSource } from 'eventsource';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -242,6 +243,32 @@ describe('a slow consumer', () => {
     expect(greeting.recovered).toBe(true);
     await until(() => got.slow.length === cutAt, 20_000, 'the recovered client has every message');
     expect(seqs(got.slow)).toEqual(range(1, cutAt));
+  });
+  it("a catch-up waiting longer than the grace period for a slow client's next poll is not a slow consumer", async () => {
+    const server = await lab({ slowConsumerBytes: 64 * 1024 });
+    const big = 'c'.repeat(32 * 1024);
+    for (let i = 0; i < 40; i++) server.app.lab.feed.publish({ big, i });
+    // A busy client: each long poll after the handshake is sent 1.5 s late (past the 1 s grace), so
+    // the cursor's 1.3 MB catch-up waits in Engine.IO's buffer with nothing taken that long.
+    let polls = 0;
+    class LatePolls extends NodeXHR {
+      override doPoll() {
+        polls += 1;
+        if (polls === 1) return super.doPoll();
+        setTimeout(() => super.doPoll(), 1_500);
+      }
+    }
+    const socket = socketTo(server.url, { transports: [LatePolls as never], auth: { since: 0 } });
+    const got: FeedMessage[] = [];
+    const disconnects: string[] = [];
+    socket.on('feed', (m: FeedMessage) => got.push(m));
+    socket.on('disconnect', (reason) => disconnects.push(reason));
+    await until(() => got.length === 40 || disconnects.length > 0, 20_000, 'the whole catch-up (or a cut)');
+    expect(disconnects).toEqual([]);
+    server.app.lab.feed.publish({ live: 1 });
+    await until(() => got.length === 41 || disconnects.length > 0, 20_000, 'a live message after it');
+    expect(disconnects).toEqual([]);
+    expect(seqs(got)).toEqual(range(1, 41));
   });
   it('a catch-up larger than the bound, sent at once to a reading client, is not a slow consumer', async () => {
     const server = await lab({ slowConsumerBytes: 64 * 1024 });

@@ -12,6 +12,7 @@ import payloadSweep from './payload-sweep.js';
 import pollIntervalSweep from './poll-interval-sweep.js';
 import quietFeed from './quiet-feed.js';
 import reconnect from './reconnect.js';
+import reconnectEqualWait from './reconnect-equal-wait.js';
 import scaleOut from './scale-out.js';
 import smoke from './smoke.js';
 import wsFraming from './ws-framing.js';
@@ -24,6 +25,7 @@ export const SCENARIOS: readonly Scenario[] = [
   payloadSweep,
   fanOut,
   reconnect,
+  reconnectEqualWait,
   networkProfiles,
   networkQuiet,
   networkRecovery,

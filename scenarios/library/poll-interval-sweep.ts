@@ -3,13 +3,17 @@
  * beside it. The model (Grigorik, High Performance Browser Networking, ch. 15): a message waits T/2 on average (p99 ≈ 0.99·T),
  * N clients make N/T requests/s, a client makes 1/(λT) requests per message, and with Poisson
  * arrivals a share e^(−λT) of polls come back empty. Predictions are in each point's `predicted`.
+ *
+ * Lab 1's one rate: the quiet feed's λ = 0.25/s and 20 clients (scenarios/library/quiet-feed.ts), so the
+ * T = 1 s point is the quiet feed again and the empty share moves visibly with T (0.94 … 0.61).
+ * About 6 messages a point (λ × 25 s): run it with `--repeat 3` for a spread (docs/lessons/01-short-polling.md).
  */
 import { defineScenario } from '../define.js';
 import { countedS, fmt, noLossAtEveryPoint, publishedPerClient } from './expect.js';
 
-const RATE = 5;
-const CLIENTS = 10;
-const DURATION_MS = 14_000;
+const RATE = 0.25;
+const CLIENTS = 20;
+const DURATION_MS = 25_000;
 
 export default defineScenario({
   name: 'poll-interval-sweep',
@@ -82,7 +86,7 @@ export default defineScenario({
       },
     },
     {
-      // λ as realized: a Poisson feed publishes 70 ± 8 messages in 14 s, and e^(−λT) moves with it.
+      // λ as realized: a Poisson feed publishes 6 ± 2.5 messages in 25 s, and e^(−λT) moves with it.
       text: 'short-poll empty share ≈ e^(−λT) at every T, λ as published (± 0.08)',
       check: (s) => {
         const durationS = (s.params.durationMs as number) / 1000;

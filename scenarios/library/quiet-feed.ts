@@ -8,10 +8,12 @@ import { emptyShare, fmt, get, near, noLoss, publishedPerClient } from './expect
 
 const RATE = 0.25;
 const T_MS = 1_000;
+/** 30 messages a run on average (λ × 120 s), 600 ages per transport: run it with `--repeat 3` for the spread. */
+const DURATION_MS = 120_000;
 
 export default defineScenario({
   name: 'quiet-feed',
-  description: `A quiet feed: ${RATE} msg/s (Poisson, one every ${1 / RATE} s on average), 256-byte messages, 20 clients per transport, short poll every ${T_MS / 1000} s, for 80 s. What polling wastes.`,
+  description: `A quiet feed: ${RATE} msg/s (Poisson, one every ${1 / RATE} s on average), 256-byte messages, 20 clients per transport, short poll every ${T_MS / 1000} s, for ${DURATION_MS / 1000} s. What polling wastes.`,
   feed: { rate: RATE, payloadBytes: 256, arrivals: 'poisson' },
   clients: {
     'short-poll': { count: 20, pollIntervalMs: T_MS },
@@ -20,7 +22,7 @@ export default defineScenario({
     websocket: { count: 20 },
   },
   warmupMs: 2_000,
-  durationMs: 80_000,
+  durationMs: DURATION_MS,
   expectations: [
     noLoss(),
     {

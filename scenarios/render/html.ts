@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { isTransportName } from '../../contract/index.js';
 import type { Summary } from '../summary.js';
 import { logTickLabel } from './charts/axes.js';
+import { ERROR_BARS_PLUGIN_SOURCE } from './charts/error-bars.js';
 import { type ChartSpec, TRANSPORT_COLORS } from './charts/style.js';
 import { formatBytes, formatCount, formatValue } from './table/format.js';
 import { summaryTables } from './table/index.js';
@@ -129,6 +130,7 @@ export function loaderScript(): string {
   return `(function () {
   'use strict';
   var logTickLabel = ${logTickLabel.toString()};
+  Chart.register(${ERROR_BARS_PLUGIN_SOURCE});
   var specs = JSON.parse(document.getElementById('chart-configs').textContent);
   specs.forEach(function (spec, i) {
     var config = spec.config;

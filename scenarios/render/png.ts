@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import { Chart, type ChartConfiguration, type Plugin, registerables } from 'chart.js';
 import { logTickLabel } from './charts/axes.js';
+import { errorBarsPlugin } from './charts/error-bars.js';
 
 Chart.register(...registerables);
 
@@ -89,7 +90,7 @@ export async function renderPng(config: ChartConfiguration, size: PngSize): Prom
     devicePixelRatio: 1,
   } as typeof copy.options;
   labelLogTicks(copy);
-  copy.plugins = [...(copy.plugins ?? []), whiteBackground];
+  copy.plugins = [...(copy.plugins ?? []), whiteBackground, errorBarsPlugin()];
   // chart.js types its item as a DOM canvas; @napi-rs/canvas's context has the same drawing API.
   const chart = new Chart(canvas.getContext('2d') as unknown as ConstructorParameters<typeof Chart>[0], copy);
   try {

@@ -37,7 +37,7 @@ export const BOOKS: readonly Book[] = [
 export const PLACEHOLDER = /\{\{([^{}\n]+)\}\}/g;
 
 export type Placeholder =
-  | { raw: string; kind: 'value'; scenario: string; path: string; decimals: number }
+  | { raw: string; kind: 'value' | 'pm' | 'runs'; scenario: string; path: string; decimals: number }
   | { raw: string; kind: 'ratio' | 'percent' | 'diff'; scenario: string; a: string; b: string; decimals: number };
 
 const SCENARIO = /^[a-z0-9-]+$/;
@@ -64,11 +64,14 @@ export function parsePlaceholder(raw: string): Placeholder {
     if (operands.length !== 2 || !PATH.test(a) || !PATH.test(b)) fail(`expected <pathA>/<pathB>, got "${expression}"`);
     return { raw, kind: head, scenario, a, b, decimals: decimalsOf(decimals) };
   }
-  if (parts.length !== 3) fail('expected <scenario>:<path in summary.json>:<decimals>');
-  const [scenario = '', path = '', decimals] = parts;
+  // A repeated run's spread (`--repeat N`, scenarios/repeat.ts): `pm` = "mean ± SD", `runs` = each run's value.
+  const spread = head === 'pm' || head === 'runs' ? head : null;
+  if (parts.length !== (spread ? 4 : 3))
+    fail(`expected ${spread ? `${spread}:` : ''}<scenario>:<path in summary.json>:<decimals>`);
+  const [scenario = '', path = '', decimals] = spread ? parts.slice(1) : parts;
   if (!SCENARIO.test(scenario)) fail(`bad scenario name "${scenario}"`);
   if (!PATH.test(path)) fail(`bad path "${path}"`);
-  return { raw, kind: 'value', scenario, path, decimals: decimalsOf(decimals) };
+  return { raw, kind: spread ?? 'value', scenario, path, decimals: decimalsOf(decimals) };
 }
 
 const summaries = new Map<string, unknown>();
@@ -86,6 +89,11 @@ export function summaryOf(scenario: string): unknown {
   }
   summaries.set(scenario, summary);
   return summary;
+}
+
+/** Uses `summary` as the scenario's reference instead of the committed one (the renderer's own tests). */
+export function rememberSummary(scenario: string, summary: unknown): void {
+  summaries.set(scenario, summary);
 }
 
 /** Forgets the cached summaries (a re-render after a new reference run). */
@@ -114,14 +122,53 @@ function numberAt(scenario: string, path: string): number {
   return value;
 }
 
-/** The number a placeholder stands for. */
+/** How many runs a repeated reference has; fails for a single run, which has no spread to quote. */
+function runsOf(scenario: string, path: string): number {
+  const runs = (summaryOf(scenario) as { repeat?: { runs?: unknown } }).repeat?.runs;
+  if (typeof runs !== 'number')
+    throw new Error(
+      `${scenario}:${path}: the reference is a single run (no \`repeat\` in its summary.json): no spread`,
+    );
+  return runs;
+}
+
+/**
+ * The number a placeholder stands for (`pm` and `runs`: the mean of the runs, after checking that the
+ * spread and every run's value exist).
+ */
 export function numberFor(placeholder: Placeholder): number {
   if (placeholder.kind === 'value') return numberAt(placeholder.scenario, placeholder.path);
-  const a = numberAt(placeholder.scenario, placeholder.a);
-  const b = numberAt(placeholder.scenario, placeholder.b);
+  if (placeholder.kind === 'pm' || placeholder.kind === 'runs') {
+    const { scenario, path } = placeholder;
+    const runs = runsOf(scenario, path);
+    numberAt(scenario, `repeat.sd.${path}`);
+    for (let i = 0; i < runs; i++) numberAt(scenario, `repeat.perRun.${i}.${path}`);
+    return numberAt(scenario, `repeat.mean.${path}`);
+  }
+  const { a: pathA, b: pathB } = placeholder as Extract<Placeholder, { a: string }>;
+  const a = numberAt(placeholder.scenario, pathA);
+  const b = numberAt(placeholder.scenario, pathB);
   if (placeholder.kind === 'diff') return a - b;
   if (b === 0) throw new Error(`{{${placeholder.raw}}} divides by zero`);
   return placeholder.kind === 'ratio' ? a / b : (100 * a) / b;
+}
+
+/** What a placeholder renders: a number, "mean ± SD", or each run's value ("12, 15 and 14"). */
+export function textFor(placeholder: Placeholder): string {
+  const { decimals } = placeholder;
+  const mean = numberFor(placeholder);
+  if (placeholder.kind === 'pm') {
+    const sd = numberAt(placeholder.scenario, `repeat.sd.${placeholder.path}`);
+    return `${formatQuoted(mean, decimals)} ± ${formatQuoted(sd, decimals)}`;
+  }
+  if (placeholder.kind === 'runs') {
+    const runs = runsOf(placeholder.scenario, placeholder.path);
+    const each = Array.from({ length: runs }, (_, i) =>
+      formatQuoted(numberAt(placeholder.scenario, `repeat.perRun.${i}.${placeholder.path}`), decimals),
+    );
+    return `${each.slice(0, -1).join(', ')} and ${each.at(-1)}`;
+  }
+  return formatQuoted(mean, decimals);
 }
 
 /** How the book writes a number: fixed decimals, thousands separated by commas. */
@@ -157,7 +204,7 @@ export function substitute(text: string, where: string): string {
   return text.replace(PLACEHOLDER, (_match, inner: string) => {
     try {
       const placeholder = parsePlaceholder(inner);
-      return formatQuoted(numberFor(placeholder), placeholder.decimals);
+      return textFor(placeholder);
     } catch (error) {
       throw new Error(`${where}: ${(error as Error).message}`);
     }

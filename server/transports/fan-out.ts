@@ -65,26 +65,37 @@ export class FanOut<Prepared> {
  * again once it is uncorked: `afterFlush` (a slow-consumer check, say) runs then. A burst is bounded
  * by the ticker (server/feed/ticker.ts), so is what a socket can queue before that check.
  */
-const corked = new Map<Socket, (() => void) | undefined>();
+const CORKED = Symbol('corked for this tick');
+type Corkable = Socket & { [CORKED]?: boolean };
+/** The sockets corked this tick and what to run once each is flushed (two arrays: no entry per socket). */
+let corkedSockets: Corkable[] = [];
+let afterFlushes: ((() => void) | undefined)[] = [];
 
 function flush(): void {
-  const sockets = [...corked];
-  corked.clear();
-  for (const [socket, afterFlush] of sockets) {
+  const sockets = corkedSockets;
+  const after = afterFlushes;
+  corkedSockets = [];
+  afterFlushes = [];
+  for (let i = 0; i < sockets.length; i++) {
+    const socket = sockets[i] as Corkable;
+    socket[CORKED] = false;
     hotPath.corkedFlushes += 1;
     socket.uncork();
-    afterFlush?.();
+    after[i]?.();
   }
 }
 
 export function corkForThisTick(socket: Socket, afterFlush?: () => void): void {
-  if (corked.has(socket)) return;
+  const corkable = socket as Corkable;
+  if (corkable[CORKED] === true) return;
   if (socket.writableCorked > 0) {
     // Corked by someone else, who uncorks it: nothing to flush here, check at once.
     afterFlush?.();
     return;
   }
   socket.cork();
-  corked.set(socket, afterFlush);
-  if (corked.size === 1) process.nextTick(flush);
+  corkable[CORKED] = true;
+  corkedSockets.push(corkable);
+  afterFlushes.push(afterFlush);
+  if (corkedSockets.length === 1) process.nextTick(flush);
 }

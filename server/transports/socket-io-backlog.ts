@@ -19,6 +19,11 @@
  * - either way the Engine.IO socket is closed with its buffer discarded, so the server stops
  *   holding the backlog at once. The client resumes as after any cut: Socket.IO's recovery
  *   replays what it missed (within `socketIoRecoveryMs`), else the lab's cursor.
+ *
+ * The watch starts once the connection is set up (socket-io.ts): what was queued before — a
+ * recovery's replay, the cursor's catch-up — is not counted, as the other streams' catch-up is not
+ * held to their live bound (docs/contract.md, "Catch-up"); Engine.IO's ping timeout still ends a
+ * client that takes none of it.
  */
 import type { Socket as EngineSocket } from 'engine.io';
 import { CLOSE_CODES } from '../../contract/index.js';

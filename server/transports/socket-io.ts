@@ -240,11 +240,6 @@ export default defineTransport('socket.io', async (app, { lab }) => {
       whoOf.delete(socket);
       release();
     });
-    // A reader that stops reading is cut, as on the WebSocket lane (socket-io-backlog.ts).
-    boundBacklog(socket.conn, options.slowConsumerBytes, (queuedBytes) => {
-      whoOf.delete(socket);
-      app.log.info({ client: who.client, queuedBytes }, 'socket.io: slow consumer cut');
-    });
 
     const allowMessage = frameBudget(options.wsFramesPerSecond);
     socket.use((_event, next) => {
@@ -308,6 +303,13 @@ export default defineTransport('socket.io', async (app, { lab }) => {
     }
     // Same turn as the backlog: the next broadcast reaches this socket, and no publish fell between.
     whoOf.set(socket, who);
+    // A reader that stops reading is cut, as on the WebSocket lane (socket-io-backlog.ts). Watched
+    // from here on: what the connection queued so far (a recovery's replay, the cursor's catch-up)
+    // is its catch-up, which does not count against the live bound (docs/contract.md, "Catch-up").
+    boundBacklog(socket.conn, options.slowConsumerBytes, (queuedBytes) => {
+      whoOf.delete(socket);
+      app.log.info({ client: who.client, queuedBytes }, 'socket.io: slow consumer cut');
+    });
   });
 
   app.addHook('onClose', async () => {

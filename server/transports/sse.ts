@@ -7,13 +7,14 @@
  * other status, so overload is said in-band (`event: overload` + `retry:`) and the stream ends.
  */
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { sseIdLine } from '../../contract/floor.js';
 import { type ResetNotice, ROUTES } from '../../contract/index.js';
 import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
 import { cursorOf, FEED_QUERY } from '../query.js';
 import { catchUp, catchUpHighWater } from './catch-up.js';
-import { FanOut, hotPath } from './fan-out.js';
+import { corkForThisTick, FanOut, hotPath } from './fan-out.js';
 import { isGone } from './gone.js';
 import { defineTransport } from './transport.js';
 
@@ -36,6 +37,26 @@ function writeHead(res: ServerResponse, instance: string | undefined): void {
     ...(res.req.httpVersionMajor >= 2 ? {} : { connection: 'keep-alive' }),
     'x-accel-buffering': 'no',
   });
+}
+
+/** A live event as every stream writes it: bare (HTTP/2, HTTP/1.0) and as one HTTP/1.1 chunk. */
+interface LiveEvent {
+  event: Buffer;
+  chunk: Buffer;
+}
+const CRLF = Buffer.from('\r\n');
+
+/**
+ * The socket of an HTTP/1.1 response in chunked encoding that owns it, with nothing of Node's
+ * waiting in front (else null: HTTP/2, HTTP/1.0 without chunks, a response queued behind a pipelined
+ * one). Writing a prebuilt chunk there puts on the wire exactly the bytes `res.write` would —
+ * `<length in hex>\r\n<event>\r\n` — without Node framing it again for every stream.
+ */
+function chunkedSocketOf(res: ServerResponse): Socket | null {
+  const internals = res as ServerResponse & { chunkedEncoding?: boolean; outputData?: unknown[] };
+  const socket = res.socket as (Socket & { _httpMessage?: unknown }) | null;
+  if (internals.chunkedEncoding !== true || socket === null || socket._httpMessage !== res) return null;
+  return Array.isArray(internals.outputData) && internals.outputData.length === 0 ? socket : null;
 }
 
 export function sseEvent(entry: FeedEntry, epoch: string): string {
@@ -71,11 +92,12 @@ export function sseHello(
 
 export default defineTransport('sse', async (app, { lab }) => {
   const { feed, accounting, options } = lab;
-  // Each live message's event is built once, as bytes, for every stream. (Node's ServerResponse
-  // already corks the socket for the rest of the tick on a write, so a burst leaves in one writev.)
-  const fanOut = new FanOut(feed, (entry) => {
+  // Each live message's event is built once, as bytes, for every stream — and once more with its
+  // HTTP/1.1 chunk framing around it, which every chunked stream then writes as is (liveEvent).
+  const fanOut = new FanOut(feed, (entry): LiveEvent => {
     hotPath.sseEventsBuilt += 1;
-    return Buffer.from(sseEvent(entry, feed.epoch));
+    const event = Buffer.from(sseEvent(entry, feed.epoch));
+    return { event, chunk: Buffer.concat([Buffer.from(`${event.length.toString(16)}\r\n`), event, CRLF]) };
   });
 
   app.get(ROUTES.sse, { config: { transport: 'sse' }, ...FEED_QUERY }, (request, reply) => {
@@ -111,6 +133,18 @@ export default defineTransport('sse', async (app, { lab }) => {
         // its EventSource reconnects with Last-Event-ID and resumes (paced, catch-up.ts).
         if (res.writableLength > options.slowConsumerBytes) res.destroy();
       };
+      // After the hello, a chunked HTTP/1.1 stream gets each live event as one prebuilt chunk
+      // straight on its socket, corked per tick (a burst leaves in one write), the slow-consumer
+      // check once it is flushed; HTTP/2 and HTTP/1.0 streams go through res.write.
+      const checkSlow = (): void => {
+        if (res.writableLength > options.slowConsumerBytes) res.destroy();
+      };
+      const live = (prepared: LiveEvent): void => {
+        if (socket === null) return send(prepared.event);
+        if (socket.destroyed) return;
+        corkForThisTick(socket, checkSlow);
+        socket.write(prepared.chunk);
+      };
       const reset = (notice: ResetNotice): void => {
         accounting.reset(who);
         send(sseReset(notice));
@@ -119,13 +153,14 @@ export default defineTransport('sse', async (app, { lab }) => {
       // Where this stream starts: the cursor when it is honoured, the head for live-only; a reset's own id says the rest.
       const position = resolution.kind === 'ok' && !resolution.reset && cursor ? cursor.seq : feed.head;
       res.write(sseHello(options.sseRetryMs, feed.epoch, position, feed.head, feed.oldest, instance));
+      const socket = chunkedSocketOf(res);
       let unsubscribe = () => {};
       let closed = false;
       const goLive = (): void => {
         // Subscribed in the same turn as the catch-up's last read: no publish can fall between the two.
         unsubscribe = fanOut.add(
           (event, entry) => {
-            send(event);
+            live(event);
             accounting.deliveredOne(who, entry);
           },
           // Behind a broker the feed can jump (a new epoch, a hole): the stream says so, never a silent gap.

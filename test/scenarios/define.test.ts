@@ -103,6 +103,20 @@ describe('defineScenario', () => {
     expect(() => applyOverrides(s, { clients: 0 })).toThrow(/--clients: must be an integer within 1…5000/);
   });
 
+  it('--reconnect-wait gives every group and the server one wait, and refuses one out of range', () => {
+    const s = defineScenario(good);
+    expect(s.reconnectWaitMs).toBeUndefined();
+    const equal = applyOverrides(s, { reconnectWaitMs: 1_000 });
+    expect(equal.reconnectWaitMs).toBe(1_000);
+    expect(equal.groups.every((g) => g.reconnectWaitMs === 1_000)).toBe(true);
+    expect(() => applyOverrides(s, { reconnectWaitMs: -1 })).toThrow(
+      /--reconnect-wait: must be an integer within 0…60000/,
+    );
+    const library = SCENARIOS.find((x) => x.name === 'reconnect-equal-wait');
+    expect(library?.reconnectWaitMs).toBe(1_000);
+    expect(library?.groups.every((g) => g.reconnectWaitMs === 1_000)).toBe(true);
+  });
+
   it('a group names its network; the summary of a spec keeps every parameter', () => {
     const s = defineScenario({ ...good, clients: { sse: { count: 1, network: '3g?rttMs=300' } } });
     expect(s.groups[0]?.network).toMatchObject({ name: '3g+custom', profile: '3g', rttMs: 300, downKbps: 1_600 });
@@ -124,6 +138,7 @@ describe('defineScenario', () => {
       'payload-sweep',
       'fan-out',
       'reconnect',
+      'reconnect-equal-wait',
       'network-profiles',
       'network-quiet',
       'network-recovery',
@@ -192,6 +207,15 @@ describe('the CLI refuses mistakes before starting anything', () => {
     const range = cli('smoke', '--network', '3g?lossPercent=80');
     expect(range.status).toBe(2);
     expect(range.stderr).toContain('lossPercent must be a number within 0…50');
+  });
+
+  it('--repeat and --reconnect-wait out of range: exit 2, nothing started', () => {
+    const repeat = cli('smoke', '--repeat', '1.5');
+    expect(repeat.status).toBe(2);
+    expect(repeat.stderr).toContain('--repeat: a whole number of runs from 1 to 20');
+    const wait = cli('smoke', '--reconnect-wait', '-3');
+    expect(wait.status).toBe(2);
+    expect(wait.stderr).not.toContain('starting the lab server');
   });
 
   it('--list names every scenario', () => {

@@ -1,5 +1,5 @@
 /**
- * The feed controls in the header: rate (down to one message every 5 s), payload size, steady
+ * The feed controls in the header: rate (down to one message every 4 s, Lab 1's quiet feed), payload size, steady
  * or bursty, pause, and one hand-made message. They change the server's one feed (PUT /api/feed),
  * so every lane — and every other tab on this lab — sees the change.
  */
@@ -9,7 +9,7 @@ import { h, must, setText } from './dom.js';
 import { bytes } from './format.js';
 
 const RATES: [number, string][] = [
-  [0.2, '0.2 /s (one every 5 s)'],
+  [0.25, '0.25 /s (one every 4 s)'],
   [1, '1 /s'],
   [5, '5 /s'],
   [20, '20 /s'],

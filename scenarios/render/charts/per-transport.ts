@@ -8,6 +8,7 @@ import type { Summary, TransportSummary } from '../../summary.js';
 import { formatValue, lastSweepPoint } from '../table/format.js';
 import { presentTransports } from '../table/order.js';
 import { categoryAxis, stacked, valueAxis } from './axes.js';
+import { type ErrorBar, errorBar, repeatLine } from './error-bars.js';
 import { baseOptions, type ChartSpec, finite, INK, runLine, TRANSPORT_COLORS, type Value } from './style.js';
 
 const PAYLOAD_COLOR = '#9ca3af';
@@ -26,6 +27,8 @@ export function transportsSubtitle(summary: Summary): string {
         : '';
     base += ` · each transport's first client group${resume}; every group: groups-lost.png and the report's tables`;
   }
+  const repeated = repeatLine(summary);
+  if (repeated) base += ` · ${repeated}`;
   const last = lastSweepPoint(summary);
   return last === undefined ? base : `${base} · last sweep point: ${last}`;
 }
@@ -44,6 +47,7 @@ export function latencyChart(summary: Summary): ChartSpec {
     return {
       label: t,
       data: PERCENTILES.map((p) => finite(s.latencyMs?.[p.key])),
+      errorBars: PERCENTILES.map((p) => errorBar(summary, (run) => run.transports[t]?.latencyMs?.[p.key])),
       backgroundColor: TRANSPORT_COLORS[t],
       borderColor: TRANSPORT_COLORS[t],
       borderWidth: 1,
@@ -57,11 +61,10 @@ export function latencyChart(summary: Summary): ChartSpec {
       ...baseOptions(title, transportsSubtitle(summary)),
       scales: {
         x: categoryAxis('percentile of delivered messages'),
-        y: valueAxis(
-          'event age',
-          'ms',
-          datasets.flatMap((d) => d.data),
-        ),
+        y: valueAxis('event age', 'ms', [
+          ...datasets.flatMap((d) => d.data),
+          ...datasets.flatMap((d) => d.errorBars.map((e) => e?.hi ?? null)),
+        ]),
       },
     },
   } satisfies ChartConfiguration<'bar'>;
@@ -79,6 +82,7 @@ export function bytesChart(summary: Summary): ChartSpec {
   });
   const payload = rows.map((r) => r.payload);
   const wire = rows.map((r) => r.wire);
+  const wireHigh = transports.map((t) => errorBar(summary, (run) => run.transports[t]?.bytesPerMessage)?.hi ?? null);
   const floor = rows.map((r) => r.floor);
   // `order` sets the legend order and the drawing order (highest first): the floor marker is
   // drawn over the overhead bars it sits in.
@@ -108,18 +112,18 @@ export function bytesChart(summary: Summary): ChartSpec {
     },
     // One overhead dataset per transport (a value at its own index only), so the legend
     // shows the transport colours.
-    ...transports.map(
-      (t, i): ChartDataset<'bar', Value[]> => ({
-        type: 'bar',
-        label: `${t} overhead`,
-        data: rows.map((r, j) =>
-          j === i && r.wire !== null && r.payload !== null ? Math.max(0, r.wire - r.payload) : null,
-        ),
-        backgroundColor: TRANSPORT_COLORS[t],
-        stack: 'wire',
-        order: 2,
-      }),
-    ),
+    ...transports.map((t, i): ChartDataset<'bar', Value[]> & { errorBars: (ErrorBar | null)[] } => ({
+      type: 'bar',
+      label: `${t} overhead`,
+      data: rows.map((r, j) =>
+        j === i && r.wire !== null && r.payload !== null ? Math.max(0, r.wire - r.payload) : null,
+      ),
+      // Around the bar's top: the wire bytes per message of each run.
+      errorBars: rows.map((_, j) => (j === i ? errorBar(summary, (run) => run.transports[t]?.bytesPerMessage) : null)),
+      backgroundColor: TRANSPORT_COLORS[t],
+      stack: 'wire',
+      order: 2,
+    })),
   ];
   const title = 'Wire bytes per delivered message: payload vs overhead';
   // Less overhead than the protocol's floor (even fewer wire bytes than payload) is no saving:
@@ -146,7 +150,7 @@ export function bytesChart(summary: Summary): ChartSpec {
       ...baseOptions(title, parts),
       scales: {
         x: stacked(categoryAxis('transport')),
-        y: stacked(valueAxis('wire bytes per delivered message', 'bytes', [...wire, ...payload])),
+        y: stacked(valueAxis('wire bytes per delivered message', 'bytes', [...wire, ...payload, ...wireHigh])),
       },
     },
   };
@@ -159,6 +163,9 @@ export function requestsChart(summary: Summary): ChartSpec {
   const datasets = transports.map((t, i) => ({
     label: t,
     data: values.map((v, j) => (j === i ? v : null)),
+    errorBars: values.map((_, j) =>
+      j === i ? errorBar(summary, (run) => run.transports[t]?.requestsPerMessage) : null,
+    ),
     backgroundColor: TRANSPORT_COLORS[t],
     borderColor: TRANSPORT_COLORS[t],
     // Each category holds only its own transport's bar, centred.
@@ -184,7 +191,12 @@ export function requestsChart(summary: Summary): ChartSpec {
       scales: {
         x: categoryAxis('transport'),
         // Linear on purpose: the streams' near-zero bar is the lesson; the value is in the label.
-        y: valueAxis('HTTP requests per delivered message', 'requests/message', values, { allowLog: false }),
+        y: valueAxis(
+          'HTTP requests per delivered message',
+          'requests/message',
+          [...values, ...datasets.map((d) => d.errorBars[datasets.indexOf(d)]?.hi ?? null)],
+          { allowLog: false },
+        ),
       },
     },
   } satisfies ChartConfiguration<'bar'>;

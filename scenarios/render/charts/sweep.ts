@@ -8,6 +8,7 @@ import type { TransportName } from '../../../contract/index.js';
 import type { Summary } from '../../summary.js';
 import { sweepSeries } from '../sweep-series.js';
 import { numericAxisLook, type ScaleOptions, spreadsOver, valueAxis } from './axes.js';
+import { type ErrorBar, errorBar, repeatLine } from './error-bars.js';
 import {
   baseOptions,
   type ChartSpec,
@@ -47,7 +48,7 @@ const LOOP_MIN_MS = 5;
 export function sweepChart(summary: Summary, metric: SweepMetric): ChartSpec {
   const sweep = summary.sweep as NonNullable<Summary['sweep']>;
   const points = [...sweep.points].sort((a, b) => a.value - b.value);
-  const datasets: ChartDataset<'line', { x: number; y: Value }[]>[] = [];
+  const datasets: (ChartDataset<'line', { x: number; y: Value }[]> & { errorBars?: (ErrorBar | null)[] })[] = [];
   const all = sweepSeries(points);
   const series = all.filter((s) => s.primary || metric.furtherGroups !== false);
   const leftOut = all.filter((s) => !series.includes(s));
@@ -89,6 +90,14 @@ export function sweepChart(summary: Summary, metric: SweepMetric): ChartSpec {
         : {}),
       spanGaps: true,
       order: 3 * i + 1,
+      // A repeated run: each point's spread over the runs (the run's point at the same value).
+      errorBars: points.map((p) =>
+        errorBar(summary, (run) => {
+          const q = run.sweep?.points.find((x) => x.value === p.value);
+          const s = q ? one.at(q) : undefined;
+          return s ? metric.measure(s) : null;
+        }),
+      ),
     });
     // A prediction is the transport's (its framing floor, its model): drawn with its own curve only.
     const key = one.primary ? metric.predicted : undefined;
@@ -130,8 +139,11 @@ export function sweepChart(summary: Summary, metric: SweepMetric): ChartSpec {
     ...numericAxisLook(`${sweep.parameter} (${sweep.unit}${xLog ? ', log scale' : ''})`),
   } as ScaleOptions;
   const ys = datasets.flatMap((d) => d.data.map((p) => p.y));
-  const y = valueAxis(metric.axis, metric.unit, ys, { allowLog: metric.allowLog, max: metric.max });
+  const whiskers = datasets.flatMap((d) => (d.errorBars ?? []).map((e) => e?.hi ?? null));
+  const y = valueAxis(metric.axis, metric.unit, [...ys, ...whiskers], { allowLog: metric.allowLog, max: metric.max });
   const parts = [runLine(summary)];
+  const repeated = repeatLine(summary);
+  if (repeated) parts.push(repeated);
   if (predictedShown) parts.push("dashed: the scenario's prediction (a model, or the protocol floor)");
   if (loopShown)
     parts.push(

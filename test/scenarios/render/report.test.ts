@@ -41,12 +41,18 @@ describe('renderHtml', async () => {
     const loader = at(scripts, -1, 'scripts');
     const made: { canvas: unknown; config: ChartConfiguration }[] = [];
     const document = { getElementById: (id: string) => (id === 'chart-configs' ? { textContent: json } : { id }) };
+    const registered: { id?: string }[] = [];
     class Chart {
+      static register(plugin: { id?: string }) {
+        registered.push(plugin);
+      }
       constructor(canvas: unknown, config: ChartConfiguration) {
         made.push({ canvas, config });
       }
     }
     new Function('document', 'Chart', loader)(document, Chart);
+    // The error bars of a repeated run (scenarios/render/charts/error-bars.ts) are drawn by a plugin.
+    expect(registered.map((p) => p.id)).toEqual(['errorBars']);
     expect(made.map((m) => m.canvas)).toEqual(charts.map((_, i) => ({ id: `chart-${i}` })));
     const { options } = view(at(made, 0, 'charts made').config);
     const callback = options.scales.y.ticks?.callback as (value: number) => string;
