@@ -140,10 +140,11 @@ export default defineTransport('sse', async (app, { lab }) => {
         if (res.writableLength > options.slowConsumerBytes) res.destroy();
       };
       const live = (prepared: LiveEvent): void => {
-        if (socket === null) return send(prepared.event);
-        if (socket.destroyed) return;
-        corkForThisTick(socket, checkSlow);
-        socket.write(prepared.chunk);
+        if (socket === null) send(prepared.event);
+        else if (!socket.destroyed) {
+          corkForThisTick(socket, checkSlow);
+          socket.write(prepared.chunk);
+        }
       };
       const reset = (notice: ResetNotice): void => {
         accounting.reset(who);
