@@ -26,6 +26,7 @@ import {
 } from '../contract/classroom.js';
 import type { TransportName } from '../contract/index.js';
 import { createHttpFetch } from '../tools/http-fetch.js';
+import type { PageLoadSummary } from './summary.js';
 
 export interface ClassPagesOptions {
   /** The lab's URL (`http://127.0.0.1:port`): pages go straight to it, like the lanes' proxies. */
@@ -36,25 +37,8 @@ export interface ClassPagesOptions {
   statsIntervalMs: number;
 }
 
-/** What the pages saw while measuring: the server kept up with every page, or it did not. */
-export interface PageLoadSummary {
-  pages: number;
-  /** Stats events received, and how many the pages' intervals called for. */
-  statsEvents: number;
-  statsEventsExpected: number;
-  /** The time between two stats events of one page beyond the interval, ms (p50, p99, max). */
-  statsLatenessMs: { p50: number; p99: number; max: number };
-  /** Reports sent in the window and answered 200, and those that failed (however late the answer). */
-  reports: number;
-  reportFailures: number;
-  /** Report round trip, ms (p50, p99). */
-  reportRttMs: { p50: number; p99: number };
-  classViews: number;
-  classViewFailures: number;
-  /** Bytes of the pages' own traffic (joins aside: stats streams, reports, class view), at their sockets. */
-  bytesIn: number;
-  bytesOut: number;
-}
+/** What the pages saw while measuring: the server kept up with every page, or it did not (its schema: scenarios/summary.ts). */
+export type { PageLoadSummary };
 
 /** Recorded ages in each placeholder histogram: about what a lane gathers between two full reports. */
 const REPORT_SAMPLES = 200;

@@ -5,29 +5,11 @@
  * Each leaf schema carries `expected`, the words validate.ts puts in its message ("expected a count …").
  */
 import { type Static, type TObject, type TSchema, Type } from '@sinclair/typebox';
-import type { ClassExperiment } from '../contract/classroom.js';
+import type { ClassAggregate, ClassExperiment } from '../contract/classroom.js';
 import { TRANSPORTS, type TransportName } from '../contract/index.js';
 import type { ResolvedNetwork } from '../contract/networks.js';
-import type { PageLoadSummary } from './class-pages.js';
 import type { RepeatReport } from './repeat.js';
 import { ScaleOutSchema } from './scale-out/result.js';
-
-/** The network a group's clients were on, and what its shaper did and cost (tools/shaper.ts). */
-export interface NetworkReport extends ResolvedNetwork {
-  shaper: {
-    segments: number;
-    /** Segments held for a retransmission timeout (the profile's loss). */
-    stalls: number;
-    /** Connections the profile's idle timeout cut silently. */
-    idleCuts: number;
-    /** How late the shaper's deliveries were against its own schedule, ms (bucket upper bounds). */
-    latenessMs: { p50: number; p99: number; max: number };
-    /** Share of the window the group's thread (its clients and this shaper) was busy. */
-    threadBusyShare: number;
-    /** The shaper, not the profile, set part of the delay: its lateness p99 above max(5 ms, 10 % of the one-way delay). */
-    bottleneck: boolean;
-  };
-}
 
 /** A finite number (JSON has no NaN: a NaN written by mistake arrives as null and is refused). */
 const Num = Type.Number({ expected: 'a finite number' });
@@ -78,6 +60,133 @@ export const LatencySummarySchema = Obj({
 export type LatencySummary = Static<typeof LatencySummarySchema>;
 
 const Percentiles = Obj({ p50: Num, p99: Num, max: Num });
+/** `true` only when A and B have the same shape: a compile-time check that a schema and a contract type agree. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const NullableNum = Type.Union([Num, Type.Null()], { expected: 'a finite number or null' });
+const Texts = List(Str);
+
+/** The network a group's clients were on (contract/networks.ts), and what its shaper did and cost (tools/shaper.ts). */
+export const NetworkReportSchema = Obj({
+  /** The profile name, or `<name>+custom` when parameters were overridden. */
+  name: Str,
+  profile: Str,
+  label: Str,
+  source: Str,
+  rttMs: Num,
+  jitterMs: Num,
+  downKbps: Num,
+  upKbps: Num,
+  lossPercent: Num,
+  idleTimeoutS: Num,
+  bufferKiB: Num,
+  // Numbers, not counts: a repeated run's mean of them (scenarios/repeat.ts) is kept unrounded, as the
+  // committed repeated references carry it.
+  shaper: Obj({
+    segments: Num,
+    /** Segments held for a retransmission timeout (the profile's loss). */
+    stalls: Num,
+    /** Connections the profile's idle timeout cut silently. */
+    idleCuts: Num,
+    /** How late the shaper's deliveries were against its own schedule, ms (bucket upper bounds). */
+    latenessMs: Percentiles,
+    /** Share of the window the group's thread (its clients and this shaper) was busy. */
+    threadBusyShare: Num,
+    /** The shaper, not the profile, set part of the delay: its lateness p99 above max(5 ms, 10 % of the one-way delay). */
+    bottleneck: Bool,
+  }),
+});
+export type NetworkReport = Static<typeof NetworkReportSchema>;
+// The report carries every field of the resolved network: a field added there must be added here.
+const _networkReportCarriesTheNetwork: Same<ResolvedNetwork, Omit<NetworkReport, 'shaper'>> = true;
+
+/** What a class of student pages saw while measuring (scenarios/class-pages.ts). */
+export const PageLoadSummarySchema = Obj({
+  pages: Count,
+  /** Stats events received, and how many the pages' intervals called for. */
+  statsEvents: Count,
+  statsEventsExpected: Count,
+  /** The time between two stats events of one page beyond the interval, ms (p50, p99, max). */
+  statsLatenessMs: Percentiles,
+  /** Reports sent in the window and answered 200, and those that failed (however late the answer). */
+  reports: Count,
+  reportFailures: Count,
+  /** Report round trip, ms (p50, p99). */
+  reportRttMs: Obj({ p50: Num, p99: Num }),
+  classViews: Count,
+  classViewFailures: Count,
+  /** Bytes of the pages' own traffic (joins aside: stats streams, reports, class view), at their sockets. */
+  bytesIn: Count,
+  bytesOut: Count,
+});
+export type PageLoadSummary = Static<typeof PageLoadSummarySchema>;
+
+/** One class size of the classroom scenario: within budget or not, and why. */
+export const ClassSizeVerdictSchema = Obj({
+  pages: Count,
+  pass: Bool,
+  /** Why it failed (empty when it passed). */
+  reasons: Texts,
+  /** Each lane's p99 event age against its budget (its transport's floor + the budget), ms. */
+  lanes: PerTransport(Obj({ p99: Num, budgetMs: Num, lost: Count }), false),
+  /** The server's CPU per student page (five lanes, its stats stream, its reports), ms per second. */
+  serverCpuMsPerPagePerS: Num,
+  /** The server's CPU over the window as a share of one core. */
+  serverCpuShare: Num,
+  /** What the pages themselves saw (scenarios/class-pages.ts). */
+  pageLoad: PageLoadSummarySchema,
+});
+export type ClassSizeVerdict = Static<typeof ClassSizeVerdictSchema>;
+
+/** The classroom scenario's answer (scenarios/class-capacity.ts): the class this machine holds. */
+export const ClassCapacitySchema = Obj({
+  /** A lane may exceed its transport's floor by this much at p99, ms. */
+  budgetMs: Num,
+  /** The largest class size that passed, every smaller one passing too; null when the smallest failed. */
+  largestClass: Type.Union([Count, Type.Null()], { expected: 'a count or null' }),
+  triedUpTo: Count,
+  verdicts: List(ClassSizeVerdictSchema),
+});
+export type ClassCapacity = Static<typeof ClassCapacitySchema>;
+
+/** The class view's aggregate at one moment (contract/classroom.ts ClassAggregate). */
+const ClassAggregateSchema = Obj({
+  at: Num,
+  transports: PerTransport(
+    Obj({ students: Count, medianP50: NullableNum, medianP99: NullableNum, lost: Count }),
+    false,
+  ),
+});
+/** A classroom export (server/classroom/export.ts): every student's own numbers, and the class-wide experiments. */
+export const ClassSummarySchema = Obj({
+  students: List(
+    Obj({
+      name: Str,
+      rttMs: NullableNum,
+      slow: Bool,
+      lanes: PerTransport(
+        Obj({ p50: NullableNum, p99: NullableNum, received: Count, lost: Count, duplicated: Count }),
+        false,
+      ),
+    }),
+  ),
+  experiments: List(
+    Obj({
+      id: Count,
+      kind: Type.Union([Type.Literal('cut-all'), Type.Literal('rate')], { expected: '"cut-all" or "rate"' }),
+      label: Str,
+      at: Num,
+      before: ClassAggregateSchema,
+      /** Taken CLASS_AFTER_MS later; null until then. */
+      after: Type.Union([ClassAggregateSchema, Type.Null()], { expected: 'an aggregate or null' }),
+    }),
+  ),
+});
+export type ClassSummary = Static<typeof ClassSummarySchema>;
+// The contract's experiment and aggregate are what this schema checks: the two stay one shape.
+const _experimentsAreTheContracts: Same<
+  [ClassExperiment, ClassAggregate],
+  [ClassSummary['experiments'][number], Static<typeof ClassAggregateSchema>]
+> = true;
 
 const TransportFields = {
   clients: Count,
@@ -144,7 +253,7 @@ const TransportFields = {
    */
   lostDetected: Type.Optional(Num),
   /** The network this group's clients were on (absent in results from before networks existed). */
-  network: Type.Optional(Opaque<NetworkReport>()),
+  network: Type.Optional(NetworkReportSchema),
   /** Client-side errors by FeedClientError code (NETWORK, CLOSED, TIMEOUT…), when there were any. */
   clientErrors: Type.Optional(Counts),
   /** Event ages below zero (recorded as 0): the clocks disagree. Present only when non-zero. */
@@ -256,9 +365,9 @@ export const SummarySchema = Obj({
    * Present in a classroom export (server/classroom/export.ts): every student's own numbers, and the
    * class-wide experiments with their before/after.
    */
-  class: Type.Optional(Opaque<ClassSummary>()),
+  class: Type.Optional(ClassSummarySchema),
   /** Present for a classroom scenario (scenarios/class-capacity.ts): the class this machine holds. */
-  classCapacity: Type.Optional(Opaque<ClassCapacity>()),
+  classCapacity: Type.Optional(ClassCapacitySchema),
   /** Present for the h1-vs-h2 scenario: the same transports over HTTP/1.1, h2c and h2+TLS. */
   protocols: Type.Optional(Opaque<ProtocolComparison>()),
   /**
@@ -273,46 +382,6 @@ export const SummarySchema = Obj({
   scaleOut: Type.Optional(ScaleOutSchema),
 });
 export type Summary = Static<typeof SummarySchema>;
-
-/** One class size of the classroom scenario: within budget or not, and why. */
-export interface ClassSizeVerdict {
-  pages: number;
-  pass: boolean;
-  /** Why it failed (empty when it passed). */
-  reasons: string[];
-  /** Each lane's p99 event age against its budget (its transport's floor + the budget), ms. */
-  lanes: Partial<Record<TransportName, { p99: number; budgetMs: number; lost: number }>>;
-  /** The server's CPU per student page (five lanes, its stats stream, its reports), ms per second. */
-  serverCpuMsPerPagePerS: number;
-  /** The server's CPU over the window as a share of one core. */
-  serverCpuShare: number;
-  /** What the pages themselves saw (scenarios/class-pages.ts). */
-  pageLoad: PageLoadSummary;
-}
-
-export interface ClassCapacity {
-  /** A lane may exceed its transport's floor by this much at p99, ms. */
-  budgetMs: number;
-  /** The largest class size that passed, every smaller one passing too; null when the smallest failed. */
-  largestClass: number | null;
-  triedUpTo: number;
-  verdicts: ClassSizeVerdict[];
-}
-
-export interface ClassSummary {
-  students: {
-    name: string;
-    rttMs: number | null;
-    slow: boolean;
-    lanes: Partial<
-      Record<
-        TransportName,
-        { p50: number | null; p99: number | null; received: number; lost: number; duplicated: number }
-      >
-    >;
-  }[];
-  experiments: ClassExperiment[];
-}
 
 /** For validate.ts: the schema type every object here is. */
 export type ObjectSchema = TObject;

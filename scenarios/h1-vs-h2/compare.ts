@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlClient } from '../../client/control.js';
 import { type ChildServer, startLabServer } from '../../tools/child-process.js';
+import type { ProtocolsSpec } from '../definition-schema.js';
 import { readProc } from '../proc-meter.js';
 import type { Progress } from '../progress.js';
 import type { ProtocolComparison, ProtocolRun, Summary } from '../summary.js';
@@ -27,14 +28,8 @@ import { clientFor, PROTOCOLS, type Protocol, type ProtocolClient } from './clie
 export const COMPARED_TRANSPORTS = ['short-poll', 'long-poll', 'sse'] as const;
 type Transport = (typeof COMPARED_TRANSPORTS)[number];
 
-export interface ProtocolsSpec {
-  /** Messages per run in the accounting pass. */
-  messages: number;
-  /** Messages per run in the CPU pass, and publishes in each publish-only baseline. */
-  cpuMessages: number;
-  /** h2load requests per capacity target. */
-  capacityRequests: number;
-}
+/** The passes' sizes, as a scenario writes them (scenarios/definition-schema.ts). */
+export type { ProtocolsSpec };
 
 /** Before a long poll's publish in the CPU pass, so the poll is (most likely) held by then. */
 const HOLD_MS = 15;

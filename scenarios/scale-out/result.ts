@@ -17,15 +17,8 @@ const ByTransport = <T extends TSchema>(item: T) =>
   Type.Record(Type.String(), item, { expected: 'an object keyed by transport' });
 const NumOrNull = Type.Union([Num, Type.Null()], { expected: 'a finite number or null' });
 
-/** What a scenario file writes in `scaleOut` (scenarios/define.ts checks it). */
-export interface ScaleOutDef {
-  /** Instances behind the balancer, one measured step each, e.g. [1, 2, 4]. */
-  steps: number[];
-  /** The fault run: `instances` behind the balancer; instance i1 is SIGKILLed at `killAtMs`, Redis restarts empty at `redisRestartAtMs`. */
-  fault: { instances: number; durationMs: number; killAtMs: number; redisRestartAtMs: number };
-  /** The stickiness probe, in the first step with two instances or more. */
-  stickiness: { sessions: number; requestsPerSession: number };
-}
+/** What a scale-out scenario writes (its schema: scenarios/definition-schema.ts). */
+export type { ScaleOutDef } from '../definition-schema.js';
 
 export const StickinessSchema = Obj({
   instances: Count,

@@ -36,6 +36,24 @@ describe('defineScenario', () => {
     );
   });
 
+  it('checks the shape against the schema (scenarios/definition-schema.ts), naming the valid keys', () => {
+    expect(mistake({ durationS: 5 })).toThrow(
+      'scenario "tiny": unknown field "durationS"; expected one of name, description, feed, clients, durationMs,',
+    );
+    expect(mistake({ clients: { sse: { count: 1, interval: 5 } } })).toThrow(
+      'scenario "tiny": clients.sse: unknown field "interval"; expected one of name, count, resume,',
+    );
+    expect(mistake({ feed: { rate: 1, payloadBytes: 256, mode: 'wavy' } })).toThrow(
+      'scenario "tiny": feed.mode: must be "steady" or "bursty", got "wavy"',
+    );
+    expect(mistake({ clients: { sse: [{ count: 1 }, { count: 1.5, name: 'b' }] } })).toThrow(
+      'scenario "tiny": clients.sse[1].count: must be an integer within 1…5000, got 1.5',
+    );
+    expect(mistake({ expectations: [{ text: 'x', check: 'yes' }] })).toThrow(
+      'scenario "tiny": expectations[0].check: must be a function of the summary, got "yes"',
+    );
+  });
+
   it('refuses a negative or zero rate', () => {
     expect(mistake({ feed: { rate: -1, payloadBytes: 256 } })).toThrow(
       /feed\.rate: must be a number of messages\/s above 0.*got -1/,
@@ -177,7 +195,7 @@ describe('defineScenario', () => {
     );
     expect(() =>
       defineScenario({ ...good, clients: { websocket: { count: 1, subprotocol: 'chat' as 'lab.v1.json' } } }),
-    ).toThrow(/subprotocol: websocket clients only, one of lab.v1.msgpack, lab.v1.json/);
+    ).toThrow('clients.websocket.subprotocol: must be "lab.v1.msgpack" or "lab.v1.json", got "chat"');
   });
 });
 

@@ -43,6 +43,26 @@ describe('validateSummary', () => {
     expect(validateSummary(s)).toContain('summary.transports: expected at least one transport');
   });
 
+  it('looks into a group’s network and a classroom’s capacity (real schemas, not "an object")', () => {
+    const file = join(ROOT, 'results/classroom');
+    const run = present(
+      readdirSync(file).find((name) => existsSync(join(file, name, 'summary.json'))),
+      'a committed classroom run',
+    );
+    const s = JSON.parse(readFileSync(join(file, run, 'summary.json'), 'utf8')) as Summary;
+    expect(validateSummary(s)).toEqual([]);
+    const capacity = present(s.classCapacity, 'the classroom run has classCapacity');
+    (capacity as unknown as { largestClass: unknown }).largestClass = 'lots';
+    (at(capacity.verdicts, 0, 'a verdict').pageLoad as unknown as { reports: unknown }).reports = -1;
+    const sse = present(s.transports.sse, 'the classroom run has an SSE lane');
+    (present(sse.network, 'its network').shaper as unknown as { stalls: unknown }).stalls = 'none';
+    expect(validateSummary(s)).toEqual([
+      'summary.transports.sse.network.shaper.stalls: expected a finite number, got "none"',
+      'summary.classCapacity.largestClass: expected a count or null, got "lots"',
+      'summary.classCapacity.verdicts[0].pageLoad.reports: expected a count (integer ≥ 0), got -1',
+    ]);
+  });
+
   it('assertSummary throws all the problems at once', () => {
     expect(() => assertSummary({})).toThrow(SummaryError);
     expect(() => assertSummary({})).toThrow(/summary\.scenario: missing[\s\S]*summary\.expectations: missing/);
