@@ -26,6 +26,12 @@ export interface LabOptions {
   wsFramesPerSecond: number;
   /** Socket.IO (Engine.IO) ping interval: `2` from the server, `3` back. */
   socketIoPingMs: number;
+  /**
+   * How long Engine.IO waits for the `3` after its `2` before it closes the connection. Engine.IO's
+   * own default (20 s) is under one `socketIoPingMs` of 25 s, so a frozen peer is closed within two
+   * heartbeat intervals, as a WebSocket is (docs/reliability.md).
+   */
+  socketIoPingTimeoutMs: number;
   /** How long Socket.IO's connection-state recovery keeps a disconnected session and the broadcasts it missed. */
   socketIoRecoveryMs: number;
   /** Open streams (WebSocket, SSE, held long polls) across the server. */
@@ -89,6 +95,7 @@ export const DEFAULT_OPTIONS: LabOptions = {
   sseOverloadRetryMs: 10_000,
   allowedHosts: [],
   socketIoPingMs: 25_000,
+  socketIoPingTimeoutMs: 20_000,
   socketIoRecoveryMs: 120_000,
   maxStreams: 10_000,
   allowedOrigins: [],
@@ -116,6 +123,7 @@ export function resolveOptions(partial: Partial<LabOptions> = {}): LabOptions {
     'wsFragmentTimeoutMs',
     'sseOverloadRetryMs',
     'socketIoPingMs',
+    'socketIoPingTimeoutMs',
     'socketIoRecoveryMs',
     'maxStreams',
     'headersTimeoutMs',

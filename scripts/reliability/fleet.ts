@@ -111,7 +111,11 @@ export class Fleet {
   /** Create and start every member, `perTick` every `tickMs` so the server is not hit by one wall. */
   async start(perTick = 50, tickMs = 20): Promise<void> {
     const counts = split(this.options.clients, this.options.mix);
-    const plan = TRANSPORTS.flatMap((t) => Array.from({ length: counts[t] }, () => t));
+    // Interleaved (each transport's i-th member at i / its count of the way): every transport
+    // arrives from the first tick on, not one after the other.
+    const plan = TRANSPORTS.flatMap((t) => Array.from({ length: counts[t] }, (_, i) => ({ t, at: i / counts[t] })))
+      .sort((a, b) => a.at - b.at)
+      .map((p) => p.t);
     for (let i = 0; i < plan.length; i += perTick) {
       for (const transport of plan.slice(i, i + perTick)) this.add(transport);
       await new Promise((resolve) => setTimeout(resolve, tickMs));

@@ -1,5 +1,5 @@
 /**
- * One process of the storm's clients (scripts/reliability/storm.ts forks several): a share of the
+ * One process of the storm's (and the soak's) clients (scripts/reliability/storm.ts forks several): a share of the
  * fleet (fleet.ts: real clients of every transport, each with its own delivery audit) behind a TCP
  * proxy of its own (tools/tcp-proxy.ts), so a "proxy resets every connection" fault is this
  * process resetting its proxy's connections. The clients live outside the runner and outside the
@@ -20,6 +20,9 @@ export interface StormClientsConfig {
   prefix: string;
   seed: number;
   pollIntervalMs: number;
+  mix?: Partial<Record<TransportName, number>>;
+  /** Behind a proxy of this process's own (the storm's proxy fault), or straight to the server (the soak). */
+  proxy?: boolean;
 }
 
 export interface StormClientsSample {
@@ -58,12 +61,13 @@ const config = JSON.parse(process.argv[2] ?? '{}') as StormClientsConfig;
 if (typeof process.send !== 'function') throw new Error('storm-clients.ts runs as a child with an IPC channel');
 const send = process.send.bind(process);
 
-const proxy = await startProxy({ upstreamPort: config.upstreamPort });
+const proxy = config.proxy === false ? null : await startProxy({ upstreamPort: config.upstreamPort });
 const fleet = new Fleet({
-  baseUrl: proxy.url,
+  baseUrl: proxy?.url ?? `http://127.0.0.1:${config.upstreamPort}`,
   clients: config.clients,
   prefix: config.prefix,
   pollIntervalMs: config.pollIntervalMs,
+  mix: config.mix,
   // Each member's full-jitter draws come from its own seeded generator: a seed replays them.
   randomFor: (serial) => seededRandom(config.seed * 7919 + serial),
 });
@@ -160,12 +164,16 @@ const methods: Record<string, (...args: never[]) => unknown> = {
   resetAll: () => {
     const at = clock();
     fleet.markDrop(at);
-    return { at, reset: proxy.resetAll() };
+    return { at, reset: proxy?.resetAll() ?? 0 };
   },
   outcome,
+  /** The soak's churn: one member leaves, one of the same transport arrives. */
+  churn: () => fleet.replace(Math.floor(Math.random() * fleet.members.length)),
+  /** Every member's audit, added up, per transport and in all. */
+  totals: () => ({ all: fleet.totals(), byTransport: fleet.totalsByTransport() }),
   stop: async () => {
     fleet.stop();
-    await proxy.close();
+    await proxy?.close();
     loop.disable();
     setTimeout(() => process.exit(0), 50);
     return true;

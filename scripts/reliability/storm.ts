@@ -56,6 +56,8 @@ export interface StormOptions {
   pollIntervalMs: number;
   /** How fast the clients arrive before the storm, all processes together, per second. */
   arrivalsPerSecond: number;
+  /** The transports' shares (fleet.ts DEFAULT_MIX when absent). */
+  mix?: Partial<Record<TransportName, number>>;
   log?: (line: string) => void;
   status?: (line: string) => void;
 }
@@ -138,7 +140,7 @@ export function fdLimits(): { soft: number; hard: number } {
   return { soft: soft ?? 1024, hard: hard ?? 1024 };
 }
 
-class ClientProcess {
+export class ClientProcess {
   private next = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   readonly ready: Promise<void>;
@@ -173,7 +175,7 @@ class ClientProcess {
   }
 }
 
-function forkClients(config: StormClientsConfig, fdNeed: number, soft: number): ClientProcess {
+export function forkClients(config: StormClientsConfig, fdNeed: number, soft: number): ClientProcess {
   const args = ['--import', 'tsx', 'scripts/reliability/storm-clients.ts', JSON.stringify(config)];
   const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
   // The IPC channel (an inherited fd named in NODE_CHANNEL_FD) survives the shell's exec.
@@ -257,6 +259,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
             prefix: `storm${i}`,
             seed: options.seed + i,
             pollIntervalMs: options.pollIntervalMs,
+            mix: options.mix,
           },
           clientProcessNeeds,
           soft,
@@ -295,7 +298,11 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
         const s = await takeSample().catch(() => null);
         if (s)
           status(
-            `${s.t.toFixed(1)} s: ${s.working}/${options.clients} working, server rss ${((s.serverRssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB, fds ${s.serverFds ?? '—'}, client loop p99 ${s.clientLoopP99Ms.toFixed(0)} ms`,
+            `${s.t.toFixed(1)} s: ${s.working}/${options.clients} working (${Object.entries(s.byTransport)
+              .map(([t, n]) => `${t} ${n}`)
+              .join(
+                ', ',
+              )}), server rss ${((s.serverRssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB, fds ${s.serverFds ?? '—'}, client loop p99 ${s.clientLoopP99Ms.toFixed(0)} ms`,
           );
         await sleep(250);
       }
@@ -306,7 +313,9 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     while ((samples.at(-1)?.working ?? 0) < options.clients && clock() < allWorking) await sleep(250);
     const working = samples.at(-1)?.working ?? 0;
     if (working < options.clients)
-      throw new Error(`storm: only ${working}/${options.clients} clients working after 180 s`);
+      throw new Error(
+        `storm: only ${working}/${options.clients} clients working after 180 s: ${JSON.stringify(samples.at(-1)?.byTransport)}`,
+      );
     log(`all ${options.clients} clients working; ${options.steadyMs / 1000} s steady`);
     const steadyFrom = (clock() - t0) / 1000;
     await sleep(options.steadyMs);

@@ -21,6 +21,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: String(STORM_DEFAULTS.rate) },
     seed: { type: 'string' },
     faults: { type: 'string', default: STORM_DEFAULTS.faults.join(',') },
+    /** Only these transports, equal shares (a diagnosis; the storm itself is mixed). */
+    only: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -46,6 +48,9 @@ try {
     rate,
     seed,
     faults,
+    ...(values.only === undefined
+      ? {}
+      : { mix: Object.fromEntries(TRANSPORTS.map((t) => [t, values.only?.split(',').includes(t) ? 1 : 0])) }),
     log: (line) => progress.log(line),
     status: (line) => progress.status(line),
   });

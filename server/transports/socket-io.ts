@@ -128,6 +128,7 @@ export default defineTransport('socket.io', async (app, { lab }) => {
       callback(null, originAllowed(request, options.allowedOrigins)),
     maxHttpBufferSize: MAX_BODY_BYTES,
     pingInterval: options.socketIoPingMs,
+    pingTimeout: options.socketIoPingTimeoutMs,
     connectionStateRecovery: { maxDisconnectionDuration: options.socketIoRecoveryMs, skipMiddlewares: true },
     adapter: recovery.FeedAdapter,
   };
