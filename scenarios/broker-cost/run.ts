@@ -7,12 +7,15 @@
  * - publish-to-delivery latency (event age = receivedAt − ts, both this machine's wall clock)
  *   p50/p99 per backend, and what Redis adds;
  * - Redis CPU per published message.
- * `npm run bench:broker`; writes results/broker-cost/<time>/summary.json and prints a table.
+ * `npm run bench:broker [-- --rounds N --window-s S --profile DIR --no-write]`; writes
+ * results/broker-cost/<time>/summary.json and prints a table. `--profile DIR` starts each server with
+ * `--cpu-prof` into DIR (one .cpuprofile per run: where the server's CPU goes, per backend).
  * The machine is shared and has 2 cores: read the rounds side by side, not one number alone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
 import { LatencyHistogram } from '../../client/latency.js';
@@ -25,14 +28,26 @@ import { machineInfo } from '../machine.js';
 import { DEFAULT_RESULTS_DIR } from '../output.js';
 import { readProc } from '../proc-meter.js';
 
+const { values: flags } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '2' },
+    'window-s': { type: 'string', default: '10' },
+    profile: { type: 'string' },
+    'no-write': { type: 'boolean' },
+  },
+});
 const SETTINGS = {
-  rounds: 2,
+  rounds: Number(flags.rounds),
   clients: { websocket: 40, sse: 40 },
   rate: 100,
   payloadBytes: 256,
   warmupMs: 2_000,
-  windowMs: 10_000,
+  windowMs: Number(flags['window-s']) * 1000,
 };
+if (!Number.isInteger(SETTINGS.rounds) || SETTINGS.rounds < 1 || SETTINGS.rounds > 10 || !(SETTINGS.windowMs > 0)) {
+  console.error('--rounds: an integer within 1…10; --window-s: seconds above 0');
+  process.exit(2);
+}
 const LISTENING = /listening on (http:\/\/\S+) \(epoch (\w+)\)/;
 /** No request of the benchmark waits longer than this: a stuck step fails the run with its name. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -59,7 +74,8 @@ async function json<T>(url: string, init?: RequestInit): Promise<T> {
 }
 
 async function runOnce(backend: 'memory' | 'redis', redis: { url: string; pid: number | undefined }): Promise<Run> {
-  const args = ['--import', 'tsx', 'server/main.ts', '--port', '0', '--https-port', '0', '--paused'];
+  const profile = flags.profile ? ['--cpu-prof', '--cpu-prof-dir', flags.profile] : [];
+  const args = [...profile, '--import', 'tsx', 'server/main.ts', '--port', '0', '--https-port', '0', '--paused'];
   if (backend === 'redis') args.push('--redis', redis.url, '--instance', 'bench');
   step = `${backend}: starting the server`;
   const server = await startChild(args, LISTENING, {}, 90_000);
@@ -187,12 +203,14 @@ async function main(): Promise<void> {
   const full = { ...result, addedLatencyMs: added };
   const timestamp = startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
   const dir = join(DEFAULT_RESULTS_DIR, 'broker-cost', timestamp);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(full, null, 2)}\n`);
-  writeFileSync(
-    join(DEFAULT_RESULTS_DIR, 'broker-cost', 'latest.json'),
-    `${JSON.stringify({ scenario: 'broker-cost', timestamp, startedAt, summary: `${timestamp}/summary.json` }, null, 2)}\n`,
-  );
+  if (!flags['no-write']) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(full, null, 2)}\n`);
+    writeFileSync(
+      join(DEFAULT_RESULTS_DIR, 'broker-cost', 'latest.json'),
+      `${JSON.stringify({ scenario: 'broker-cost', timestamp, startedAt, summary: `${timestamp}/summary.json` }, null, 2)}\n`,
+    );
+  }
   console.log('\nbackend  published  deliveries  server CPU µs/delivery  age p50 ms  age p99 ms  Redis CPU µs/publish');
   for (const r of runs) {
     console.log(
@@ -207,7 +225,7 @@ async function main(): Promise<void> {
     `added publish-to-delivery latency through Redis: p50 ${added.p50.toFixed(2)} ms, p99 ${added.p99.toFixed(2)} ms`,
   );
   console.log(`Redis CPU per published message: ${m.redisCpuUsPerPublished.toFixed(1)} µs`);
-  console.log(`Wrote ${dir}/summary.json`);
+  console.log(flags['no-write'] ? 'not written (--no-write)' : `Wrote ${dir}/summary.json`);
 }
 
 main().then(

@@ -9,6 +9,14 @@
  *   `epoch`. Never a silent gap.
  * - Each instance runs ONE `XREAD BLOCK` loop on its own connection, whatever its number of
  *   clients, and appends what it reads to its local `Feed`; transports read only that replica.
+ * - What the broker costs per message is round trips (docs/scale-out.md, "What the broker costs"):
+ *   the instance that publishes appends its own message from the script's answer (its seq is the
+ *   next one here, so nothing can be skipped), and its XREAD, which would otherwise wake once for
+ *   each of its own messages only to bring what it already has, is re-sent at most every
+ *   OWN_READ_GAP_MS while it brings nothing new. A message published through another instance then
+ *   reaches this one's clients up to that much later; an instance that does not publish reads at
+ *   once. Commands are written as they are made (no auto-pipelining: with one command in flight it
+ *   only added a batch object and a turn per publish).
  * - The ticker runs on one instance at a time: whoever holds a short lease key. Its settings
  *   are a key plus a Pub/Sub channel, so `PUT /api/feed` on any instance changes the one feed.
  * - Redis unreachable mid-run: publishes are refused (`LAB_FEED_UNAVAILABLE`, 503), reads serve
@@ -31,6 +39,8 @@ const LEASE_MS = 3_000;
 const LEASE_RENEW_MS = 1_000;
 /** How long a publish, a lease renewal or an epoch check may wait for Redis' answer. */
 const COMMAND_TIMEOUT_MS = 2_000;
+/** While the XREAD brings only what this instance published itself, it is re-sent at most this often, ms. */
+export const OWN_READ_GAP_MS = 50;
 /** How long a cursor ahead of this replica may wait for it to catch up (see FeedBackend.settle). */
 const SETTLE_MS = 1_000;
 
@@ -56,8 +66,8 @@ if (not epoch) or redis.call('EXISTS', KEYS[2]) == 0 then
   redis.call('DEL', KEYS[3])
 end
 local seq = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 'e', epoch, 's', seq, 't', ARGV[3], 'd', ARGV[4])
-return {epoch, seq}
+local id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 'e', epoch, 's', seq, 't', ARGV[3], 'd', ARGV[4], 'i', ARGV[5])
+return {epoch, seq, id}
 `;
 
 /** Take the lease if free, renew it if ours. */
@@ -84,7 +94,8 @@ interface LabRedis extends Redis {
     maxLen: number,
     ts: string,
     data: string,
-  ): Promise<[string, number]>;
+    instance: string,
+  ): Promise<[epoch: string, seq: number, id: string]>;
   labLease(leaseKey: string, holder: string, ms: number): Promise<number>;
 }
 
@@ -116,6 +127,8 @@ export class RedisBackend implements FeedBackend {
   private readLoopDone: Promise<void> = Promise.resolve();
   private lastEpochCheck = 0;
   private lastError = '';
+  /** XREAD answers that brought entries (a count for the tests: the loop's round trips). */
+  reads = 0;
 
   constructor(private readonly options: RedisBackendOptions) {
     const prefix = options.prefix ?? 'lab:';
@@ -138,7 +151,6 @@ export class RedisBackend implements FeedBackend {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: COMMAND_TIMEOUT_MS,
-      enableAutoPipelining: true,
     }) as LabRedis;
     this.commands.defineCommand('labEnsureEpoch', { numberOfKeys: 3, lua: ENSURE_EPOCH });
     this.commands.defineCommand('labPublish', { numberOfKeys: 3, lua: PUBLISH });
@@ -200,21 +212,35 @@ export class RedisBackend implements FeedBackend {
 
   async publish(data: unknown): Promise<PublishResult> {
     const dataJson = JSON.stringify(data ?? null);
+    const ts = nowMs();
+    let answer: [string, number, string];
     try {
-      const [epoch, seq] = await this.commands.labPublish(
+      answer = await this.commands.labPublish(
         this.keys.epoch,
         this.keys.seq,
         this.keys.stream,
         newEpoch(),
         this.options.retention,
-        String(nowMs()),
+        String(ts),
         dataJson,
+        this.options.instance,
       );
-      return { epoch, seq: Number(seq) };
     } catch (error) {
       this.publishFailures += 1;
       throw new FeedUnavailableError((error as Error).message);
     }
+    const [epoch, seqText, id] = answer;
+    const seq = Number(seqText);
+    // Ours is the next message of this replica: append it now, exactly as the XREAD would
+    // (same epoch, seq, ts and data). Everything before it in the stream has a smaller seq, so it is
+    // here already, and the XREAD may go on from this id. Otherwise (a message of another instance
+    // in between, a new epoch) the XREAD brings it, in order.
+    const feed = this.feed;
+    if (feed && epoch === feed.epoch && seq === feed.head + 1) {
+      feed.append(seq, ts, dataJson);
+      if (compareStreamIds(id, this.lastId) > 0) this.lastId = id;
+    }
+    return { epoch, seq };
   }
 
   async updateTicker(settings: FeedSettings): Promise<void> {
@@ -267,7 +293,16 @@ export class RedisBackend implements FeedBackend {
   /* ---------------------------------------------------------------- internals */
 
   private async readLoop(): Promise<void> {
+    /** The last XREAD brought only messages this instance published (it appends those from the publish's answer). */
+    let onlyOwn = false;
+    let sentAt = 0;
     while (this.running) {
+      if (onlyOwn) {
+        const wait = sentAt + OWN_READ_GAP_MS - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (!this.running) return;
+      }
+      sentAt = performance.now();
       let answer: [string, StreamEntries][] | null;
       try {
         answer = (await this.reader.xread(
@@ -285,25 +320,34 @@ export class RedisBackend implements FeedBackend {
         continue;
       }
       const entries = answer?.[0]?.[1];
-      if (entries && entries.length > 0) this.ingest(entries);
+      onlyOwn = entries !== undefined && entries.length > 0 && this.ingest(entries) === 0;
+      if (entries) this.reads += 1;
       // Idle, or a while since the last look: has Redis lost the stream meanwhile?
       if (!entries || performance.now() - this.lastEpochCheck > 2 * BLOCK_MS) await this.checkEpoch().catch(() => {});
     }
   }
 
-  /** Append stream entries to the replica; an entry of an unknown epoch means Redis started a new one. */
-  private ingest(entries: StreamEntries): void {
+  /**
+   * Append stream entries to the replica; an entry of an unknown epoch means Redis started a new one.
+   * Returns how many were published by another instance (or changed the epoch): 0 means only ours.
+   */
+  private ingest(entries: StreamEntries): number {
     const feed = this.feed as Feed;
+    let foreign = 0;
     for (const [id, fields] of entries) {
-      // Fields as the PUBLISH script writes them: e, s, t, d.
+      // Fields as the PUBLISH script writes them: e, s, t, d, i (the publishing instance).
       const epoch = fields[1] as string;
       if (epoch !== feed.epoch) {
         if (feed.pastEpochs.has(epoch)) continue;
         feed.adoptEpoch(epoch, 0);
+        foreign += 1;
       }
+      if (fields[9] !== this.options.instance) foreign += 1;
       feed.append(Number(fields[3]), Number(fields[5]), fields[7] as string);
-      this.lastId = id;
+      // Our own publishes may have moved lastId past this entry already: never step back.
+      if (compareStreamIds(id, this.lastId) > 0) this.lastId = id;
     }
+    return foreign;
   }
 
   /** Compare the epoch in Redis with ours; adopt (after making one, if Redis lost it) when they differ. */
@@ -339,6 +383,13 @@ export class RedisBackend implements FeedBackend {
       ticker.setActive(false);
     }
   }
+}
+
+/** Orders two stream ids (`<ms>-<n>`): negative, zero or positive, as Redis sorts them. */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs = 0, aN = 0] = a.split('-').map(Number);
+  const [bMs = 0, bN = 0] = b.split('-').map(Number);
+  return aMs !== bMs ? aMs - bMs : aN - bN;
 }
 
 /** Resolves when `predicate` holds (checked on every append or reset of `feed`), or after `ms`. */
