@@ -3,7 +3,7 @@
  * report.html): every row's ratio — the spread of its rounds as a bar, the median as a dot, the
  * goal as a line mark — and each round's ratios beside the machine's load average.
  */
-import { baseOptions, type ChartSpec, GREY, GRID, INK, ORANGE, TEXT, withAlpha } from '../render/charts/style.js';
+import { baseOptions, type ChartSpec, GREY, GRID, INK, ORANGE, TEXT, withAlpha } from '../../charts/style.js';
 import type { BenchSummary } from './summary.js';
 
 const GOOD = '#009E73';

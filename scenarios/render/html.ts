@@ -8,11 +8,11 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { logTickLabel } from '../../charts/axes.js';
+import { type ChartSpec, TRANSPORT_COLORS } from '../../charts/style.js';
 import { isTransportName } from '../../contract/index.js';
 import type { Summary } from '../summary.js';
-import { logTickLabel } from './charts/axes.js';
 import { ERROR_BARS_PLUGIN_SOURCE } from './charts/error-bars.js';
-import { type ChartSpec, TRANSPORT_COLORS } from './charts/style.js';
 import { formatBytes, formatCount, formatValue } from './table/format.js';
 import { summaryTables } from './table/index.js';
 import { publisherLine, runnerLine, serverLine } from './table/lines.js';

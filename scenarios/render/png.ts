@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import { Chart, type ChartConfiguration, type Plugin, registerables } from 'chart.js';
-import { logTickLabel } from './charts/axes.js';
+import { logTickLabel } from '../../charts/axes.js';
 import { errorBarsPlugin } from './charts/error-bars.js';
 
 Chart.register(...registerables);

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { ChartConfiguration } from 'chart.js';
-import { baseOptions, GREY, INK, ORANGE } from '../../scenarios/render/charts/style.js';
+import { baseOptions, GREY, INK, ORANGE } from '../../charts/style.js';
 import { escapeHtml } from '../../scenarios/render/html.js';
 import { renderPng } from '../../scenarios/render/png.js';
 

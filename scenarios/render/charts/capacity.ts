@@ -1,9 +1,9 @@
 /** HTTP capacity: polls per second (and server CPU per poll), the lab vs bare Fastify vs bare node:http. */
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
+import { categoryAxis, type ScaleOptions, valueAxis } from '../../../charts/axes.js';
+import { baseOptions, type ChartSpec, finite, GREY, ORANGE, runLine, type Value } from '../../../charts/style.js';
 import type { Summary } from '../../summary.js';
 import { formatCount, formatRounds, formatValue } from '../table/format.js';
-import { categoryAxis, type ScaleOptions, valueAxis } from './axes.js';
-import { baseOptions, type ChartSpec, finite, GREY, ORANGE, runLine, type Value } from './style.js';
 
 const POLLS_COLOR = GREY;
 const CPU_COLOR = ORANGE;

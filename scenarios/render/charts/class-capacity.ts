@@ -5,11 +5,11 @@
  * lanes share one budget line.
  */
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
+import { categoryAxis, valueAxis } from '../../../charts/axes.js';
+import { baseOptions, type ChartSpec, ORANGE, runLine, TRANSPORT_COLORS, type Value } from '../../../charts/style.js';
 import { TRANSPORTS } from '../../../contract/index.js';
 import type { Summary } from '../../summary.js';
 import { formatValue } from '../table/format.js';
-import { categoryAxis, valueAxis } from './axes.js';
-import { baseOptions, type ChartSpec, ORANGE, runLine, TRANSPORT_COLORS, type Value } from './style.js';
 
 /** A p99 at or under its floor is drawn here (a log axis has no zero). */
 const FLOOR_MS = 0.1;

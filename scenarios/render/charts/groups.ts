@@ -1,11 +1,20 @@
 /** Client groups: messages lost per transport, resuming vs naive (resume off) groups. */
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
+import { categoryAxis, stacked, valueAxis } from '../../../charts/axes.js';
+import {
+  baseOptions,
+  type ChartSpec,
+  finite,
+  GREY,
+  ORANGE,
+  runLine,
+  type Value,
+  withAlpha,
+} from '../../../charts/style.js';
 import type { TransportName } from '../../../contract/index.js';
 import type { GroupSummary, Summary } from '../../summary.js';
 import { formatValue } from '../table/format.js';
 import { presentTransports } from '../table/order.js';
-import { categoryAxis, stacked, valueAxis } from './axes.js';
-import { baseOptions, type ChartSpec, finite, GREY, ORANGE, runLine, type Value, withAlpha } from './style.js';
 
 const RESUME_ON = GREY;
 const RESUME_OFF = ORANGE;

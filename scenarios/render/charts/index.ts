@@ -3,16 +3,17 @@
  * are rendered to PNG in Node (png.ts) and drawn live by report.html, so they hold plain data
  * only — no callbacks — and survive `JSON.stringify`.
  */
+
+import { classExperimentsChart, classSpreadChart } from '../../../charts/class.js';
+import { type ChartSpec, finite } from '../../../charts/style.js';
 import type { Summary } from '../../summary.js';
 import { presentTransports } from '../table/order.js';
 import { capacityChart } from './capacity.js';
-import { classExperimentsChart, classSpreadChart } from './class.js';
 import { classCapacityChart, classCostChart } from './class-capacity.js';
 import { groupBytesChart, groupLossChart } from './groups.js';
 import { bytesChart, latencyChart, requestsChart } from './per-transport.js';
 import { protocolCharts } from './protocols.js';
 import { scaleOutCharts } from './scale-out.js';
-import { type ChartSpec, finite } from './style.js';
 import { sweepChart } from './sweep.js';
 import { SWEEP_METRICS } from './sweep-metrics.js';
 import { timelineChart } from './timeline.js';

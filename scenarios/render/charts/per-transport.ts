@@ -3,13 +3,21 @@
  * bar (or group of bars) per transport. For a sweep they show its last point only.
  */
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
+import { categoryAxis, stacked, valueAxis } from '../../../charts/axes.js';
+import {
+  baseOptions,
+  type ChartSpec,
+  finite,
+  INK,
+  runLine,
+  TRANSPORT_COLORS,
+  type Value,
+} from '../../../charts/style.js';
 import type { TransportName } from '../../../contract/index.js';
 import type { Summary, TransportSummary } from '../../summary.js';
 import { formatValue, lastSweepPoint } from '../table/format.js';
 import { presentTransports } from '../table/order.js';
-import { categoryAxis, stacked, valueAxis } from './axes.js';
 import { type ErrorBar, errorBar, repeatLine } from './error-bars.js';
-import { baseOptions, type ChartSpec, finite, INK, runLine, TRANSPORT_COLORS, type Value } from './style.js';
 
 const PAYLOAD_COLOR = '#9ca3af';
 

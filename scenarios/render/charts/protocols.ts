@@ -4,10 +4,10 @@
  * message, and h2load's requests per second against the lab and a bare node:http2 server.
  */
 import type { ChartConfiguration } from 'chart.js';
+import { categoryAxis, type ScaleOptions, valueAxis } from '../../../charts/axes.js';
+import { baseOptions, type ChartSpec, GREY, ORANGE, runLine } from '../../../charts/style.js';
 import type { ProtocolComparison, ProtocolRun, Summary } from '../../summary.js';
 import { formatCount, formatValue } from '../table/format.js';
-import { categoryAxis, type ScaleOptions, valueAxis } from './axes.js';
-import { baseOptions, type ChartSpec, GREY, ORANGE, runLine } from './style.js';
 
 /** One colour per protocol (no transport's: these charts compare protocols). */
 export const PROTOCOL_COLORS: Record<ProtocolRun['protocol'], string> = {

@@ -4,12 +4,12 @@
  * the fault run's deliveries over time across the instance kill and the Redis restart.
  */
 import type { ChartConfiguration } from 'chart.js';
+import { categoryAxis, stacked, valueAxis } from '../../../charts/axes.js';
+import { baseOptions, type ChartSpec, GREY, ORANGE, runLine, TRANSPORT_COLORS } from '../../../charts/style.js';
 import { isTransportName } from '../../../contract/index.js';
 import type { ScaleOutResult } from '../../scale-out/result.js';
 import type { Summary } from '../../summary.js';
 import { formatValue } from '../table/format.js';
-import { categoryAxis, stacked, valueAxis } from './axes.js';
-import { baseOptions, type ChartSpec, GREY, ORANGE, runLine, TRANSPORT_COLORS } from './style.js';
 
 /** One colour per instance (Okabe–Ito, none of them a transport's orange). */
 const INSTANCE_COLORS = ['#0072B2', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000', '#999999'];

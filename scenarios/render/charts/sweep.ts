@@ -4,11 +4,7 @@
  * of its own in a darker shade of the transport's colour, with a star.
  */
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
-import type { TransportName } from '../../../contract/index.js';
-import type { Summary } from '../../summary.js';
-import { sweepSeries } from '../sweep-series.js';
-import { numericAxisLook, type ScaleOptions, spreadsOver, valueAxis } from './axes.js';
-import { type ErrorBar, errorBar, repeatLine } from './error-bars.js';
+import { numericAxisLook, type ScaleOptions, spreadsOver, valueAxis } from '../../../charts/axes.js';
 import {
   baseOptions,
   type ChartSpec,
@@ -18,7 +14,11 @@ import {
   TRANSPORT_COLORS,
   type Value,
   withAlpha,
-} from './style.js';
+} from '../../../charts/style.js';
+import type { TransportName } from '../../../contract/index.js';
+import type { Summary } from '../../summary.js';
+import { sweepSeries } from '../sweep-series.js';
+import { type ErrorBar, errorBar, repeatLine } from './error-bars.js';
 import type { SweepMetric } from './sweep-metrics.js';
 
 /**

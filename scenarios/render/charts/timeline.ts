@@ -3,13 +3,21 @@
  * with the faults and the end of the measurement window marked.
  */
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
+import { numericAxisLook, type ScaleOptions, valueAxis } from '../../../charts/axes.js';
+import {
+  baseOptions,
+  type ChartSpec,
+  darken,
+  finite,
+  INK,
+  TRANSPORT_COLORS,
+  type Value,
+} from '../../../charts/style.js';
 import type { TransportName } from '../../../contract/index.js';
 import type { Summary, TransportSummary } from '../../summary.js';
 import { formatValue } from '../table/format.js';
 import { groupsInOrder, presentTransports } from '../table/order.js';
-import { numericAxisLook, type ScaleOptions, valueAxis } from './axes.js';
 import { transportsSubtitle } from './per-transport.js';
-import { baseOptions, type ChartSpec, darken, finite, INK, TRANSPORT_COLORS, type Value } from './style.js';
 
 /** A timeline's curves lie on one another when deliveries agree: the widest is drawn first, underneath. */
 const TIMELINE_WIDTH: Record<TransportName, number> = {

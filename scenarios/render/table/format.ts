@@ -2,24 +2,15 @@
  * Number formatting, shared by the tables, the charts and the HTML report: one way to write a
  * count, a value, a size or a share everywhere.
  */
+
+import { formatValue, isNum, type Maybe } from '../../../charts/numbers.js';
 import type { Summary } from '../../summary.js';
 
-/** A value that may have come through JSON, where NaN and Infinity turn into null. */
-export type Maybe = number | null | undefined;
-
-export const isNum = (v: Maybe): v is number => typeof v === 'number' && Number.isFinite(v);
+export { formatValue, isNum, type Maybe } from '../../../charts/numbers.js';
 
 /** An integer count with thousands separators; "–" when unknown. */
 export function formatCount(v: Maybe): string {
   return isNum(v) ? v.toLocaleString('en-US', { maximumFractionDigits: 0 }) : '–';
-}
-
-/** About `significant` significant digits, never in exponent form, thousands separated. */
-export function formatValue(v: Maybe, significant = 3): string {
-  if (!isNum(v)) return '–';
-  if (v === 0) return '0';
-  const decimals = Math.min(6, Math.max(0, significant - 1 - Math.floor(Math.log10(Math.abs(v)))));
-  return v.toLocaleString('en-US', { maximumFractionDigits: decimals });
 }
 
 /** Bytes in binary units, for memory. */

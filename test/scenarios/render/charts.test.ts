@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { logTickLabel } from '../../../charts/axes.js';
+import { TRANSPORT_COLORS } from '../../../charts/style.js';
 import { TRANSPORTS as ALL_TRANSPORTS } from '../../../contract/index.js';
 import { at } from '../../../contract/present.js';
-import { logTickLabel } from '../../../scenarios/render/charts/axes.js';
 import { chartConfigs } from '../../../scenarios/render/charts/index.js';
-import { TRANSPORT_COLORS } from '../../../scenarios/render/charts/style.js';
 import { renderPng } from '../../../scenarios/render/png.js';
 import type { Summary } from '../../../scenarios/summary.js';
 import { fanOutSummary, plainSummary, reconnectSummary, sweepSummary } from '../../fixtures/summaries.js';

@@ -5,8 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { darken, TRANSPORT_COLORS } from '../../../charts/style.js';
 import { chartConfigs } from '../../../scenarios/render/charts/index.js';
-import { darken, TRANSPORT_COLORS } from '../../../scenarios/render/charts/style.js';
 import { renderPng } from '../../../scenarios/render/png.js';
 import { renderTable } from '../../../scenarios/render/table/index.js';
 import type { GroupSummary, Summary } from '../../../scenarios/summary.js';

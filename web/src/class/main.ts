@@ -1,14 +1,13 @@
 /**
  * The class view (/class, instructor only): asks GET /api/class once a second with the instructor's
  * token and draws the whole class. The charts are the ones a class export renders into its
- * report (scenarios/render/charts/class.ts), so the live page and the report show the same thing.
+ * report (charts/class.ts), so the live page and the report show the same thing.
  * Every student-given string reaches the page as text (textContent), never as markup.
  */
 import { Chart, type ChartConfiguration } from 'chart.js';
+import { type ClassRun, classExperimentsChart, classSpreadChart } from '../../../charts/class.js';
 import { CLASS_ROUTES, type ClassView } from '../../../contract/classroom.js';
 import { TRANSPORTS } from '../../../contract/index.js';
-import { classExperimentsChart, classSpreadChart } from '../../../scenarios/render/charts/class.js';
-import type { Summary } from '../../../scenarios/summary.js';
 import { api } from '../api.js';
 import '../charts.js';
 import { instructorToken, showClassBanner } from '../classroom.js';
@@ -19,15 +18,12 @@ import { TRANSPORT_COLORS } from '../transports.js';
 const EVERY_MS = 1_000;
 
 /** The part of a summary the class charts read, from the live view. */
-function liveSummary(view: ClassView): Summary {
+function liveSummary(view: ClassView): ClassRun {
   return {
     scenario: 'class (live)',
     startedAt: new Date(view.at).toISOString(),
-    class: {
-      students: view.students.map((s) => ({ name: s.name, rttMs: s.rttMs, slow: s.slow, lanes: s.lanes })),
-      experiments: view.experiments,
-    },
-  } as Summary;
+    class: { students: view.students, experiments: view.experiments },
+  };
 }
 
 class LiveChart {

@@ -1,16 +1,29 @@
 /**
- * A class's own charts (a classroom export, server/classroom/export.ts): every student's event age
+ * A class's own charts (a classroom export, server/classroom/export.ts, and the live class page): every student's event age
  * p50 and p99 per transport as a strip plot, and each class-wide experiment's before and after.
  */
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
-import { TRANSPORTS, type TransportName } from '../../../contract/index.js';
-import type { Summary } from '../../summary.js';
-import { formatValue } from '../table/format.js';
+import type { ClassExperiment } from '../contract/classroom.js';
+import { TRANSPORTS, type TransportName } from '../contract/index.js';
 import { categoryAxis, valueAxis } from './axes.js';
+import { formatValue } from './numbers.js';
 import { baseOptions, type ChartSpec, GREY, runLine, TRANSPORT_COLORS, type Value, withAlpha } from './style.js';
 
+/**
+ * What the class charts read: a run's name and time, and its class (summary.json's `class`,
+ * scenarios/summary.ts, or the live class view on the class page, web/src/class/main.ts).
+ */
+export interface ClassRun {
+  scenario: string;
+  startedAt: string;
+  class?: {
+    students: { lanes: Partial<Record<TransportName, { p50: number | null; p99: number | null }>> }[];
+    experiments: ClassExperiment[];
+  };
+}
+
 /** Each student's p50 (filled) and p99 (hollow) per transport: the spread of a whole class. */
-export function classSpreadChart(summary: Summary): ChartSpec | null {
+export function classSpreadChart(summary: ClassRun): ChartSpec | null {
   const students = summary.class?.students ?? [];
   const transports = TRANSPORTS.filter((t) => students.some((s) => s.lanes[t]?.p50 != null));
   if (transports.length === 0) return null;
@@ -57,7 +70,7 @@ export function classSpreadChart(summary: Summary): ChartSpec | null {
 }
 
 /** Each class-wide experiment: the median student's recent p50 per transport, before and after. */
-export function classExperimentsChart(summary: Summary): ChartSpec | null {
+export function classExperimentsChart(summary: ClassRun): ChartSpec | null {
   const experiments = (summary.class?.experiments ?? []).filter((e) => e.after !== null);
   if (experiments.length === 0) return null;
   const transports = TRANSPORTS.filter((t) =>

@@ -4,9 +4,8 @@
  * callbacks — so they survive `JSON.stringify` into report.html.
  */
 import type { ChartConfiguration } from 'chart.js';
-import { rgbChannels, TRANSPORT_COLORS, withAlpha } from '../../../contract/index.js';
-import type { Summary } from '../../summary.js';
-import { isNum, type Maybe } from '../table/format.js';
+import { rgbChannels, TRANSPORT_COLORS, withAlpha } from '../contract/index.js';
+import { isNum, type Maybe } from './numbers.js';
 
 /** One colour per transport, everywhere: the contract's palette (contract/palette.ts). */
 export { TRANSPORT_COLORS, withAlpha };
@@ -56,7 +55,7 @@ function subtitleLines(parts: string[], max = SUBTITLE_CHARS): string[] {
 }
 
 /** The first subtitle part of every chart: which run it is. */
-export function runLine(summary: Summary): string {
+export function runLine(summary: { scenario: string; startedAt: string }): string {
   return `scenario ${summary.scenario} · ${summary.startedAt}`;
 }
 
