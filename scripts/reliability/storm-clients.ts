@@ -34,8 +34,9 @@ export interface StormClientsSample {
   /** This process's event-loop delay since the last sample, ms. */
   loopP99Ms: number;
   loopMaxMs: number;
-  /** CPU this process used since the last sample, ms. */
+  /** CPU this process used since the last sample, ms, and how long that was, ms (its own clock). */
   cpuMs: number;
+  sinceMs: number;
 }
 
 /** How one drop went for this process's members, per transport. */
@@ -74,20 +75,25 @@ const fleet = new Fleet({
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 let cpu = process.cpuUsage();
+let cpuSince = clock();
 
 function sample(): StormClientsSample {
   const byTransport: Partial<Record<TransportName, number>> = {};
   for (const m of fleet.members) if (isWorking(m)) byTransport[m.transport] = (byTransport[m.transport] ?? 0) + 1;
   const used = process.cpuUsage(cpu);
   cpu = process.cpuUsage();
+  const now = clock();
+  const sinceMs = now - cpuSince;
+  cpuSince = now;
   const out: StormClientsSample = {
-    at: clock(),
+    at: now,
     members: fleet.members.length,
     working: fleet.working,
     byTransport,
     loopP99Ms: loop.count > 0 ? loop.percentile(99) / 1e6 : 0,
     loopMaxMs: loop.count > 0 ? loop.max / 1e6 : 0,
     cpuMs: (used.user + used.system) / 1000,
+    sinceMs,
   };
   loop.reset();
   return out;

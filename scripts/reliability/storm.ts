@@ -270,7 +270,6 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     log(`${processes.length} client processes ready; starting ${options.clients} clients`);
     await Promise.all(processes.map((p) => p.call('start', options.arrivalsPerSecond / processes.length)));
 
-    let lastSampleAt = clock();
     const takeSample = async (): Promise<StormSample> => {
       const parts = await Promise.all(processes.map((p) => p.call<StormClientsSample>('sample')));
       const now = clock();
@@ -286,10 +285,11 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
         serverRssBytes: pid === null ? null : rssBytes(pid),
         serverFds: pid === null ? null : openFds(pid),
         clientLoopP99Ms: Math.max(0, ...parts.map((p) => p.loopP99Ms)),
-        clientCpuPercent: (100 * parts.reduce((a, p) => a + p.cpuMs, 0)) / Math.max(1, now - lastSampleAt),
+        // Each process's share over its own interval: two samples taken back to back (the last
+        // one of a drop, say) would otherwise divide a whole interval's CPU by a millisecond.
+        clientCpuPercent: parts.reduce((a, p) => a + (100 * p.cpuMs) / Math.max(1, p.sinceMs), 0),
         load1: loadavg()[0] ?? 0,
       };
-      lastSampleAt = now;
       samples.push(s);
       return s;
     };
