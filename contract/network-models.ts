@@ -7,9 +7,13 @@
  *   its own serialization on the down link.
  * - Long polling: a message published while a poll is held waits R/2. A message published while
  *   the answer travels down and the next poll up (R) waits for that poll, then travels back:
- *   uniformly R/2…3R/2. With Poisson arrivals at λ, a share f = λR / (1 + λR) of messages fall in
- *   that gap (one message ends each hold, λR arrive in each gap), so the median is R/2 while
- *   f ≤ ½ and R/2 + R·(f − ½)/f above: a busy feed pays about one more round trip per message.
+ *   uniformly R/2…3R/2. With Poisson arrivals at λ, each cycle is a gap of R in which λR messages
+ *   arrive on average; only when the gap brought none (probability e^(−λR)) is the next poll held,
+ *   and then exactly one message ends the hold. So a share f = λR / (λR + e^(−λR)) of messages fall
+ *   in a gap, and the median is R/2 while f ≤ ½ and R/2 + R·(f − ½)/f above: a busy feed pays about
+ *   one more round trip per message. (An earlier version counted one held message per cycle,
+ *   f = λR / (1 + λR): on 3g at 10 msg/s it predicted 105 ms where an idle run measured 147 ms;
+ *   this one predicts 144 ms — results/network-profiles/2026-11-30T02-47-05Z.)
  * - Short polling with a pause T after each answer: the server looks every T + R, so a message
  *   waits (T + R)/2 on average for the next look and R/2 more to come down: T/2 + R. (Counted
  *   request to request, the interval would be T and the wait T/2 + R/2.)
@@ -55,7 +59,7 @@ export function modelP50Ms(transport: TransportName, m: ModelInput): number {
     case 'long-poll': {
       const r = pollRoundTripMs(m);
       const lambdaR = (m.rate / 1000) * r;
-      const f = lambdaR / (1 + lambdaR);
+      const f = lambdaR / (lambdaR + Math.exp(-lambdaR));
       return f <= 0.5 ? r / 2 : r / 2 + (r * (f - 0.5)) / f;
     }
     case 'short-poll': {
