@@ -154,6 +154,14 @@ describe.each(seeds)('seed %i', (seed) => {
     ).catch((error) => {
       throw new Error(`${error.message}: ${progress()}`);
     });
+    // Each replica reaches N too, but a message published through the other instance may reach it
+    // up to one XREAD gap later (server/feed/redis-backend.ts re-reads at most every 50 ms while it
+    // only brings its own messages): wait for that, bounded, instead of reading the heads at once.
+    await until(
+      () => a.app.lab.feed.head === N && b.app.lab.feed.head === N,
+      2_000,
+      `both replicas at ${N} (a ${a.app.lab.feed.head}, b ${b.app.lab.feed.head})`,
+    );
     expect(a.app.lab.feed.head).toBe(N);
     expect(b.app.lab.feed.head).toBe(N);
     for (const transport of TRANSPORTS) {
