@@ -165,6 +165,7 @@ describe('defineScenario', () => {
       'ws-framing',
       'classroom',
       'scale-out',
+      'storm',
     ]);
   });
 
