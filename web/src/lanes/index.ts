@@ -1,6 +1,6 @@
 /**
  * The dashboard's lanes, one file per transport, keyed by TransportName: a transport missing
- * here is a compile error (and test/structure/transport-files.test.ts names the file it lacks).
+ * here is a compile error (and test/transport-files.test.ts names the file it lacks).
  */
 import type { TransportName } from '../../../contract/index.js';
 import type { LaneKind } from './kind.js';
