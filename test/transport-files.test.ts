@@ -1,25 +1,27 @@
 /**
  * The house rule for adding a transport (docs/architecture.md, "Adding a transport: the five
- * places"): one file in each of server/transports, client/transports and web/src/lanes, each
- * registered in its folder's index.ts, and one entry in contract/. This test reads the folders and
- * the registries, so a transport added to TRANSPORTS without its files fails here with the paths
- * it lacks.
+ * places"): one file in each of server/transports, client/transports, web/src/lanes and
+ * scenarios/clients, each registered in its folder's index.ts, and one entry in contract/. This
+ * test reads the folders and the registries, so a transport added to TRANSPORTS without its four
+ * files fails here with the paths it lacks.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CLIENTS } from '../client/transports/index.js';
 import { ROUTES, TRANSPORT_COLORS, TRANSPORTS } from '../contract/index.js';
+import { SCENARIO_CLIENTS } from '../scenarios/clients/index.js';
 import { transports as SERVER_TRANSPORTS } from '../server/transports/index.js';
 import { LANE_KINDS } from '../web/src/lanes/index.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-/** The folders, each with the registry (its index.ts) that must hold every transport. */
+/** The four folders, each with the registry (its index.ts) that must hold every transport. */
 const PLACES: { folder: string; registry: Record<string, unknown> }[] = [
   { folder: 'server/transports', registry: SERVER_TRANSPORTS },
   { folder: 'client/transports', registry: CLIENTS },
   { folder: 'web/src/lanes', registry: LANE_KINDS },
+  { folder: 'scenarios/clients', registry: SCENARIO_CLIENTS },
 ];
 
 /** `socket.io` lives in `socket-io.ts`: a file name without the dot. */
