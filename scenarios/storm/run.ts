@@ -8,7 +8,6 @@
  */
 import os from 'node:os';
 import { TRANSPORTS, type TransportName } from '../../contract/index.js';
-import { runStorm } from '../../scripts/reliability/storm.js';
 import type { Scenario } from '../define.js';
 import type { StormDef } from '../definition-schema.js';
 import { loopDelayMonitor, loopDelayMs } from '../loop-delay.js';
@@ -44,6 +43,8 @@ export async function runStormScenario(
   const loop = loopDelayMonitor();
   loop.enable();
   progress.phase(`${spec.clients} clients in ${spec.processes} client processes`);
+  // Loaded here, not with the CLI: it brings esbuild and the fleet, which no other scenario needs.
+  const { runStorm } = await import('../../scripts/reliability/storm.js');
   const result = await runStorm({
     clients: spec.clients,
     processes: spec.processes,
