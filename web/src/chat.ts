@@ -1,7 +1,7 @@
 /**
  * The chat box: WebSocket is the one lane that can talk back on its own connection. A message
  * is sent as a `publish` frame (ws.send), goes into the feed like any tick, and comes back on all
- * four lanes; the transcript shows how old it was when each lane got it.
+ * lanes; the transcript shows how old it was when each lane got it.
  */
 
 import { WebSocketClient } from '../../client/transports/index.js';

@@ -1,5 +1,5 @@
 /**
- * The four lanes on the same axes: every message's event age over the last minute, then
+ * Every lane on the same axes: every message's event age over the last minute, then
  * latency, bytes per message (payload + overhead, with the protocol floor marked) and requests
  * per message, as chart.js bars and as a table with the exact numbers.
  */
