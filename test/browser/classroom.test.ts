@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLASS_ROUTES, type ClassView, type JoinAnswer } from '../../contract/classroom.js';
+import { TRANSPORTS } from '../../contract/index.js';
 import { buildApp } from '../../server/app.js';
 import { launchChromium } from './chromium.js';
 
@@ -96,11 +97,13 @@ describe('a class in real browsers', () => {
     }
     for (const page of students) {
       await page.waitForFunction(
-        () =>
-          [...document.querySelectorAll<HTMLElement>('.lane[data-transport]')].every(
-            (e) => Number(e.dataset.received) >= 3,
-          ),
-        undefined,
+        // Every lane must exist first: `every` over no lanes is true, and before boot() has built them
+        // (it awaits the clock measurement) the chat button is still in its page-load state.
+        (count) => {
+          const lanes = [...document.querySelectorAll<HTMLElement>('.lane[data-transport]')];
+          return lanes.length === count && lanes.every((e) => Number(e.dataset.received) >= 3);
+        },
+        TRANSPORTS.length,
         { timeout: 40_000, polling: 200 },
       );
       expect(await page.isDisabled('#feed-rate')).toBe(true);
