@@ -7,7 +7,7 @@
  * per-message figures over phases of seconds, not milliseconds.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcSample {
   cpuMs: number;
@@ -113,4 +113,33 @@ export class ProcMeter {
     this.phaseRssMax = Math.max(this.phaseRssMax, s.rssBytes);
     this.runRssMax = Math.max(this.runRssMax, s.rssBytes, s.hwmBytes);
   }
+}
+
+/**
+ * CPU per thread of another process, summed by thread name (`/proc/<pid>/task/<tid>/stat`): where a
+ * process's CPU goes besides its JavaScript thread (V8's GC and compiler helpers, libuv's pool). Ms,
+ * or an empty map once the process is gone.
+ */
+export function readThreadsCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+      // The JS thread is the one whose tid is the pid; name it so.
+      const key = tid === String(pid) ? 'main (JS)' : name;
+      out.set(key, (out.get(key) ?? 0) + ms);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
 }
