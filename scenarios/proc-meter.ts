@@ -143,3 +143,26 @@ export function readThreadsCpuMs(pid: number): Map<string, number> {
   }
   return out;
 }
+
+/**
+ * A process's system-call and scheduling counts (`/proc/<pid>/io` syscr/syscw: read and write calls;
+ * `/proc/<pid>/status`: voluntary and involuntary context switches, every thread summed by the
+ * kernel for the process's main entry only, so read them as the JS thread's), or null once it is gone.
+ */
+export function readProcCounts(
+  pid: number,
+): { readCalls: number; writeCalls: number; voluntarySwitches: number; involuntarySwitches: number } | null {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const num = (text: string, key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    return {
+      readCalls: num(io, 'syscr'),
+      writeCalls: num(io, 'syscw'),
+      voluntarySwitches: num(status, 'voluntary_ctxt_switches'),
+      involuntarySwitches: num(status, 'nonvoluntary_ctxt_switches'),
+    };
+  } catch {
+    return null;
+  }
+}

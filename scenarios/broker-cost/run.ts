@@ -32,7 +32,7 @@ import { type FeedState, type StatsResponse, TRANSPORTS } from '../../contract/i
 import { startChild } from '../../tools/child-process.js';
 import { machineInfo } from '../machine.js';
 import { DEFAULT_RESULTS_DIR } from '../output.js';
-import { readProc, readThreadsCpuMs } from '../proc-meter.js';
+import { readProc, readProcCounts, readThreadsCpuMs } from '../proc-meter.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -74,6 +74,11 @@ interface Run {
   serverCpuUsPerDelivery: number;
   /** The server's CPU over the window by thread (the JS thread, V8's helpers, libuv's pool), ms. */
   serverCpuByThreadMs: Record<string, number>;
+  /**
+   * Per delivery over the window: the server's read and write system calls (/proc/<pid>/io) and its
+   * context switches (/proc/<pid>/status): how the same deliveries reach the kernel in each backend.
+   */
+  serverPerDelivery: { readCalls: number; writeCalls: number; voluntarySwitches: number; involuntarySwitches: number };
   latencyMs: { p50: number; p99: number; count: number };
   redisCpuMs: number | null;
   redisCpuUsPerPublished: number | null;
@@ -126,6 +131,7 @@ async function runOnce(backend: 'memory' | 'redis', redis: { url: string; pid: n
         head: state.head,
         cpuMs: readProc(server.pid)?.cpuMs ?? 0,
         threads: readThreadsCpuMs(server.pid),
+        counts: readProcCounts(server.pid),
         redisCpuMs: backend === 'redis' ? (readProc(redis.pid ?? 0)?.cpuMs ?? 0) : null,
       };
     };
@@ -145,6 +151,8 @@ async function runOnce(backend: 'memory' | 'redis', redis: { url: string; pid: n
     const redisCpuMs =
       after.redisCpuMs === null || before.redisCpuMs === null ? null : after.redisCpuMs - before.redisCpuMs;
     const summary = latency.summary();
+    type Count = 'readCalls' | 'writeCalls' | 'voluntarySwitches' | 'involuntarySwitches';
+    const perDelivery = (key: Count) => ((after.counts?.[key] ?? 0) - (before.counts?.[key] ?? 0)) / deliveries;
     return {
       backend,
       published,
@@ -152,6 +160,12 @@ async function runOnce(backend: 'memory' | 'redis', redis: { url: string; pid: n
       serverCpuMs,
       serverCpuUsPerDelivery: (serverCpuMs * 1000) / deliveries,
       serverCpuByThreadMs,
+      serverPerDelivery: {
+        readCalls: perDelivery('readCalls'),
+        writeCalls: perDelivery('writeCalls'),
+        voluntarySwitches: perDelivery('voluntarySwitches'),
+        involuntarySwitches: perDelivery('involuntarySwitches'),
+      },
       latencyMs: { p50: summary.p50, p99: summary.p99, count: summary.count },
       redisCpuMs,
       redisCpuUsPerPublished: redisCpuMs === null ? null : (redisCpuMs * 1000) / published,
@@ -250,7 +264,10 @@ async function main(): Promise<void> {
   console.log('\nserver CPU by thread over the window, ms:');
   for (const r of runs) {
     const threads = Object.entries(r.serverCpuByThreadMs).sort((a, b) => b[1] - a[1]);
-    console.log(`${r.backend.padEnd(7)}  ${threads.map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ')}`);
+    const c = r.serverPerDelivery;
+    console.log(
+      `${r.backend.padEnd(7)}  ${threads.map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ')}; per delivery: write calls ${c.writeCalls.toFixed(3)}, read calls ${c.readCalls.toFixed(3)}, context switches ${c.voluntarySwitches.toFixed(3)} + ${c.involuntarySwitches.toFixed(3)} involuntary`,
+    );
   }
   const m = result.medians;
   console.log(
