@@ -1,5 +1,5 @@
 /**
- * A worker thread that hosts one client group and its counting proxy (clients.ts,
+ * A worker thread that hosts one client group and its counting proxy (clients/group.ts,
  * tcp-proxy.ts). Each group gets an event loop of its own, so one transport's client-side work
  * (say, ten long polls parsing answers and asking again) never delays another transport's
  * deliveries in the measurement: the transports share the machine as separate programs would,
@@ -10,7 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Cursor } from '../client/transports/index.js';
 import { startProxy } from '../tools/tcp-proxy.js';
-import { ClientGroup, type FetchChoice } from './clients.js';
+import { ClientGroup, type FetchChoice } from './clients/group.js';
 import type { GroupSpec } from './define.js';
 import type { EpochRange } from './feed-window.js';
 

@@ -9,7 +9,7 @@
  */
 import { floorOverhead } from '../contract/floor.js';
 import { latenessPercentile } from '../tools/shaper.js';
-import type { GroupResult, GroupSnapshot } from './clients.js';
+import type { GroupResult, GroupSnapshot } from './clients/group.js';
 import type { GroupSpec } from './define.js';
 import type { Counters } from './server-counters.js';
 import type { NetworkReport, TransportSummary } from './summary.js';

@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Cursor } from '../client/transports/index.js';
-import type { FetchChoice, GroupResult, GroupSnapshot } from './clients.js';
+import type { FetchChoice, GroupResult, GroupSnapshot } from './clients/group.js';
 import { clientId, type GroupSpec } from './define.js';
 import type { EpochRange } from './feed-window.js';
 import type { GroupHandlers, GroupMethod, GroupRequest, GroupWorkerData } from './group-worker.js';

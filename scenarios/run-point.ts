@@ -18,7 +18,7 @@
 import type { ControlClient } from '../client/control.js';
 import { FEED_LIMITS } from '../contract/index.js';
 import { ClassPages, type PageLoadSummary } from './class-pages.js';
-import type { FetchChoice, GroupSnapshot } from './clients.js';
+import type { FetchChoice, GroupSnapshot } from './clients/group.js';
 import { type ClassroomDef, clientId, type FaultDef, type GroupSpec, pagesOf, type RunSpec } from './define.js';
 import { type FaultContext, inject } from './faults.js';
 import { FeedWindow } from './feed-window.js';

@@ -14,7 +14,7 @@ import { TRANSPORTS, type TransportName } from '../contract/index.js';
 import { DEFAULT_OPTIONS } from '../server/config.js';
 import { runCapacity } from './capacity.js';
 import { classCapacity, judgeClassSize } from './class-capacity.js';
-import type { FetchChoice } from './clients.js';
+import type { FetchChoice } from './clients/group.js';
 import { type GroupSpec, type RunSpec, type Scenario, specAt } from './define.js';
 import { runProtocolComparison } from './h1-vs-h2/compare.js';
 import { LabUnderTest } from './lab-under-test.js';

@@ -88,17 +88,26 @@ function fieldError(error: ValueError, input: unknown): Error {
 
 const DIGITS = /^[0-9]{1,9}$/;
 
+/** A whole-number field of a schema: its name and its default, if it has one. */
+type IntegerField = readonly [name: string, fallback: unknown];
+
+/** The schema's whole-number fields, listed once when the schema is compiled (not per request). */
+function integerFields(schema: TObject): readonly IntegerField[] {
+  return Object.entries(schema.properties)
+    .filter(([, property]) => property.type === 'integer')
+    .map(([name, property]) => [name, property.default] as const);
+}
+
 /**
  * The query with its whole-number fields read (digits only; anything else is left for the check
  * to refuse) and their defaults filled in: what Ajv's `coerceTypes` and `useDefaults` would do,
  * stricter about what counts as a number.
  */
-function withNumbers(schema: TObject, input: unknown): Record<string, unknown> {
+function withNumbers(integers: readonly IntegerField[], input: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = { ...(input as Record<string, unknown> | null) };
-  for (const [name, property] of Object.entries(schema.properties)) {
-    if (property.type !== 'integer') continue;
+  for (const [name, fallback] of integers) {
     const raw = out[name];
-    if (raw === undefined && property.default !== undefined) out[name] = property.default;
+    if (raw === undefined && fallback !== undefined) out[name] = fallback;
     else if (typeof raw === 'string' && DIGITS.test(raw)) out[name] = Number(raw);
   }
   return out;
@@ -107,8 +116,9 @@ function withNumbers(schema: TObject, input: unknown): Record<string, unknown> {
 /** A compiled check of one object schema that returns the parsed value or the lab's error. */
 function compile(schema: TObject): (input: unknown) => { value: Record<string, unknown> } | { error: Error } {
   const check = TypeCompiler.Compile(schema);
+  const integers = integerFields(schema);
   return (input) => {
-    const value = withNumbers(schema, input);
+    const value = withNumbers(integers, input);
     if (check.Check(value)) return { value };
     const first = check.Errors(value).First();
     return { error: first ? fieldError(first, input) : new BadQueryError('malformed query') };

@@ -13,8 +13,10 @@ import { decode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Ledger, MAX_CLIENTS } from '../server/accounting/ledger.js';
+import { Feed } from '../server/feed/feed.js';
 import { hotPath } from '../server/transports/fan-out.js';
 import { sseEvent } from '../server/transports/sse.js';
+import { type WsBatch, WsFanOut } from '../server/transports/ws-batch.js';
 import { wsFrame } from '../server/transports/ws-frame.js';
 import { type Running, startLab, until } from './harness.js';
 
@@ -168,7 +170,12 @@ describe('WebSocket: one frame per message and codec, one write per burst', () =
     expect(clients.map((c) => c.plain)).toEqual([true, true, true, true, true, true, true, true, false, false]);
     await until(() => clients.every((c) => c.frames.length === 1), 10_000, 'hello frames');
     const framesBefore = hotPath.wsFramesBuilt;
-    const writesBefore = clients.map((c) => writesOf(c.port));
+    const batchesBefore = hotPath.wsBatchesBuilt;
+    const liveWritesBefore = hotPath.wsLiveWrites;
+    const corksBefore = hotPath.corkedFlushes;
+    let writesBefore = clients.map((c) => writesOf(c.port));
+    const plainWrites = () =>
+      clients.filter((c) => c.plain).map((c) => writesOf(c.port) - (writesBefore[clients.indexOf(c)] as number));
 
     publishBurst(10);
     await until(() => clients.every((c) => c.frames.length === 11), 10_000, 'ten messages on every socket');
@@ -176,18 +183,62 @@ describe('WebSocket: one frame per message and codec, one write per burst', () =
     // 10 JSON text frames + 10 MessagePack binary frames, for 8 plain sockets; the two deflate
     // sockets compress their own (ws frames them).
     expect(hotPath.wsFramesBuilt - framesBefore).toBe(20);
-    const plainWrites = clients
-      .filter((c) => c.plain)
-      .map((c) => writesOf(c.port) - (writesBefore[clients.indexOf(c)] as number));
-    expect(plainWrites).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    // The tick's ten frames concatenated once per codec (ws-batch.ts), one write per plain socket, no cork.
+    expect(hotPath.wsBatchesBuilt - batchesBefore).toBe(2);
+    expect(hotPath.wsLiveWrites - liveWritesBefore).toBe(8);
+    expect(hotPath.corkedFlushes - corksBefore).toBe(0);
+    expect(plainWrites()).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+
+    // A tick with one message (an idle feed's every tick): its frame is written as built, no batch.
+    writesBefore = clients.map((c) => writesOf(c.port));
+    publishBurst(1);
+    await until(() => clients.every((c) => c.frames.length === 12), 10_000, 'one more message on every socket');
+    expect(hotPath.wsFramesBuilt - framesBefore).toBe(22);
+    expect(hotPath.wsBatchesBuilt - batchesBefore).toBe(2);
+    expect(hotPath.wsLiveWrites - liveWritesBefore).toBe(16);
+    expect(plainWrites()).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
     // Every codec carries the same ten messages, in order.
     for (const c of clients) {
       expect(c.frames.slice(1).map((f) => (f as { data: { burst: number } }).data.burst)).toEqual([
-        0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0,
       ]);
     }
     for (const c of clients) c.ws.close();
     await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'sockets closed');
+  });
+});
+
+describe('WebSocket fan-out: a socket that joins mid-tick gets no message twice and misses none', () => {
+  it('skips exactly the messages its catch-up already sent (those queued before it joined)', async () => {
+    const feed = new Feed(100);
+    const fanOut = new WsFanOut(feed);
+    const got = (name: string) => ({
+      name,
+      skip: 0,
+      seqs: [] as number[],
+      deliver(batch: WsBatch, start: number) {
+        this.seqs.push(...batch.entries.slice(start).map((entry) => entry.seq));
+      },
+      reset() {},
+    });
+    const early = got('early');
+    fanOut.add(early);
+    feed.publish({ n: 1 });
+    feed.publish({ n: 2 });
+    // Joins in the same tick, after its catch-up read the head (seq 2): it has 1 and 2 already.
+    const late = got('late');
+    expect(feed.head).toBe(2);
+    fanOut.add(late);
+    expect(late.skip).toBe(2);
+    feed.publish({ n: 3 });
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect(early.seqs).toEqual([1, 2, 3]);
+    expect(late.seqs).toEqual([3]);
+    // The next tick: both get everything.
+    feed.publish({ n: 4 });
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect(early.seqs).toEqual([1, 2, 3, 4]);
+    expect(late.seqs).toEqual([3, 4]);
   });
 });
 

@@ -12,6 +12,10 @@ import { Ticker, validateSettings } from '../../server/feed/ticker.js';
 export interface BareFeed {
   feed: Feed;
   ticker: Ticker;
+  /** What `GET /api/feed` answers. */
+  state(): object;
+  /** `PUT /api/feed`: applies the settings, or throws a message for a 400. */
+  update(settings: unknown): void;
   /** Answers the control routes; false when the request is not one of them. */
   control(request: http.IncomingMessage, response: http.ServerResponse): boolean;
 }
@@ -33,6 +37,8 @@ export function bareFeed(): BareFeed {
   return {
     feed,
     ticker,
+    state,
+    update: (settings) => ticker.update(validateSettings(settings)),
     control(request, response) {
       if (!request.url?.startsWith('/api/feed')) return false;
       if (request.method === 'GET') {

@@ -3,14 +3,18 @@
  * answers at once with what is newer than N, else holds the request until the next publish,
  * which answers every held request with one body built once; `timeout` ms answers it empty.
  * The answer has the lab's shape (`{"epoch","head","messages":[…]}`), from the lab's feed and
- * nothing else (bare-feed.ts): no Fastify, no accounting, no cursor checks.
+ * nothing else (bare-feed.ts): no Fastify, no accounting, no cursor checks. Its head is the lab's
+ * (BASELINE_HEADERS, as for the polls), so both put the same header bytes on the wire.
  */
 import http from 'node:http';
 import type { FeedEntry } from '../../server/feed/feed.js';
+import { baselineHeaders } from '../baseline-head.js';
 import { bareFeed, listen } from './bare-feed.js';
 
 const { feed, control } = bareFeed();
-const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+// The lab's own answer headers when the bench passes them (scenarios/baseline-head.ts), else the
+// content type and cache header alone: like with like.
+const HEADERS = Object.fromEntries(baselineHeaders());
 let waiting: http.ServerResponse[] = [];
 
 const body = (entries: readonly FeedEntry[]): string =>

@@ -63,6 +63,12 @@ export const LAB_WORK_PER_POLL: readonly string[] = [
     'that it never answers 429 (its default, 500/s per client, would refuse most of wrk’s polls)',
   'accounting: requests, messages and payload bytes per transport and per client, bytes at the TCP socket ' +
     'settled once per response (server/accounting/)',
-  'the security headers: recorded once, set on every answer (server/security/headers.ts); the baselines send ' +
-    'the same headers, so the bytes on the wire are the same',
+  'the security headers: recorded once, put into Fastify’s own reply headers on every answer ' +
+    '(server/security/headers.ts), so Node writes the head from one object as for bare Fastify; the ' +
+    'baselines send the same headers, so the bytes on the wire are the same',
+  'the query checked against its schema (TypeBox, server/query.ts): since, epoch, client, limit; bare Fastify ' +
+    'and bare node:http read no query at all',
+  'long poll only: a held poll is also an open stream of the connection bound (server/accounting/streams.ts) ' +
+    'and sits in the waiters index by cursor (server/transports/long-poll-waiters.ts); the bare long polls hold a ' +
+    'plain list, each with a timer and a close listener as the lab does',
 ];

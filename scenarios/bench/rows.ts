@@ -144,6 +144,18 @@ export const ROW_DEFS: readonly RowDef[] = [
     value: cpuUsPerAnswer,
     note: 'each answer is a request: the cost of a poll, however many messages it carried',
   },
+  {
+    id: 'long-poll-cpu-fastify',
+    what: 'long-poll server CPU per delivered message vs bare Fastify long poll',
+    figure: 'server CPU per delivered message',
+    unit: 'µs',
+    phase: 'long-poll load',
+    baseline: 'bare Fastify long poll',
+    goal: { op: '<=', value: 1.1 },
+    decides: false,
+    value: cpuUsPerDelivery,
+    note: 'how close the lab gets to Fastify alone; Fastify alone is not within 1.1× of node:http',
+  },
   ...(
     [
       ['websocket', 'bare ws'],

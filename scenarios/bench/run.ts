@@ -137,6 +137,7 @@ async function startServers(): Promise<{ servers: Servers; pollRoute: string; st
       ['bare ws', 'scenarios/bench/bare-ws-server.ts'],
       ['bare SSE', 'scenarios/bench/bare-sse-server.ts'],
       ['bare long poll', 'scenarios/bench/bare-long-poll-server.ts'],
+      ['bare Fastify long poll', 'scenarios/bench/bare-fastify-long-poll-server.ts'],
       ['bare node:http', 'scenarios/baseline-server.ts'],
       ['bare Fastify', 'scenarios/fastify-baseline-server.ts'],
     ] as const;
@@ -268,6 +269,7 @@ export async function runBench(params: BenchParams, progress: Progress, command:
     for (const [transport, bare] of streams) {
       for (const name of ['lab', bare] as const) await streamPhase(0, name, transport, 'warm-up', 100, params.rate);
     }
+    await streamPhase(0, 'bare Fastify long poll', 'long-poll', 'warm-up', 100, params.rate);
     measurements.length = 0;
 
     for (let round = 1; round <= params.rounds; round++) {
@@ -281,7 +283,14 @@ export async function runBench(params: BenchParams, progress: Progress, command:
           await streamPhase(round, name, transport, `${transport} crowd`, params.crowd, crowdRate);
         const [clients, rate] =
           transport === 'long-poll' ? [params.longPollLoad, params.longPollRate] : [params.load, params.rate];
-        for (const name of pair(bare)) await streamPhase(round, name, transport, `${transport} load`, clients, rate);
+        // The long poll has a second baseline, bare Fastify (an informational row): what Fastify alone costs.
+        const loadOrder: BenchServer[] =
+          transport !== 'long-poll'
+            ? pair(bare)
+            : round % 2 === 1
+              ? ['lab', bare, 'bare Fastify long poll']
+              : ['bare Fastify long poll', bare, 'lab'];
+        for (const name of loadOrder) await streamPhase(round, name, transport, `${transport} load`, clients, rate);
       }
       for (const name of pair('bare node:http'))
         await streamPhase(round, name, 'short-poll', 'short-poll idle', params.crowd, 0);

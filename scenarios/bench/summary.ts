@@ -4,7 +4,14 @@
  */
 
 /** The servers a benchmark runs: the lab and each bare baseline, each its own process. */
-export type BenchServer = 'lab' | 'bare ws' | 'bare SSE' | 'bare long poll' | 'bare node:http' | 'bare Fastify';
+export type BenchServer =
+  | 'lab'
+  | 'bare ws'
+  | 'bare SSE'
+  | 'bare long poll'
+  | 'bare Fastify long poll'
+  | 'bare node:http'
+  | 'bare Fastify';
 
 /** One measurement of one server in one round. Absent figures are those the phase does not take. */
 export interface Measurement {

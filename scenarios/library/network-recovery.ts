@@ -4,7 +4,7 @@
  * sister of network-profiles: one run, one client group per transport and profile (named
  * `<transport>.<profile>`, each behind its own shaping proxy), 10 msg/s (Poisson), and one abrupt
  * cut at every proxy in the middle of the window. Recovery = from the cut to the receipt of the
- * first message published after it (scenarios/clients.ts): the client's own retry delay (its
+ * first message published after it (scenarios/clients/group.ts): the client's own retry delay (its
  * backoff; a short poll's next tick), a reconnect's round trips (TCP, the request, the resume),
  * and on average half an interarrival gap (50 ms at 10 msg/s). A mean over the group's clients.
  */

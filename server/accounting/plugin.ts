@@ -86,7 +86,7 @@ const accounting: FastifyPluginAsyncTypebox<LabPluginOptions> = async (app, { la
   });
 
   // Live stats for the dashboard: one SSE stream, counted in `other`.
-  app.get('/api/stats/stream', STATS_STREAM_QUERY, (request, reply) => {
+  app.get('/api/stats/stream', { ...STATS_STREAM_QUERY, config: { rawHead: true } }, (request, reply) => {
     const { interval } = request.query;
     const clients = (request.query.clients?.split(',') ?? []).filter((id) => isClientId(id)).slice(0, 16);
     const res = reply.raw;

@@ -13,6 +13,10 @@ import type { Feed, FeedEntry } from '../feed/feed.js';
 export const hotPath = {
   /** WebSocket frames built (once per message, whatever the number of sockets). */
   wsFramesBuilt: 0,
+  /** WebSocket batches of several messages concatenated (once per codec per tick; ws-batch.ts). */
+  wsBatchesBuilt: 0,
+  /** Writes of live WebSocket messages to plain sockets (one per socket per tick; ws-batch.ts). */
+  wsLiveWrites: 0,
   /** SSE `id:`/`data:` events built (once per message for live streams). */
   sseEventsBuilt: 0,
   /** Long-poll answer bodies built for woken waiters (once per distinct cursor and limit). */

@@ -141,7 +141,8 @@ export default defineTransport('socket.io', async (app, { lab }) => {
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: ROUTES['socket.io'],
-    config: { transport: 'socket.io' },
+    // Engine.IO writes its own head on the raw response.
+    config: { transport: 'socket.io', rawHead: true },
     onRequest: (request: FastifyRequest, reply, done) => {
       try {
         checkOrigin(request, options.allowedOrigins);

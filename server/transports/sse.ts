@@ -100,7 +100,7 @@ export default defineTransport('sse', async (app, { lab }) => {
     return { event, chunk: Buffer.concat([Buffer.from(`${event.length.toString(16)}\r\n`), event, CRLF]) };
   });
 
-  app.get(ROUTES.sse, { config: { transport: 'sse' }, ...FEED_QUERY }, (request, reply) => {
+  app.get(ROUTES.sse, { config: { transport: 'sse', rawHead: true }, ...FEED_QUERY }, (request, reply) => {
     // Malformed input is refused before the stream starts (a 400 is right: nothing to resume).
     const lastEventId = request.headers['last-event-id'];
     const cursor = cursorOf(request.query, typeof lastEventId === 'string' ? lastEventId : undefined);

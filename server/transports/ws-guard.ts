@@ -39,6 +39,7 @@ interface ReceiverInternals {
   _fin: boolean;
   _opcode: number;
   getData(cb: unknown): unknown;
+  [GUARD]?: FragmentGuard;
 }
 
 export interface FragmentLimits {
@@ -46,46 +47,70 @@ export interface FragmentLimits {
   timeoutMs: number;
 }
 
-/** Counts the data frames of each message on `socket`; calls `violation` once a limit is passed. */
-export function guardFragments(
-  socket: WebSocket,
-  limits: FragmentLimits,
-  violation: (code: number, reason: string) => void,
-): () => void {
+/** Who hears a violation: the connection, which closes with the code and reason. */
+export interface FragmentViolation {
+  violation(code: number, reason: string): void;
+}
+
+const GUARD = Symbol('fragment guard');
+
+/**
+ * One socket's fragment count, kept on its ws Receiver. One shared `getData` reads it for every
+ * socket (no closure per socket: a lab holds thousands of idle ones).
+ */
+export class FragmentGuard {
+  fragments = 0;
+  timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly limits: FragmentLimits,
+    readonly owner: FragmentViolation,
+    readonly getData: (cb: unknown) => unknown,
+  ) {}
+
+  /** Forget the unfinished message's timer (a message completed, or the socket closed). */
+  stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+function unfinished(guard: FragmentGuard): void {
+  guard.timer = null;
+  guard.owner.violation(1008, `fragmented message not finished within ${guard.limits.timeoutMs} ms`);
+}
+
+function guardedGetData(this: ReceiverInternals, cb: unknown): unknown {
+  const guard = this[GUARD] as FragmentGuard;
+  // Control frames (opcode ≥ 8) may come between fragments; they are not part of the message.
+  if (this._opcode < 0x08) {
+    if (this._fin) {
+      guard.fragments = 0;
+      guard.stop();
+    } else {
+      guard.fragments += 1;
+      if (guard.fragments === 1) {
+        guard.timer = setTimeout(unfinished, guard.limits.timeoutMs, guard);
+        guard.timer.unref();
+      }
+      // fragments counts the non-final frames; with the final one the message has fragments + 1.
+      if (guard.fragments + 1 > guard.limits.maxFragments) {
+        guard.stop();
+        guard.owner.violation(1009, `message in more than ${guard.limits.maxFragments} fragments`);
+      }
+    }
+  }
+  return guard.getData.call(this, cb);
+}
+
+/** Counts the data frames of each message on `socket`; tells `owner` once a limit is passed. */
+export function guardFragments(socket: WebSocket, limits: FragmentLimits, owner: FragmentViolation): FragmentGuard {
   const receiver = (socket as unknown as { _receiver?: ReceiverInternals })._receiver;
   if (!receiver || typeof receiver.getData !== 'function' || typeof receiver._fin !== 'boolean') {
     throw new Error('ws-guard: ws Receiver internals (getData, _fin, _opcode) not found: check the ws version');
   }
-  let fragments = 0;
-  let timer: NodeJS.Timeout | null = null;
-  const clear = () => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-  };
-  const getData = receiver.getData;
-  receiver.getData = function (this: ReceiverInternals, cb: unknown) {
-    // Control frames (opcode ≥ 8) may come between fragments; they are not part of the message.
-    if (this._opcode < 0x08) {
-      if (this._fin) {
-        fragments = 0;
-        clear();
-      } else {
-        fragments += 1;
-        if (fragments === 1) {
-          timer = setTimeout(
-            () => violation(1008, `fragmented message not finished within ${limits.timeoutMs} ms`),
-            limits.timeoutMs,
-          );
-          timer.unref();
-        }
-        // fragments counts the non-final frames; with the final one the message has fragments + 1.
-        if (fragments + 1 > limits.maxFragments) {
-          clear();
-          violation(1009, `message in more than ${limits.maxFragments} fragments`);
-        }
-      }
-    }
-    return getData.call(this, cb);
-  };
-  return clear;
+  const guard = new FragmentGuard(limits, owner, receiver.getData);
+  receiver[GUARD] = guard;
+  receiver.getData = guardedGetData;
+  return guard;
 }

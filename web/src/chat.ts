@@ -1,15 +1,15 @@
 /**
  * The chat box: WebSocket is the one lane that can talk back on its own connection. A message
  * is sent as a `publish` frame (ws.send), goes into the feed like any tick, and comes back on all
- * four lanes; the transcript shows how old it was when each lane got it.
+ * lanes; the transcript shows how old it was when each lane got it.
  */
 
 import { WebSocketClient } from '../../client/transports/index.js';
-import { TRANSPORTS, type TransportName } from '../../contract/index.js';
+import { TRANSPORT_COLORS, TRANSPORTS, type TransportName } from '../../contract/index.js';
 import { h, must, setText } from './dom.js';
 import { ms } from './format.js';
 import type { Lane } from './lane.js';
-import { TRANSPORT_COLORS, TRANSPORT_SHORT } from './transports.js';
+import { LANE_KINDS } from './lanes/index.js';
 
 const MAX_ROWS = 8;
 const MAX_TEXT = 280;
@@ -53,7 +53,7 @@ export class Chat {
           {},
           h('th', {}, 'message'),
           ...TRANSPORTS.map((t) =>
-            h('th', { class: 'num', style: `color: ${TRANSPORT_COLORS[t]}` }, TRANSPORT_SHORT[t]),
+            h('th', { class: 'num', style: `color: ${TRANSPORT_COLORS[t]}` }, LANE_KINDS[t].short),
           ),
         ),
       ),

@@ -15,6 +15,7 @@ import {
   type ReportAnswer,
   type StudentReport,
 } from '../../contract/classroom.js';
+import { isPolling } from '../../contract/index.js';
 import { api } from './api.js';
 import { h, must, setText } from './dom.js';
 import type { Lane } from './lane.js';
@@ -151,8 +152,7 @@ export function reportToClass(lanes: readonly Lane[], rttMs: () => number | null
       (answer) => {
         if (seen !== null && answer.generation !== seen.generation) for (const lane of lanes) lane.resetNumbers();
         if (seen !== null && answer.cuts !== seen.cuts) {
-          for (const lane of lanes)
-            if (lane.transport === 'short-poll' || lane.transport === 'long-poll') lane.client?.cut();
+          for (const lane of lanes) if (isPolling(lane.transport)) lane.client?.cut();
         }
         seen = answer;
       },

@@ -1,17 +1,17 @@
 /**
- * The four lanes on the same axes: every message's event age over the last minute, then
+ * Every lane on the same axes: every message's event age over the last minute, then
  * latency, bytes per message (payload + overhead, with the protocol floor marked) and requests
  * per message, as chart.js bars and as a table with the exact numbers.
  */
-import { TRANSPORTS, type TransportName } from '../../contract/index.js';
+import { TRANSPORT_COLORS, TRANSPORTS, type TransportName, withAlpha } from '../../contract/index.js';
 import { ageChart, agePoints, Chart, INK, logGrid, logTick, PAYLOAD_GREY } from './charts.js';
 import { type LaneCost, laneCost } from './cost.js';
 import { h, must, setText } from './dom.js';
 import { bytes, count, ms, percent, perMessage } from './format.js';
 import { type Lane, SERIES_WINDOW_MS } from './lane.js';
-import { TRANSPORT_COLORS, TRANSPORT_LABELS, TRANSPORT_SHORT, withAlpha } from './transports.js';
+import { LANE_KINDS } from './lanes/index.js';
 
-const LABELS = TRANSPORTS.map((t) => TRANSPORT_SHORT[t]);
+const LABELS = TRANSPORTS.map((t) => LANE_KINDS[t].short);
 const COLORS = TRANSPORTS.map((t) => TRANSPORT_COLORS[t]);
 const SOFT = TRANSPORTS.map((t) => withAlpha(TRANSPORT_COLORS[t], 0.45));
 
@@ -37,7 +37,7 @@ function barOptions(title: string, log: boolean, stacked = false) {
 
 /** A lane's bar label; the WebSocket's names its framing: `WebSocket · msgpack + deflate`. */
 function barLabel(lane: Lane): string {
-  const label = TRANSPORT_SHORT[lane.transport];
+  const label = LANE_KINDS[lane.transport].short;
   const client = lane.client;
   if (client === null || !('negotiated' in client)) return label;
   const { protocol, extensions } = client.negotiated;
@@ -61,7 +61,7 @@ export class Comparison {
     this.timeline = ageChart(
       must<HTMLCanvasElement>('#chart-timeline'),
       lanes.map((lane) => ({
-        label: TRANSPORT_LABELS[lane.transport],
+        label: LANE_KINDS[lane.transport].label,
         data: [],
         backgroundColor: withAlpha(TRANSPORT_COLORS[lane.transport], 0.65),
         borderColor: TRANSPORT_COLORS[lane.transport],
@@ -228,7 +228,7 @@ export class Comparison {
       const row = h(
         'tr',
         { 'data-transport': t },
-        h('th', { style: `color: ${TRANSPORT_COLORS[t]}` }, TRANSPORT_SHORT[t]),
+        h('th', { style: `color: ${TRANSPORT_COLORS[t]}` }, LANE_KINDS[t].short),
       );
       for (const [column] of columns) {
         const td = h('td', { class: 'num mono' }, '—');

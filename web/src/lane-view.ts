@@ -5,8 +5,7 @@
  * `data-lost`, `data-duplicates`, `data-resets`, `data-reconnects`, `data-state` for tests and
  * curious students.
  */
-import type { SocketIoTransportName } from '../../client/transports/types.js';
-import { type FeedState, isPolling, LONG_POLL_TIMEOUT } from '../../contract/index.js';
+import { type FeedState, isPolling, TRANSPORT_COLORS, withAlpha } from '../../contract/index.js';
 import { modelP50Ms } from '../../contract/network-models.js';
 import type { NetworkProfile } from '../../contract/networks.js';
 import { ageChart, agePoints, type Chart } from './charts.js';
@@ -14,8 +13,8 @@ import { describeFloor, laneCost } from './cost.js';
 import { h, setAttr, setText } from './dom.js';
 import { bytes, count, ms, percent, perMessage } from './format.js';
 import { type Lane, type LaneState, SERIES_WINDOW_MS } from './lane.js';
+import { LANE_KINDS } from './lanes/index.js';
 import { DIRECT, networkWhy } from './network.js';
-import { TRANSPORT_COLORS, TRANSPORT_HELP, TRANSPORT_LABELS, TRANSPORT_ROUTE, withAlpha } from './transports.js';
 
 const STATE_TEXT: Record<LaneState, string> = {
   idle: 'idle',
@@ -25,9 +24,6 @@ const STATE_TEXT: Record<LaneState, string> = {
   closed: 'closed',
   off: 'disconnected',
 };
-
-const POLL_INTERVALS = [250, 500, 1_000, 2_000, 5_000];
-const LONG_POLL_TIMEOUTS = [1_000, 5_000, 10_000, 25_000, LONG_POLL_TIMEOUT.max];
 
 type Metric =
   | 'received'
@@ -71,6 +67,7 @@ export class LaneView {
     private readonly feed: () => FeedState | null = () => null,
   ) {
     const t = lane.transport;
+    const kind = LANE_KINDS[t];
     const color = TRANSPORT_COLORS[t];
     this.stateBadge = h('span', { class: 'state', 'data-role': 'state' });
     this.protocolBadge = h(
@@ -131,7 +128,7 @@ export class LaneView {
       h('span', { class: 'muted' }, 'no chat yet — send one below'),
     );
     this.noteLine = h('p', { class: 'lane-note', 'data-role': 'note' });
-    const canvas = h('canvas', { 'aria-label': `${TRANSPORT_LABELS[t]}: event age of each message, last minute` });
+    const canvas = h('canvas', { 'aria-label': `${kind.label}: event age of each message, last minute` });
 
     this.element = h(
       'article',
@@ -139,14 +136,14 @@ export class LaneView {
       h(
         'header',
         { class: 'lane-head' },
-        h('h2', {}, TRANSPORT_LABELS[t]),
+        h('h2', {}, kind.label),
         this.stateBadge,
         this.protocolBadge,
         this.networkBadge,
-        h('p', { class: 'route mono' }, TRANSPORT_ROUTE[t]),
+        h('p', { class: 'route mono' }, kind.route),
       ),
       this.servedLine,
-      h('p', { class: 'lane-help' }, TRANSPORT_HELP[t]),
+      h('p', { class: 'lane-help' }, kind.help),
       h(
         'div',
         { class: 'lane-controls' },
@@ -164,7 +161,7 @@ export class LaneView {
         h('label', { class: 'setting' }, 'network ', this.networkSelect),
       ),
       this.networkWhyLine,
-      this.settingsRow(),
+      kind.settings(lane),
       h(
         'dl',
         { class: 'metrics' },
@@ -210,7 +207,7 @@ export class LaneView {
       canvas,
       [
         {
-          label: TRANSPORT_LABELS[t],
+          label: kind.label,
           data: [],
           backgroundColor: withAlpha(color, 0.7),
           borderColor: color,
@@ -409,143 +406,5 @@ export class LaneView {
     this.noteLine.replaceChildren(h('span', { class: `tone-${tone}` }, text));
     clearTimeout(this.noteTimer);
     this.noteTimer = setTimeout(() => this.noteLine.replaceChildren(), 8_000);
-  }
-
-  /**
-   * The WebSocket lane's handshake choices: which subprotocols to offer, and permessage-deflate
-   * (`compress=1`). Both are decided by the handshake, so a change reconnects the lane (from its
-   * cursor when resume is on); the inspector below then shows the new offer and answer.
-   */
-  private websocketSettings(): HTMLElement {
-    const lane = this.lane;
-    const offers: [string, string[]][] = [
-      ['no subprotocol (JSON)', []],
-      ['lab.v1.json', ['lab.v1.json']],
-      ['lab.v1.msgpack', ['lab.v1.msgpack']],
-      ['both: the server picks', ['lab.v1.json', 'lab.v1.msgpack']],
-    ];
-    const current = JSON.stringify(lane.options.subprotocols ?? []);
-    const select = h('select', { 'data-action': 'subprotocol' });
-    offers.forEach(([label, list], i) => {
-      select.append(h('option', { value: i, selected: JSON.stringify(list) === current }, label));
-    });
-    const compress = h('input', {
-      type: 'checkbox',
-      'data-action': 'compress',
-      checked: lane.options.compress === true,
-    });
-    const reconnect = () => {
-      if (!lane.connected) return;
-      lane.disconnect();
-      lane.connect();
-    };
-    select.addEventListener('change', () => {
-      lane.options.subprotocols = [...(offers[Number(select.value)]?.[1] ?? [])];
-      reconnect();
-    });
-    compress.addEventListener('change', () => {
-      lane.options.compress = compress.checked;
-      reconnect();
-    });
-    return h(
-      'div',
-      { class: 'lane-settings' },
-      h(
-        'label',
-        {
-          class: 'setting',
-          title: 'Sec-WebSocket-Protocol: what this lane offers; the server answers by its own preference',
-        },
-        'offer ',
-        select,
-      ),
-      h(
-        'label',
-        {
-          class: 'switch',
-          title: 'permessage-deflate (RFC 7692): the browser always offers it; the lab accepts only with ?compress=1',
-        },
-        compress,
-        ' compress',
-      ),
-    );
-  }
-
-  private settingsRow(): HTMLElement {
-    const lane = this.lane;
-    const choose = (label: string, values: number[], current: number, apply: (v: number) => void, title: string) => {
-      const select = h('select', { 'data-action': label === 'poll every' ? 'interval' : 'timeout' });
-      for (const v of values)
-        select.append(h('option', { value: v, selected: v === current }, v < 1_000 ? `${v} ms` : `${v / 1_000} s`));
-      select.addEventListener('change', () => apply(Number(select.value)));
-      return h('label', { class: 'setting', title }, `${label} `, select);
-    };
-    switch (lane.transport) {
-      case 'short-poll':
-        return h(
-          'div',
-          { class: 'lane-settings' },
-          choose(
-            'poll every',
-            POLL_INTERVALS,
-            lane.options.pollIntervalMs ?? 1_000,
-            (v) => {
-              lane.configure({ pollIntervalMs: v });
-            },
-            'Pause between two polls; applies from the next poll',
-          ),
-        );
-      case 'long-poll':
-        return h(
-          'div',
-          { class: 'lane-settings' },
-          choose(
-            'hold up to',
-            LONG_POLL_TIMEOUTS,
-            lane.options.longPollTimeoutMs ?? LONG_POLL_TIMEOUT.default,
-            (v) => {
-              lane.configure({ longPollTimeoutMs: v });
-            },
-            'How long the server holds a poll with nothing to say (timeout=); applies from the next request. Short timeouts make empty answers.',
-          ),
-        );
-      case 'sse':
-        return h(
-          'div',
-          { class: 'lane-settings muted' },
-          'EventSource reconnects after the server’s retry: delay, sending Last-Event-ID',
-        );
-      case 'websocket':
-        return this.websocketSettings();
-      case 'socket.io': {
-        // Engine.IO's transports: its own long polling, the upgrade students should watch, or WebSocket at once.
-        const select = h('select', { 'data-action': 'engine-transports' });
-        const current = (lane.options.socketIoTransports ?? ['polling', 'websocket']).join(',');
-        for (const [value, text] of [
-          ['polling,websocket', 'polling → websocket'],
-          ['polling', 'polling only'],
-          ['websocket', 'websocket only'],
-        ] as const) {
-          select.append(h('option', { value, selected: value === current }, text));
-        }
-        select.addEventListener('change', () => {
-          lane.configure({ socketIoTransports: select.value.split(',') as SocketIoTransportName[] });
-        });
-        return h(
-          'div',
-          { class: 'lane-settings' },
-          h(
-            'label',
-            {
-              class: 'setting',
-              title: "Engine.IO's transports (io(url, { transports })); applies at once, with a new connection",
-            },
-            'transports ',
-            select,
-          ),
-        );
-      }
-    }
-    return h('div', { class: 'lane-settings' });
   }
 }

@@ -3,11 +3,13 @@
  * profile (`POST /api/networks/<name>/listener`, server/networks.ts) that a lane's real client
  * connects through. `direct` is no listener at all: the lane talks to the page's own origin.
  *
- * What a profile does to each transport, in a sentence the lane shows, is said here too.
+ * What a profile does to a transport, in a sentence the lane shows: the loss here (the same for all),
+ * buffering and idle timeouts in the transport's own lane file (lanes/<transport>.ts).
  */
 import type { TransportName } from '../../contract/index.js';
 import type { NetworkProfile, NetworksResponse } from '../../contract/networks.js';
 import { ApiError } from './api.js';
+import { LANE_KINDS } from './lanes/index.js';
 
 export const DIRECT = 'direct';
 
@@ -53,29 +55,11 @@ export function laneNetwork(name: string): Promise<LaneNetwork> {
 /** One line on what this lane's network does to this transport, or null when there is nothing to say. */
 export function networkWhy(profile: NetworkProfile | null, transport: TransportName): string | null {
   if (profile === null) return null;
-  if (profile.bufferKiB > 0) {
-    const kib = `${profile.bufferKiB} KiB`;
-    switch (transport) {
-      case 'sse':
-        return `Behind a buffering proxy: it holds a response's body until it has ${kib} or the response ends. An SSE stream is one response that never ends, so events wait here until ${kib} have piled up — the lane freezes, then gets a burst.`;
-      case 'websocket':
-        return `Behind a buffering proxy: after its 101 a WebSocket is a tunnel, which the proxy relays as it comes — frames keep arriving.`;
-      default:
-        return `Behind a buffering proxy: each poll answer ends, so it passes whole as soon as it is complete.`;
-    }
-  }
+  const kind = LANE_KINDS[transport];
+  if (profile.bufferKiB > 0) return kind.behindBufferingProxy(`${profile.bufferKiB} KiB`);
   if (profile.idleTimeoutS > 0) {
-    const s = `${profile.idleTimeoutS} s`;
-    switch (transport) {
-      case 'sse':
-        return `Behind a middlebox that forgets connections quiet for ${s}: SSE's heartbeat every 15 s keeps this one alive.`;
-      case 'websocket':
-        return `Behind a middlebox that forgets connections quiet for ${s}: the server pings every 25 s — too rarely. On a quiet feed the connection is dropped silently and this client, never told, waits forever.`;
-      case 'long-poll':
-        return `Behind a middlebox that forgets connections quiet for ${s}: a poll held longer than that is cut silently, and only the request timeout brings the client back. Hold polls under ${s}.`;
-      case 'short-poll':
-        return `Behind a middlebox that forgets connections quiet for ${s}: polls are never quiet that long.`;
-    }
+    const line = kind.behindIdleTimeout(`${profile.idleTimeoutS} s`);
+    if (line !== null) return line;
   }
   if (profile.lossPercent > 0)
     return `${profile.lossPercent} % of segments are lost and resent after max(200 ms, 2 × RTT): every byte behind one waits too (head-of-line blocking), so ages show spikes, never gaps.`;

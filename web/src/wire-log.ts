@@ -4,10 +4,10 @@
  * panel is open, at most four times a second, so a fast feed costs nothing when nobody looks.
  */
 import type { WireEntry } from '../../client/transports/index.js';
-import type { TransportName } from '../../contract/index.js';
+import { TRANSPORT_COLORS, type TransportName } from '../../contract/index.js';
 import { h, setText } from './dom.js';
 import { bytes, clockTime, count } from './format.js';
-import { TRANSPORT_COLORS, TRANSPORT_LABELS } from './transports.js';
+import { LANE_KINDS } from './lanes/index.js';
 
 export const WIRE_LOG_SIZE = 100;
 
@@ -46,7 +46,7 @@ export class WireLogView {
     this.element = h(
       'details',
       { class: 'wire-log', 'data-transport': transport, style: `--lane: ${TRANSPORT_COLORS[transport]}` },
-      h('summary', {}, h('span', { class: 'dot' }), ` ${TRANSPORT_LABELS[transport]} `, this.summaryCount),
+      h('summary', {}, h('span', { class: 'dot' }), ` ${LANE_KINDS[transport].label} `, this.summaryCount),
       h(
         'div',
         { class: 'wire-scroll' },

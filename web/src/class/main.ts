@@ -7,13 +7,12 @@
 import { Chart, type ChartConfiguration } from 'chart.js';
 import { type ClassRun, classExperimentsChart, classSpreadChart } from '../../../charts/class.js';
 import { CLASS_ROUTES, type ClassView } from '../../../contract/classroom.js';
-import { TRANSPORTS } from '../../../contract/index.js';
+import { TRANSPORT_COLORS, TRANSPORTS } from '../../../contract/index.js';
 import { api } from '../api.js';
 import '../charts.js';
 import { instructorToken, showClassBanner } from '../classroom.js';
 import { h, must, setText } from '../dom.js';
 import { bytes, ms } from '../format.js';
-import { TRANSPORT_COLORS } from '../transports.js';
 
 const EVERY_MS = 1_000;
 

@@ -1,44 +1,31 @@
 /**
  * One group of simulated clients: N clients of the shared client library (client/) of one
  * transport, all connecting through the group's own byte-counting proxy. Each client has its
- * own delivery audit; the group logs every distinct delivery (delivery-log.ts) and counts its
- * own HTTP requests (at the injected fetch / EventSource / WebSocket), independent of the
- * server's accounting. It runs in a worker thread of its own (group-worker.ts).
+ * own delivery audit; the group logs every distinct delivery (scenarios/delivery-log.ts) and
+ * counts its own HTTP requests at the injection its transport's file in this folder gives the
+ * clients (fetch / EventSource / WebSocket / io), independent of the server's accounting. It runs
+ * in a worker thread of its own (scenarios/group-worker.ts). Nothing here names a transport.
  */
 import { type EventLoopUtilization, performance as perfHooks } from 'node:perf_hooks';
-import { NodeWebSocket as EngineNodeWebSocket, NodeXHR as EngineNodeXhr } from 'engine.io-client';
-import { EventSource as NodeEventSource } from 'eventsource';
-import { io } from 'socket.io-client';
-import { WebSocket as NodeWebSocket } from 'ws';
-import { DeliveryAudit } from '../client/audit.js';
-import { defaultNow } from '../client/clock.js';
+import { DeliveryAudit } from '../../client/audit.js';
+import { defaultNow } from '../../client/clock.js';
 import {
   type Cursor,
   createClient,
-  type EventSourceConstructorLike,
   type FeedClient,
   type FeedClientError,
   type FeedClientOptions,
-  type FetchLike,
-  type SocketIoConnectLike,
-  type SocketIoSocketLike,
-  type WebSocketConstructorLike,
-} from '../client/transports/index.js';
-import type { FeedMessage, ResetNotice } from '../contract/index.js';
-import { createHttpFetch } from '../tools/http-fetch.js';
-import { addBooks, emptyBooks, type ShaperBooks } from '../tools/shaper.js';
-import type { ProxyTotals, TcpProxy } from '../tools/tcp-proxy.js';
-import { clientId, type GroupSpec } from './define.js';
-import { DeliveryLog } from './delivery-log.js';
-import type { EpochRange } from './feed-window.js';
-import { loopDelayMonitor, loopDelayMs } from './loop-delay.js';
+} from '../../client/transports/index.js';
+import type { FeedMessage, ResetNotice } from '../../contract/index.js';
+import { addBooks, emptyBooks, type ShaperBooks } from '../../tools/shaper.js';
+import type { ProxyTotals, TcpProxy } from '../../tools/tcp-proxy.js';
+import { clientId, type GroupSpec } from '../define.js';
+import { DeliveryLog } from '../delivery-log.js';
+import type { EpochRange } from '../feed-window.js';
+import { loopDelayMonitor, loopDelayMs } from '../loop-delay.js';
+import { type FetchChoice, type RequestCounts, SCENARIO_CLIENTS } from './index.js';
 
-export interface RequestCounts {
-  /** HTTP requests: polls, SSE requests (EventSource reconnects included), WebSocket upgrades, Engine.IO's polls and upgrade. */
-  requests: number;
-  /** Poll answers with no message. */
-  emptyResponses: number;
-}
+export type { FetchChoice, RequestCounts };
 
 interface Tracked {
   id: string;
@@ -63,12 +50,6 @@ export interface AuditTotals {
   resets: number;
   /** Losses the clients could tell by themselves (seq holes, `missed` of resets). */
   lostDetected: number;
-}
-
-/** The body of a poll answer without messages starts `{"epoch":"…","head":N,"messages":[]`. */
-function isEmptyPoll(body: string): boolean {
-  const at = body.indexOf('"messages":[');
-  return at >= 0 && body.charCodeAt(at + 12) === 93; // ']'
 }
 
 /** What a group saw over the window: plain data, it crosses from the worker to the runner. */
@@ -262,24 +243,12 @@ export class ClientGroup {
     // An explicit wait: the first retry after exactly `wait` ms (the ceiling, no jitter), then doubling.
     const reconnect =
       wait === undefined ? {} : { reconnect: { baseMs: wait, capMs: Math.max(wait, 10_000), random: () => 1 } };
-    const base = { baseUrl: this.proxy.url, resume: spec.resume, ...reconnect };
-    switch (spec.transport) {
-      case 'short-poll':
-        return { ...base, fetch: countingFetch(counts, this.fetchChoice), pollIntervalMs: spec.pollIntervalMs };
-      case 'long-poll':
-        return { ...base, fetch: countingFetch(counts, this.fetchChoice), longPollTimeoutMs: spec.longPollTimeoutMs };
-      case 'sse':
-        return { ...base, EventSource: countingEventSource(counts) };
-      case 'websocket':
-        return {
-          ...base,
-          WebSocket: countingWebSocket(counts),
-          subprotocols: spec.subprotocol === null ? [] : [spec.subprotocol],
-          compress: spec.compress,
-        };
-      case 'socket.io':
-        return { ...base, io: countingSocketIo(counts), socketIoTransports: spec.socketIoTransports };
-    }
+    return {
+      baseUrl: this.proxy.url,
+      resume: spec.resume,
+      ...reconnect,
+      ...SCENARIO_CLIENTS[spec.transport].options(spec, counts, this.fetchChoice),
+    };
   }
 }
 
@@ -293,70 +262,4 @@ function subtractBooks(now: ShaperBooks, from: ShaperBooks): ShaperBooks {
     latenessMaxMs: now.latenessMaxMs,
     ownLateness: now.ownLateness.map((n, i) => n - (from.ownLateness[i] ?? 0)),
   };
-}
-
-/** Which fetch the poll clients use: node:http with undici's exact headers (default), or globalThis.fetch. */
-export type FetchChoice = 'node-http' | 'global';
-
-function countingFetch(counts: RequestCounts, choice: FetchChoice): FetchLike {
-  const fetch: FetchLike = choice === 'global' ? (globalThis.fetch as unknown as FetchLike) : createHttpFetch();
-  return async (url, init) => {
-    counts.requests += 1;
-    const response = await fetch(url, init);
-    return {
-      status: response.status,
-      async text() {
-        const body = await response.text();
-        if (response.status === 200 && isEmptyPoll(body)) counts.emptyResponses += 1;
-        return body;
-      },
-    };
-  };
-}
-
-function countingEventSource(counts: RequestCounts): EventSourceConstructorLike {
-  // EventSource reconnects by itself through this fetch, so its reconnects are counted too.
-  const counted: typeof fetch = (input, init) => {
-    counts.requests += 1;
-    return fetch(input, init);
-  };
-  return class CountingEventSource extends NodeEventSource {
-    constructor(url: string) {
-      super(url, { fetch: counted });
-    }
-  } as unknown as EventSourceConstructorLike;
-}
-
-function countingWebSocket(counts: RequestCounts): WebSocketConstructorLike {
-  return class CountingWebSocket extends NodeWebSocket {
-    constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols);
-      counts.requests += 1;
-    }
-  } as unknown as WebSocketConstructorLike;
-}
-
-/**
- * socket.io-client with Engine.IO's own Node transports, subclassed to count each HTTP request:
- * every long-polling GET and POST (the handshake's included), and each WebSocket upgrade.
- */
-function countingSocketIo(counts: RequestCounts): SocketIoConnectLike {
-  class CountingXhr extends EngineNodeXhr {
-    override request(opts?: Record<string, unknown>) {
-      counts.requests += 1;
-      return super.request(opts);
-    }
-  }
-  class CountingWebSocket extends EngineNodeWebSocket {
-    override createSocket(uri: string, protocols: string | string[] | undefined, opts: Record<string, unknown>) {
-      counts.requests += 1;
-      return super.createSocket(uri, protocols, opts);
-    }
-  }
-  const byName = { polling: CountingXhr, websocket: CountingWebSocket };
-  return (url, options) =>
-    io(url, {
-      ...options,
-      transports: options.transports.map((name) => byName[name]),
-    }) as unknown as SocketIoSocketLike;
 }

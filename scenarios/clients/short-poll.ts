@@ -1,0 +1,10 @@
+/** Short-poll clients in a scenario: the group's poll interval, a counting fetch. */
+import type { ScenarioClientKind } from './kind.js';
+import { countingFetch } from './polling.js';
+
+export const shortPoll: ScenarioClientKind = {
+  options: (spec, counts, fetchChoice) => ({
+    fetch: countingFetch(counts, fetchChoice),
+    pollIntervalMs: spec.pollIntervalMs,
+  }),
+};

@@ -1,0 +1,296 @@
+/**
+ * One `/api/ws` connection (websocket.ts has the route and says what the client sees): its
+ * catch-up, its live messages, the frames it sends us, its heartbeat flag, its close.
+ *
+ * A lab holds thousands of idle sockets, so a connection is ONE object whose methods are shared,
+ * not a dozen closures per socket: the listeners below are module functions that find the
+ * connection on the socket, the heartbeat is one timer for all (ws-heartbeat.ts), the fragment
+ * guard one shared function (ws-guard.ts), the fan-out a set of these objects (ws-batch.ts).
+ */
+import type { Socket } from 'node:net';
+import type { FastifyBaseLogger } from 'fastify';
+import type { WebSocket } from 'ws';
+import { CLOSE_CODES, ERROR_CODES, type ResetNotice, type WsServerControl } from '../../contract/index.js';
+import type { Attribution, OpenStream } from '../accounting/accounting.js';
+import type { FeedEntry, Resolution } from '../feed/feed.js';
+import { resolveCursor } from '../feed/resolve.js';
+import type { Lab } from '../lab.js';
+import { parseClient, parseCursor, type RawQuery } from '../query.js';
+import { type CatchUpStream, catchUp, catchUpHighWater } from './catch-up.js';
+import { hotPath } from './fan-out.js';
+import { SLOW_CONSUMER_REASON } from './socket-io-backlog.js';
+import type { BatchSubscriber, WsBatch, WsFanOut } from './ws-batch.js';
+import { codecFor, type WsCodec } from './ws-codec.js';
+import { framesOf, rawSocketFor } from './ws-frame.js';
+import { type FragmentGuard, type FragmentLimits, type FragmentViolation, guardFragments } from './ws-guard.js';
+import type { Beating, Heartbeat } from './ws-heartbeat.js';
+
+/** A close frame waits behind queued data; a peer that never reads it is dropped after this. */
+const CLOSE_GRACE_MS = 5_000;
+
+/** What every connection of one lab shares. */
+export interface WsShared {
+  lab: Lab;
+  fanOut: WsFanOut;
+  heartbeat: Heartbeat;
+  fragmentLimits: FragmentLimits;
+  /** Behind a broker, the instance's name (in `hello`); undefined for a lone lab. */
+  instance: string | undefined;
+  log: FastifyBaseLogger;
+}
+
+const CONNECTION = Symbol('lab ws connection');
+type Tagged = WebSocket & { [CONNECTION]?: WsConnection };
+const connectionOf = (socket: WebSocket): WsConnection => (socket as Tagged)[CONNECTION] as WsConnection;
+
+// The socket's listeners: one function each for every socket (`this` is the socket).
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  connectionOf(this).receive(data, isBinary);
+}
+function onPong(this: WebSocket): void {
+  connectionOf(this).alive = true;
+}
+function onClose(this: WebSocket): void {
+  connectionOf(this).closed();
+}
+function onError(this: WebSocket, error: Error): void {
+  connectionOf(this).failed(error);
+}
+function terminate(socket: WebSocket): void {
+  socket.terminate();
+}
+
+export class WsConnection implements OpenStream, BatchSubscriber, CatchUpStream, Beating, FragmentViolation {
+  alive = true;
+  skip = 0;
+  private closing = false;
+  private readonly codec: WsCodec;
+  /** The TCP socket prebuilt frames go to; null with an extension (permessage-deflate): ws frames those. */
+  private readonly raw: Socket | null;
+  private readonly guard: FragmentGuard;
+  /** Token bucket for incoming frames: `wsFramesPerSecond`, bursts up to two seconds' worth. */
+  private tokens: number;
+  private refilledAt = performance.now();
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly who: Attribution,
+    private readonly shared: WsShared,
+  ) {
+    this.codec = codecFor(socket.protocol);
+    this.raw = rawSocketFor(socket);
+    this.tokens = shared.lab.options.wsFramesPerSecond * 2;
+    (socket as Tagged)[CONNECTION] = this;
+    // The listener before anything else: frames that arrive first are lost otherwise.
+    socket.on('message', onMessage);
+    this.guard = guardFragments(socket, shared.fragmentLimits, this);
+    socket.on('pong', onPong);
+    socket.on('close', onClose);
+    shared.heartbeat.add(this);
+    shared.lab.accounting.holdStream(this);
+  }
+
+  /**
+   * Replaces @fastify/websocket's error listener, a closure that holds the upgrade's Fastify
+   * request and reply for as long as the socket lives; same behaviour: log, terminate.
+   */
+  takeErrors(): void {
+    const theirs = this.socket.listeners('error') as ((error: Error) => void)[];
+    // Ours first, theirs off after: removing the last listener of an event would `delete` it from
+    // the socket's listener table, which V8 then keeps as a (larger) dictionary.
+    this.socket.on('error', onError);
+    for (const listener of theirs) this.socket.off('error', listener);
+  }
+
+  /** Reads the cursor of the upgrade's query, then hello, catch-up and live. */
+  start(query: RawQuery): void {
+    let cursor: ReturnType<typeof parseCursor>;
+    try {
+      parseClient(query);
+      cursor = parseCursor(query);
+    } catch (error) {
+      this.refuse(ERROR_CODES.badCursor, (error as Error).message);
+      return;
+    }
+    const resolved = resolveCursor(this.shared.lab, cursor);
+    if (resolved instanceof Promise) resolved.then((resolution) => this.begin(resolution, cursor));
+    else this.begin(resolved, cursor);
+  }
+
+  private begin(resolution: Resolution, cursor: ReturnType<typeof parseCursor>): void {
+    if (this.gone()) return;
+    const { feed, options } = this.shared.lab;
+    const { instance } = this.shared;
+    const hello: WsServerControl = {
+      type: 'hello',
+      epoch: feed.epoch,
+      head: feed.head,
+      oldest: feed.oldest,
+      client: this.who.client,
+    };
+    this.control(instance === undefined ? hello : { ...hello, instance });
+    if (resolution.kind === 'future') {
+      this.refuse(ERROR_CODES.futureCursor, `cursor ${cursor?.seq} is ahead of head ${resolution.head}`);
+      return;
+    }
+    if (resolution.reset) this.reset(resolution.reset);
+    catchUp(feed, resolution.reset ? resolution.reset.from - 1 : cursor ? cursor.seq : feed.head, this, {
+      highWaterBytes: catchUpHighWater(options.slowConsumerBytes),
+      stallMs: options.catchUpStallMs,
+    });
+  }
+
+  // --- the catch-up (catch-up.ts): a resuming client's backlog, paced by the socket ---
+
+  write(entry: FeedEntry, written: () => void): void {
+    if (this.raw === null) this.socket.send(this.codec.entry(entry).payload, () => written());
+    else this.raw.write(framesOf(entry).of(this.codec.name), () => written());
+    this.shared.lab.accounting.deliveredOne(this.who, entry, this.codec.entryBytes(entry));
+  }
+
+  queuedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  gone(): boolean {
+    return this.closing || this.socket.readyState !== this.socket.OPEN;
+  }
+
+  /** Subscribed in the same turn as the catch-up's last read: no publish can fall between the two. */
+  live(): void {
+    this.shared.fanOut.add(this);
+  }
+
+  stalled(): void {
+    this.end(CLOSE_CODES.slowConsumer, SLOW_CONSUMER_REASON);
+  }
+
+  /** The client's cursor could not be honoured exactly, or the feed jumped: say so first. */
+  reset(notice: ResetNotice): void {
+    this.shared.lab.accounting.reset(this.who);
+    this.control({ type: 'reset', ...notice });
+  }
+
+  // --- live messages (ws-batch.ts): one tick's messages at a time ---
+
+  deliver(batch: WsBatch, start: number): void {
+    if (this.closing) return;
+    const { codec } = this;
+    if (this.raw === null) {
+      // permessage-deflate: ws frames and compresses each message for this socket alone.
+      for (let i = start; i < batch.entries.length; i++)
+        this.socket.send(codec.entry(batch.entries[i] as FeedEntry).payload);
+    } else if (this.socket.readyState === this.socket.OPEN) {
+      hotPath.wsLiveWrites += 1;
+      this.raw.write(batch.bytes(codec.name, start));
+    }
+    const entries = start === 0 ? batch.entries : batch.entries.slice(start);
+    this.shared.lab.accounting.delivered(this.who, entries, batch.payloadBytes(codec.name, codec.entryBytes, start));
+    // The write is whole and uncorked: what the kernel did not take is in bufferedAmount now.
+    if (this.socket.bufferedAmount > this.shared.lab.options.slowConsumerBytes)
+      this.end(CLOSE_CODES.slowConsumer, SLOW_CONSUMER_REASON);
+  }
+
+  // --- what the client sends ---
+
+  receive(data: Buffer, isBinary: boolean): void {
+    if (this.closing) return;
+    const { lab } = this.shared;
+    const rate = lab.options.wsFramesPerSecond;
+    if (!this.allowFrame(rate)) {
+      this.end(CLOSE_CODES.rate, `more than ${rate} frames/s`);
+      return;
+    }
+    let frame: unknown;
+    try {
+      frame = this.codec.decode(data, isBinary);
+    } catch (error) {
+      this.control({ type: 'error', code: ERROR_CODES.badFrame, message: (error as Error).message });
+      return;
+    }
+    const type = (frame as { type?: unknown } | null)?.type;
+    if (type === 'echo') {
+      this.control(frame as WsServerControl);
+      return;
+    }
+    if (type === 'publish' && typeof frame === 'object' && frame !== null && 'data' in frame) {
+      // A WebSocket cannot carry the instructor's Authorization header: in a classroom, publishing
+      // is POST /api/publish with the instructor's token (server/classroom/guard.ts).
+      if (lab.classroom !== null) {
+        this.control({
+          type: 'error',
+          code: ERROR_CODES.instructorOnly,
+          message: 'in a classroom only the instructor publishes (POST /api/publish with the instructor token)',
+        });
+        return;
+      }
+      const published = lab.backend.publish(frame.data);
+      // Behind a broker a publish can fail (Redis away): the client hears it, the socket stays.
+      if (published instanceof Promise) {
+        published.catch((error: Error & { code?: string }) =>
+          this.control({ type: 'error', code: error.code ?? ERROR_CODES.feedUnavailable, message: error.message }),
+        );
+      }
+      return;
+    }
+    this.control({
+      type: 'error',
+      code: ERROR_CODES.unknownType,
+      message: `unknown frame type ${JSON.stringify(type)}: send {"type":"publish","data":…} or {"type":"echo",…}`,
+    });
+  }
+
+  private allowFrame(rate: number): boolean {
+    const now = performance.now();
+    this.tokens = Math.min(rate * 2, this.tokens + ((now - this.refilledAt) / 1000) * rate);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  // --- closing ---
+
+  private control(frame: WsServerControl): void {
+    this.socket.send(this.codec.control(frame));
+  }
+
+  /** Close with `code`; a peer that never reads the close frame is dropped after CLOSE_GRACE_MS. */
+  end(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.socket.close(code, reason);
+    setTimeout(terminate, CLOSE_GRACE_MS, this.socket).unref();
+  }
+
+  /** The fragment guard's verdict (ws-guard.ts). */
+  violation(code: number, reason: string): void {
+    this.end(code, reason);
+  }
+
+  /** A shutdown (OpenStream): 1012, the client comes back with its cursor. */
+  close(): void {
+    this.end(CLOSE_CODES.serverRestart, 'server restart');
+  }
+
+  /**
+   * A refused request: the stable code in an error frame a script can read, then 4400 with
+   * "<code>: <message>" as the reason (cut to the 123 bytes a close frame allows).
+   */
+  private refuse(code: string, message: string): void {
+    this.control({ type: 'error', code, message });
+    this.end(CLOSE_CODES.badRequest, Buffer.from(`${code}: ${message}`).subarray(0, 123).toString());
+  }
+
+  failed(error: Error): void {
+    this.shared.log.error({ err: error }, 'websocket error');
+    this.socket.terminate();
+  }
+
+  closed(): void {
+    this.shared.heartbeat.delete(this);
+    this.guard.stop();
+    this.shared.fanOut.remove(this);
+    this.shared.lab.accounting.closeStream(this);
+  }
+}

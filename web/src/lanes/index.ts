@@ -1,0 +1,21 @@
+/**
+ * The dashboard's lanes, one file per transport, keyed by TransportName: a transport missing
+ * here is a compile error (and test/transport-files.test.ts names the file it lacks).
+ */
+import type { TransportName } from '../../../contract/index.js';
+import type { LaneKind } from './kind.js';
+import { longPoll } from './long-poll.js';
+import { shortPoll } from './short-poll.js';
+import { socketIo } from './socket-io.js';
+import { sse } from './sse.js';
+import { websocket } from './websocket.js';
+
+export const LANE_KINDS: Record<TransportName, LaneKind> = {
+  'short-poll': shortPoll,
+  'long-poll': longPoll,
+  sse,
+  websocket,
+  'socket.io': socketIo,
+};
+
+export type { LaneKind } from './kind.js';

@@ -1,0 +1,46 @@
+/** The Socket.IO lane: Engine.IO's transports — its own long polling, the upgrade students should watch, or WebSocket at once. */
+import type { SocketIoTransportName } from '../../../client/transports/types.js';
+import { ROUTES } from '../../../contract/index.js';
+import { h } from '../dom.js';
+import type { Lane } from '../lane.js';
+import { answersPassWhole, type LaneKind } from './kind.js';
+
+const ENGINE_TRANSPORTS = [
+  ['polling,websocket', 'polling → websocket'],
+  ['polling', 'polling only'],
+  ['websocket', 'websocket only'],
+] as const;
+
+function engineSettings(lane: Lane): HTMLElement {
+  const select = h('select', { 'data-action': 'engine-transports' });
+  const current = (lane.options.socketIoTransports ?? ['polling', 'websocket']).join(',');
+  for (const [value, text] of ENGINE_TRANSPORTS)
+    select.append(h('option', { value, selected: value === current }, text));
+  select.addEventListener('change', () => {
+    lane.configure({ socketIoTransports: select.value.split(',') as SocketIoTransportName[] });
+  });
+  return h(
+    'div',
+    { class: 'lane-settings' },
+    h(
+      'label',
+      {
+        class: 'setting',
+        title: "Engine.IO's transports (io(url, { transports })); applies at once, with a new connection",
+      },
+      'transports ',
+      select,
+    ),
+  );
+}
+
+export const socketIo: LaneKind = {
+  label: 'Socket.IO',
+  short: 'Socket.IO',
+  route: `io() ${ROUTES['socket.io']}`,
+  help: 'Socket.IO: Engine.IO long-polls first, then upgrades to a WebSocket; each message is an event, 42["feed",{…}], with 2/3 heartbeats. It can also send, and recovers a short gap by itself.',
+  settings: engineSettings,
+  // As before this file existed: the polling sentence, whichever Engine.IO transport runs.
+  behindBufferingProxy: answersPassWhole,
+  behindIdleTimeout: () => null,
+};
