@@ -318,9 +318,15 @@ export const SweepDefSchema = Closed(
     }),
     /** The run at one swept value, from the scenario's own. */
     apply: Fn<(spec: RunSpec, value: number) => RunSpec>('must be a function (spec, value) → spec'),
-    /** The model's prediction at this value, per transport (keys: see render/charts/sweep-metrics.ts PREDICTED_KEYS). */
+    /**
+     * The model's prediction at this value, per transport (keys: see render/charts/sweep-metrics.ts
+     * PREDICTED_KEYS). Called after the point ran, with what it measured: a model whose input the run
+     * only samples (a Poisson feed's rate in the window) predicts from the sample.
+     */
     predict: Type.Optional(
-      Fn<(spec: RunSpec, value: number) => SweepPoint['predicted']>('must be a function (spec, value) → prediction'),
+      Fn<(spec: RunSpec, value: number, measured: SweepPoint) => SweepPoint['predicted']>(
+        'must be a function (spec, value, measured point) → prediction',
+      ),
     ),
     /** Run each transport's clients alone at each point (fan-out: socket budget, and CPU per transport). */
     oneTransportAtATime: Type.Optional(Bool),

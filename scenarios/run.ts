@@ -161,7 +161,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           at.server.cpuMs += result.cost.cpuMs;
           at.server.rssMaxBytes = Math.max(at.server.rssMaxBytes, result.cost.rssMaxBytes);
         }
-        const predicted = scenario.sweep.predict?.(spec, value);
+        const predicted = scenario.sweep.predict?.(spec, value, at);
         if (predicted) at.predicted = predicted;
         points.push(at);
         progress.log(`${parameter} = ${value} ${unit}: done`);
