@@ -8,13 +8,15 @@
  * Holds for every request: the server answers with one of the documented statuses
  * (docs/reliability.md, "Fuzzing HTTP") or closes the connection, within a bound (no hang); never a
  * 5xx; it stays up; a bystander SSE stream keeps receiving the feed gap-free. Seed printed;
- * FUZZ_SEED replays, FUZZ_RUNS sets the count (CI: 20 samples × 10 requests; `npm run fuzz`: 1 000 × 10).
+ * FUZZ_SEED replays, FUZZ_RUNS sets the count (CI: 20 samples × 10 requests; `npm run fuzz -- --runs 10000`: 1 000 × 10,
+ * its tally written by ./report.ts into results/fuzz/).
  */
 import net from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../contract/index.js';
 import { type Running, SseProbe, startLab, until } from '../harness.js';
+import { writeFuzzReport } from './report.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 20);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() % 2 ** 31;
@@ -181,6 +183,7 @@ describe(`HTTP request fuzzing (seed ${SEED}; FUZZ_SEED=${SEED} replays)`, () =>
     `${RUNS} × ${BATCH} raw requests: documented statuses only, no hang, a bystander unaffected`,
     async () => {
       console.log(`http fuzz seed ${SEED}, ${RUNS} × ${BATCH} requests`);
+      const startedAt = performance.now();
       const statuses = new Map<string, number>();
       const before = bystander.messages.length;
       await fc.assert(
@@ -208,6 +211,16 @@ describe(`HTTP request fuzzing (seed ${SEED}; FUZZ_SEED=${SEED} replays)`, () =>
       await until(() => bystander.messages.length > before + 2, 10_000, 'the bystander to keep receiving');
       const seqs = bystander.messages.map((m) => m.seq);
       for (let i = 1; i < seqs.length; i++) expect(seqs[i], 'bystander gap-free').toBe((seqs[i - 1] ?? 0) + 1);
+      writeFuzzReport({
+        name: 'http-requests',
+        seed: SEED,
+        samples: RUNS,
+        perSample: BATCH,
+        inputs: RUNS * BATCH,
+        answers: Object.fromEntries(statuses),
+        bystander: { messages: seqs.length, gapFree: true },
+        durationMs: performance.now() - startedAt,
+      });
     },
     Math.max(120_000, RUNS * 1_500),
   );

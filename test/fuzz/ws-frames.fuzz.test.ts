@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Running, seqs, startLab, until, WsProbe } from '../harness.js';
 import { closePayload, encodeFrame, type FrameSpec, RawWs } from '../ws-raw.js';
+import { writeFuzzReport } from './report.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 20);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() % 2 ** 31;
@@ -107,6 +108,7 @@ describe('fuzz: WebSocket frames', () => {
     `${RUNS} samples × ${BATCH} sequences: documented close codes only, nothing crashes, the bystander unaffected (seed ${SEED})`,
     async () => {
       console.log(`ws frame fuzz: seed ${SEED}, ${RUNS} runs × ${BATCH} (replay: FUZZ_SEED=${SEED})`);
+      const startedAt = performance.now();
       const seen = new Map<number | string, number>();
       await fc.assert(
         fc.asyncProperty(fc.array(sequence, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
@@ -140,6 +142,16 @@ describe('fuzz: WebSocket frames', () => {
       expect(got.length).toBeGreaterThan(5);
       expect(got).toEqual(got.map((_, i) => (got[0] as number) + i));
       expect(bystander.closeCode).toBeNull();
+      writeFuzzReport({
+        name: 'ws-frames',
+        seed: SEED,
+        samples: RUNS,
+        perSample: BATCH,
+        inputs: RUNS * BATCH,
+        answers: Object.fromEntries([...seen].map(([k, n]) => [String(k), n])),
+        bystander: { messages: got.length, gapFree: true },
+        durationMs: performance.now() - startedAt,
+      });
       // The full run (`npm run fuzz`, 1 000 samples) lasts minutes: the time allowed grows with the count.
     },
     Math.max(120_000, RUNS * 1_500),
