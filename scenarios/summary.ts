@@ -10,6 +10,7 @@ import { TRANSPORTS, type TransportName } from '../contract/index.js';
 import type { ResolvedNetwork } from '../contract/networks.js';
 import type { RepeatReport } from './repeat.js';
 import { ScaleOutSchema } from './scale-out/result.js';
+import { StormSchema } from './storm/result.js';
 
 /** A finite number (JSON has no NaN: a NaN written by mistake arrives as null and is refused). */
 const Num = Type.Number({ expected: 'a finite number' });
@@ -388,6 +389,11 @@ export const SummarySchema = Obj({
    * HAProxy without stickiness, a fault run (instance kill, Redis restart) and the stickiness probe.
    */
   scaleOut: Type.Optional(ScaleOutSchema),
+  /**
+   * Present for the storm scenario (scenarios/storm/): a mixed fleet dropped at once by a server
+   * SIGKILL + restart and by a reset of every connection; the recovery curve and audits per drop.
+   */
+  storm: Type.Optional(StormSchema),
 });
 export type Summary = Static<typeof SummarySchema>;
 
