@@ -14,10 +14,12 @@ import {
   CLIENT_PATTERN,
   isClientId,
   LONG_POLL_TIMEOUT,
+  TRANSPORTS,
   type TransportName,
   type WsSubprotocol,
 } from '../contract/index.js';
 import { NetworkError, parseNetworkSpec, type ResolvedNetwork } from '../contract/networks.js';
+import { SCENARIO_CLIENTS } from './clients/index.js';
 import {
   type CapacityDef,
   type ClassroomDef,
@@ -300,14 +302,12 @@ function normalizeGroups(clients: ClientsDef, fail: Fail): GroupSpec[] {
 function normalizeGroup(transport: TransportName, g: ClientGroupDef, field: string, fail: Fail): GroupSpec {
   const name = g.name ?? transport;
   if (!isClientId(`${name}-0`)) fail(`${field}.name`, `makes client ids outside ${CLIENT_PATTERN}`);
-  const only = (key: keyof ClientGroupDef, owner: TransportName, message: string) => {
-    if (g[key] !== undefined && transport !== owner) fail(`${field}.${key}`, message);
-  };
-  only('pollIntervalMs', 'short-poll', 'only short-poll clients have a poll interval');
-  only('longPollTimeoutMs', 'long-poll', 'only long-poll clients have a poll timeout');
-  only('subprotocol', 'websocket', 'websocket clients only');
-  only('compress', 'websocket', 'websocket clients only');
-  only('socketIoTransports', 'socket.io', 'only socket.io clients have Engine.IO transports');
+  // A setting that another transport owns (its file in scenarios/clients/ says so, and what to say).
+  for (const owner of TRANSPORTS) {
+    if (owner === transport) continue;
+    for (const [key, message] of Object.entries(SCENARIO_CLIENTS[owner].ownSettings))
+      if (g[key as keyof ClientGroupDef] !== undefined) fail(`${field}.${key}`, message);
+  }
   const pollIntervalMs = g.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const network = checkNetwork(g.network ?? 'loopback', `${field}.network`, fail);
   const defaultSpread = transport === 'short-poll' ? pollIntervalMs : Math.min(2_000, g.count);

@@ -6,6 +6,7 @@
  */
 import type { FeedClientOptions } from '../../client/transports/index.js';
 import type { GroupSpec } from '../define.js';
+import type { ClientGroupDef } from '../definition-schema.js';
 
 export interface RequestCounts {
   /** HTTP requests: polls, SSE requests (EventSource reconnects included), WebSocket upgrades, Engine.IO's polls and upgrade. */
@@ -21,6 +22,11 @@ export type FetchChoice = 'node-http' | 'global';
 export type TransportOptions = Omit<FeedClientOptions, 'clientId' | 'baseUrl' | 'resume'>;
 
 export interface ScenarioClientKind {
+  /**
+   * The group settings of a definition that only this transport has, each with what a group of
+   * another transport that gives it is told (scenarios/define.ts checks them in registry order).
+   */
+  ownSettings: Partial<Record<keyof ClientGroupDef, string>>;
   /** Options for this group's clients of this transport; every HTTP request they make adds to `counts`. */
   options(spec: GroupSpec, counts: RequestCounts, fetchChoice: FetchChoice): TransportOptions;
 }

@@ -3,6 +3,7 @@ import type { ScenarioClientKind } from './kind.js';
 import { countingFetch } from './polling.js';
 
 export const longPoll: ScenarioClientKind = {
+  ownSettings: { longPollTimeoutMs: 'only long-poll clients have a poll timeout' },
   options: (spec, counts, fetchChoice) => ({
     fetch: countingFetch(counts, fetchChoice),
     longPollTimeoutMs: spec.longPollTimeoutMs,

@@ -3,6 +3,7 @@ import type { ScenarioClientKind } from './kind.js';
 import { countingFetch } from './polling.js';
 
 export const shortPoll: ScenarioClientKind = {
+  ownSettings: { pollIntervalMs: 'only short-poll clients have a poll interval' },
   options: (spec, counts, fetchChoice) => ({
     fetch: countingFetch(counts, fetchChoice),
     pollIntervalMs: spec.pollIntervalMs,

@@ -30,5 +30,6 @@ function countingSocketIo(counts: RequestCounts): SocketIoConnectLike {
 }
 
 export const socketIo: ScenarioClientKind = {
+  ownSettings: { socketIoTransports: 'only socket.io clients have Engine.IO transports' },
   options: (spec, counts) => ({ io: countingSocketIo(counts), socketIoTransports: spec.socketIoTransports }),
 };

@@ -17,5 +17,6 @@ function countingEventSource(counts: RequestCounts): EventSourceConstructorLike 
 }
 
 export const sse: ScenarioClientKind = {
+  ownSettings: {},
   options: (_spec, counts) => ({ EventSource: countingEventSource(counts) }),
 };

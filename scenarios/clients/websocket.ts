@@ -13,6 +13,7 @@ function countingWebSocket(counts: RequestCounts): WebSocketConstructorLike {
 }
 
 export const websocket: ScenarioClientKind = {
+  ownSettings: { subprotocol: 'websocket clients only', compress: 'websocket clients only' },
   options: (spec, counts) => ({
     WebSocket: countingWebSocket(counts),
     subprotocols: spec.subprotocol === null ? [] : [spec.subprotocol],

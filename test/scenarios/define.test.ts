@@ -78,6 +78,19 @@ describe('defineScenario', () => {
     expect(mistake({ clients: { sse: { count: 1, pollIntervalMs: 100 } } })).toThrow(
       /only short-poll clients have a poll interval/,
     );
+    // Each transport's own settings (scenarios/clients/<transport>.ts) are refused, by name, on the others.
+    expect(mistake({ clients: { 'short-poll': { count: 1, longPollTimeoutMs: 5_000 } } })).toThrow(
+      'clients.short-poll.longPollTimeoutMs: only long-poll clients have a poll timeout',
+    );
+    expect(mistake({ clients: { 'long-poll': { count: 1, subprotocol: 'lab.v1.json' } } })).toThrow(
+      'clients.long-poll.subprotocol: websocket clients only',
+    );
+    expect(mistake({ clients: { websocket: { count: 1, socketIoTransports: ['polling'] } } })).toThrow(
+      'clients.websocket.socketIoTransports: only socket.io clients have Engine.IO transports',
+    );
+    expect(mistake({ clients: { 'socket.io': { count: 1, pollIntervalMs: 500, compress: true } } })).toThrow(
+      'clients.socket.io.pollIntervalMs: only short-poll clients have a poll interval',
+    );
     expect(mistake({ clients: { 'long-poll': { count: 1, longPollTimeoutMs: 90_000 } } })).toThrow(
       /longPollTimeoutMs: must be an integer within 0…60000/,
     );
