@@ -40,7 +40,10 @@ export const socketIo: LaneKind = {
   route: `io() ${ROUTES['socket.io']}`,
   help: 'Socket.IO: Engine.IO long-polls first, then upgrades to a WebSocket; each message is an event, 42["feed",{…}], with 2/3 heartbeats. It can also send, and recovers a short gap by itself.',
   settings: engineSettings,
-  // As before this file existed: the polling sentence, whichever Engine.IO transport runs.
-  behindBufferingProxy: answersPassWhole,
-  behindIdleTimeout: () => null,
+  behindBufferingProxy: () =>
+    `${answersPassWhole()} Once Engine.IO has upgraded to a WebSocket, the proxy relays that tunnel as it comes.`,
+  // Engine.IO's client closes when no ping came within pingInterval + pingTimeout (server/config.ts:
+  // 25 s + 20 s here), so unlike the bare WebSocket lane it notices the silent cut on its own.
+  behindIdleTimeout: (s) =>
+    `Behind a middlebox that forgets connections quiet for ${s}: Engine.IO's heartbeat (a "2" from the server every 25 s, "3" back) is too rare to keep a quiet connection alive, but the client notices the missing ping within 45 s, reconnects and recovers the gap.`,
 };
