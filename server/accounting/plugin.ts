@@ -56,10 +56,12 @@ const accounting: FastifyPluginAsyncTypebox<LabPluginOptions> = async (app, { la
   // Declared up front so every request object has the same shape (Fastify's advice for decorations).
   app.decorateRequest('labWho', null);
   // A callback hook, not an async one: this runs on every request and awaits nothing.
+  // Which app this is decides where bytes are read (an h2 stream, or the socket), once, not per request.
+  const h2 = protocol === 'h2';
   app.addHook('onRequest', (request, reply, done) => {
     const who = accounting.who(request);
-    const stream = (request.raw as { stream?: ServerHttp2Stream }).stream;
-    if (stream !== undefined) {
+    if (h2) {
+      const stream = (request.raw as unknown as { stream: ServerHttp2Stream }).stream;
       accounting.protocols.note(who, accounting.sessions.isTls(stream) ? 'h2' : 'h2c');
       accounting.sessions.begin(stream, who);
     } else {
@@ -74,8 +76,7 @@ const accounting: FastifyPluginAsyncTypebox<LabPluginOptions> = async (app, { la
   // every response's end, and this one function serves them all (no closure per request).
   // (An upgraded WebSocket keeps its attribution until the socket closes.)
   app.addHook('onResponse', (request, _reply, done) => {
-    const stream = (request.raw as { stream?: ServerHttp2Stream }).stream;
-    if (stream !== undefined) accounting.sessions.settleStream(stream);
+    if (h2) accounting.sessions.settleStream((request.raw as unknown as { stream: ServerHttp2Stream }).stream);
     else accounting.meter.settleSocket(request.raw.socket);
     done();
   });
