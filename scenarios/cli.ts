@@ -20,7 +20,8 @@ const USAGE = `usage: npm run scenario -- <name> [options]
 options:
   --list              list the scenarios and what each shows
   --json              print the summary JSON on stdout (tables go to stderr)
-  --clients <n>       clients per group (every transport), instead of the scenario's
+  --clients <n>       clients per group (every transport), instead of the scenario's;
+                      storm: the whole fleet (its groups are each transport's share)
   --rate <msg/s>      feed rate, instead of the scenario's
   --duration <time>   measurement window: 20 (seconds), 20s, 1500ms, 2m
   --network <profile> every group's network: loopback, lan, broadband, 4g, 3g, slow-3g,
@@ -31,6 +32,8 @@ options:
   --reconnect-wait <ms>  one explicit reconnect wait for every transport: the server's SSE
                       \`retry:\` and every lab client's first retry (no jitter); default:
                       retry: 1000 for SSE, a 0–250 ms full-jitter draw for the others
+  --seed <n>          storm only: seeds every client's backoff draws (a fresh one is printed
+                      when absent; the same seed replays them)
   --repeat <n>        run it n times (2–20) into ONE summary: each number the mean of the
                       runs, with every run's figures and the spread (scenarios/repeat.ts)
   --out <dir>         results folder (default: results/)
@@ -79,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       fetch: { type: 'string' },
       repeat: { type: 'string' },
+      seed: { type: 'string' },
       'reconnect-wait': { type: 'string' },
       'no-write': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -117,6 +121,11 @@ async function main(argv: string[]): Promise<number> {
   if (fetch !== 'node-http' && fetch !== 'global')
     throw new UsageError(`--fetch: node-http or global, got ${JSON.stringify(fetch)}`);
 
+  const seed = number('seed', values.seed);
+  if (seed !== undefined && (!scenario.storm || !Number.isSafeInteger(seed)))
+    throw new UsageError(
+      scenario.storm ? `--seed: a whole number, got ${values.seed}` : '--seed: only a storm scenario draws at random',
+    );
   const repeat = number('repeat', values.repeat) ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20)
     throw new UsageError(`--repeat: a whole number of runs from 1 to 20, got ${values.repeat}`);
@@ -126,7 +135,14 @@ async function main(argv: string[]): Promise<number> {
     if (repeat > 1) process.stderr.write(`run ${n} of ${repeat}\n`);
     const progress = createProgress(plannedMs(scenario));
     try {
-      runs.push(await runScenario(scenario, { progress, fetch, overrides: { ...overrides } }));
+      runs.push(
+        await runScenario(scenario, {
+          progress,
+          fetch,
+          overrides: { ...overrides },
+          ...(seed === undefined ? {} : { seed }),
+        }),
+      );
     } finally {
       progress.stop();
     }

@@ -42,6 +42,8 @@ import {
   type ScaleOutDef,
   type ScenarioDef,
   ScenarioDefSchema,
+  type StormDef,
+  StormDefSchema,
   type SweepDef,
 } from './definition-schema.js';
 
@@ -57,6 +59,7 @@ export type {
   ProtocolsSpec,
   ScaleOutDef,
   ScenarioDef,
+  StormDef,
   SweepDef,
 } from './definition-schema.js';
 export { MAX_CLIENTS_AT_ONCE } from './definition-schema.js';
@@ -100,6 +103,8 @@ export interface Scenario extends RunSpec {
   classroom: Required<ClassroomDef> | null;
   protocols: ProtocolsSpec | null;
   scaleOut: ScaleOutDef | null;
+  /** A reconnect storm (scenarios/storm/run.ts): the groups' counts are then each transport's share. */
+  storm: StormDef | null;
   expectations: ExpectationDef[];
   /**
    * One explicit, equal reconnect wait for every transport, ms (`--reconnect-wait`): the server's SSE
@@ -182,6 +187,13 @@ export function defineScenario(def: ScenarioDef): Scenario {
       'a scale-out run has its own steps and fault run: no sweep, faults, capacity, classroom or protocols',
     );
 
+  const storm = def.storm === undefined ? null : checkStorm(def.storm, groups, fail);
+  if (storm && (sweep || faults.length > 0 || capacity || classroom || protocols || scaleOut))
+    fail(
+      'storm',
+      'a storm has its own clients, drops and restarts: no sweep, faults, capacity, classroom, protocols or scaleOut',
+    );
+
   return Object.freeze({
     name: def.name,
     description: def.description,
@@ -193,6 +205,7 @@ export function defineScenario(def: ScenarioDef): Scenario {
     classroom,
     protocols,
     scaleOut,
+    storm,
     expectations,
   });
 }
@@ -210,6 +223,7 @@ export function applyOverrides(scenario: Scenario, overrides: Overrides): Scenar
     );
   if (scenario.scaleOut && overrides.network !== undefined)
     fail('network', 'a scale-out run goes through a load balancer on loopback: no network profile');
+  if (scenario.storm) return stormOverrides(scenario, scenario.storm, overrides, fail);
   let { feed, groups, durationMs } = scenario;
   if (overrides.clients !== undefined) {
     conform(ClientCountSchema, overrides.clients, 'clients', fail);
@@ -253,6 +267,35 @@ export function applyOverrides(scenario: Scenario, overrides: Overrides): Scenar
       fail('duration', `a fault is due at ${fault.atMs} ms, after the end (${durationMs} ms)`);
   if (next.sweep) checkSweep(next.sweep, next, fail);
   return Object.freeze(next);
+}
+
+/**
+ * A storm takes `--clients` as the size of the whole fleet (its groups are shares) and `--rate`; its
+ * times and network are its own.
+ */
+function stormOverrides(scenario: Scenario, storm: StormDef, overrides: Overrides, fail: Fail): Scenario {
+  for (const [key, flag] of [
+    ['durationMs', 'duration'],
+    ['network', 'network'],
+    ['reconnectWaitMs', 'reconnect-wait'],
+  ] as const)
+    if (overrides[key] !== undefined)
+      fail(flag, 'a storm follows each drop until every client is back (loopback, the lab clients’ own backoff)');
+  let feed = scenario.feed;
+  if (overrides.rate !== undefined) {
+    conform(RateSchema, overrides.rate, 'rate', fail);
+    feed = { ...feed, rate: overrides.rate };
+  }
+  const next = { ...storm };
+  if (overrides.clients !== undefined) {
+    next.clients = overrides.clients;
+    conform(StormDefSchema.properties.clients, next.clients, 'clients', fail);
+    if (next.clients < scenario.groups.length)
+      fail('clients', `the whole fleet, at least one client per transport (${scenario.groups.length})`);
+    // A client process holds about 3 fds per client: more clients, more processes.
+    next.processes = Math.max(storm.processes, Math.ceil(next.clients / 1_500));
+  }
+  return Object.freeze({ ...scenario, feed, storm: next });
 }
 
 /** The run of one sweep point, checked. */
@@ -381,6 +424,20 @@ function checkScaleOut(scaleOut: ScaleOutDef, groups: GroupSpec[], fail: Fail): 
     if (!g.resume) fail(`clients.${g.transport}.resume`, 'a scale-out run checks resume across instances: resume on');
   }
   return { steps: [...steps], fault: { ...fault }, stickiness: { ...stickiness } };
+}
+
+/** A storm that fits StormDefSchema: one share per transport on loopback, enough clients for every share. */
+function checkStorm(storm: StormDef, groups: GroupSpec[], fail: Fail): StormDef {
+  const transports = groups.map((g) => g.transport);
+  if (new Set(transports).size !== transports.length) fail('clients', 'a storm has one share per transport');
+  for (const g of groups)
+    if (g.network.profile !== 'loopback')
+      fail(`clients.${g.transport}.network`, 'a storm runs on loopback (its proxies only reset connections)');
+  if (storm.clients < groups.length)
+    fail('storm.clients', `must give every transport a client at least (${groups.length}), got ${storm.clients}`);
+  if (storm.clients < storm.processes)
+    fail('storm.processes', `must not exceed storm.clients (${storm.clients}), got ${storm.processes}`);
+  return { ...storm, faults: [...storm.faults] };
 }
 
 /** A class of pages: one group per transport, all of one size (page i holds the i-th client of each). */

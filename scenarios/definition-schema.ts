@@ -273,6 +273,38 @@ export const ScaleOutDefSchema = Closed(
 );
 export type ScaleOutDef = Static<typeof ScaleOutDefSchema>;
 
+/**
+ * The reconnect storm (scenarios/storm/run.ts → scripts/reliability/storm.ts) instead of one lab under
+ * test: `clients` mixed clients in `processes` child processes, each process behind its own proxy;
+ * the scenario's `clients` then give each transport's SHARE of the fleet (a count of 4 = 4 parts),
+ * `feed.rate` the ticker's rate; every client working, `steadyMs` steady, then each fault in turn:
+ * `kill` (server SIGKILL + a new process on the same port) and `proxy` (every connection reset).
+ */
+export const StormDefSchema = Closed(
+  {
+    clients: intIn(5, 20_000),
+    processes: intIn(1, 16),
+    faults: Type.Array(oneOf(['kill', 'proxy'] as const), {
+      minItems: 1,
+      uniqueItems: true,
+      must: 'must list "kill" and/or "proxy" once each',
+    }),
+    /** After every client works, this long steady before the first drop (and between drops), ms. */
+    steadyMs: MsSchema,
+    /** Follow each drop at most this long, ms (less once every client is back, + settleMs). */
+    observeMs: DurationSchema,
+    settleMs: MsSchema,
+    /** The criterion: every client back within this, ms. */
+    backWithinMs: DurationSchema,
+    /** The server's memory bound: this many times its steady-state RSS. */
+    rssFactor: Type.Number({ minimum: 1, must: 'must be a factor ≥ 1' }),
+    /** How fast the clients arrive before the storm, all processes together, per second. */
+    arrivalsPerSecond: intIn(1, 5_000),
+  },
+  '{clients, processes, faults, steadyMs, observeMs, settleMs, backWithinMs, rssFactor, arrivalsPerSecond}',
+);
+export type StormDef = Static<typeof StormDefSchema>;
+
 /** `--reconnect-wait`: every reconnect's first wait, ms. */
 export const ReconnectWaitSchema = intIn(0, 60_000);
 
@@ -286,9 +318,15 @@ export const SweepDefSchema = Closed(
     }),
     /** The run at one swept value, from the scenario's own. */
     apply: Fn<(spec: RunSpec, value: number) => RunSpec>('must be a function (spec, value) → spec'),
-    /** The model's prediction at this value, per transport (keys: see render/charts/sweep-metrics.ts PREDICTED_KEYS). */
+    /**
+     * The model's prediction at this value, per transport (keys: see render/charts/sweep-metrics.ts
+     * PREDICTED_KEYS). Called after the point ran, with what it measured: a model whose input the run
+     * only samples (a Poisson feed's rate in the window) predicts from the sample.
+     */
     predict: Type.Optional(
-      Fn<(spec: RunSpec, value: number) => SweepPoint['predicted']>('must be a function (spec, value) → prediction'),
+      Fn<(spec: RunSpec, value: number, measured: SweepPoint) => SweepPoint['predicted']>(
+        'must be a function (spec, value, measured point) → prediction',
+      ),
     ),
     /** Run each transport's clients alone at each point (fan-out: socket budget, and CPU per transport). */
     oneTransportAtATime: Type.Optional(Bool),
@@ -321,6 +359,8 @@ export const ScenarioDefSchema = Closed(
     protocols: Type.Optional(ProtocolsDefSchema),
     /** A scale-out run (see ScaleOutDefSchema); no sweep, faults, capacity, classroom or networks beside it. */
     scaleOut: Type.Optional(ScaleOutDefSchema),
+    /** A reconnect storm (see StormDefSchema); no sweep, faults, capacity, classroom or protocols beside it. */
+    storm: Type.Optional(StormDefSchema),
     expectations: Type.Optional(Type.Array(ExpectationDefSchema, { must: 'must be a list of expectations' })),
   },
   '{name, description, feed, clients, durationMs, warmupMs, …}',

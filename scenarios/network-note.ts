@@ -23,7 +23,7 @@ export function networkNote(summary: Summary): string {
   if (late.length === 0) lines.push('the shaper kept its schedule in every group: the delays are the profiles’');
   else
     lines.push(
-      `the shaper was the bottleneck in ${late.length} of ${rows.length} groups — its deliveries ran late (p99 up to ${Math.round(Math.max(...late.map((r) => r.network.shaper.latenessMs.p99)))} ms), so part of their delay is this machine's, not the profile's: ${late.map((r) => r.at).join(', ')}`,
+      `the shaper was the bottleneck in ${late.length} of ${rows.length} groups — its deliveries ran late behind its own work (p99 up to ${Math.round(Math.max(...late.map((r) => r.network.shaper.ownLatenessMs?.p99 ?? r.network.shaper.latenessMs.p99)))} ms), so part of their delay is this machine's, not the profile's: ${late.map((r) => r.at).join(', ')}`,
     );
   return `${lines.join('\n')}\n`;
 }

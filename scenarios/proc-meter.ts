@@ -7,7 +7,7 @@
  * per-message figures over phases of seconds, not milliseconds.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcSample {
   cpuMs: number;
@@ -112,5 +112,57 @@ export class ProcMeter {
     this.lastCpuMs = s.cpuMs;
     this.phaseRssMax = Math.max(this.phaseRssMax, s.rssBytes);
     this.runRssMax = Math.max(this.runRssMax, s.rssBytes, s.hwmBytes);
+  }
+}
+
+/**
+ * CPU per thread of another process, summed by thread name (`/proc/<pid>/task/<tid>/stat`): where a
+ * process's CPU goes besides its JavaScript thread (V8's GC and compiler helpers, libuv's pool). Ms,
+ * or an empty map once the process is gone.
+ */
+export function readThreadsCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+      // The JS thread is the one whose tid is the pid; name it so.
+      const key = tid === String(pid) ? 'main (JS)' : name;
+      out.set(key, (out.get(key) ?? 0) + ms);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/**
+ * A process's system-call and scheduling counts (`/proc/<pid>/io` syscr/syscw: read and write calls;
+ * `/proc/<pid>/status`: voluntary and involuntary context switches, every thread summed by the
+ * kernel for the process's main entry only, so read them as the JS thread's), or null once it is gone.
+ */
+export function readProcCounts(
+  pid: number,
+): { readCalls: number; writeCalls: number; voluntarySwitches: number; involuntarySwitches: number } | null {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const num = (text: string, key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    return {
+      readCalls: num(io, 'syscr'),
+      writeCalls: num(io, 'syscw'),
+      voluntarySwitches: num(status, 'voluntary_ctxt_switches'),
+      involuntarySwitches: num(status, 'nonvoluntary_ctxt_switches'),
+    };
+  } catch {
+    return null;
   }
 }

@@ -23,6 +23,7 @@ import { machineInfo } from './machine.js';
 import type { Progress } from './progress.js';
 import { type PointResult, runPoint } from './run-point.js';
 import { plannedScaleOutMs, runScaleOut } from './scale-out/run.js';
+import { plannedStormMs, runStormScenario } from './storm/run.js';
 import type { ClassSizeVerdict, GroupSummary, Summary, SweepPoint, TransportSummary } from './summary.js';
 
 export interface RunOptions {
@@ -31,11 +32,14 @@ export interface RunOptions {
   fetch?: FetchChoice;
   /** Shown in params: what the CLI overrode. */
   overrides?: Record<string, unknown>;
+  /** A storm's seed for its clients' backoff draws (`--seed`; a fresh one, printed, when absent). */
+  seed?: number;
 }
 
 /** How long a run should take, for the progress bar (boot, drains and capacity estimated). */
 export function plannedMs(scenario: Scenario): number {
   if (scenario.scaleOut) return plannedScaleOutMs(scenario);
+  if (scenario.storm) return plannedStormMs(scenario);
   if (scenario.protocols) {
     // About 4 ms an exchange, 15 ms more for a CPU-pass long poll, and h2load's four targets.
     const { messages, cpuMessages, capacityRequests } = scenario.protocols;
@@ -58,6 +62,12 @@ export function plannedMs(scenario: Scenario): number {
 
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<Summary> {
   if (scenario.protocols) return runComparison(scenario, options);
+  if (scenario.storm) {
+    // Its own server (SIGKILLed and restarted) and client processes instead of one lab under test.
+    const summary = await runStormScenario(scenario, options);
+    summary.expectations = judge(scenario, summary);
+    return summary;
+  }
   if (scenario.scaleOut) {
     // Its own processes (redis-server, N instances, HAProxy) instead of one lab under test.
     const summary = await runScaleOut(scenario, options);
@@ -151,7 +161,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           at.server.cpuMs += result.cost.cpuMs;
           at.server.rssMaxBytes = Math.max(at.server.rssMaxBytes, result.cost.rssMaxBytes);
         }
-        const predicted = scenario.sweep.predict?.(spec, value);
+        const predicted = scenario.sweep.predict?.(spec, value, at);
         if (predicted) at.predicted = predicted;
         points.push(at);
         progress.log(`${parameter} = ${value} ${unit}: done`);

@@ -10,6 +10,7 @@ import { TRANSPORTS, type TransportName } from '../contract/index.js';
 import type { ResolvedNetwork } from '../contract/networks.js';
 import type { RepeatReport } from './repeat.js';
 import { ScaleOutSchema } from './scale-out/result.js';
+import { StormSchema } from './storm/result.js';
 
 /** A finite number (JSON has no NaN: a NaN written by mistake arrives as null and is refused). */
 const Num = Type.Number({ expected: 'a finite number' });
@@ -89,9 +90,17 @@ export const NetworkReportSchema = Obj({
     idleCuts: Num,
     /** How late the shaper's deliveries were against its own schedule, ms (bucket upper bounds). */
     latenessMs: Percentiles,
+    /**
+     * The part of that lateness the shaper's own work caused (waiting behind its own deliveries), ms
+     * (bucket upper bounds); the rest is its thread's event-loop delay. Absent in runs before it was kept.
+     */
+    ownLatenessMs: Type.Optional(Obj({ p50: Num, p99: Num })),
     /** Share of the window the group's thread (its clients and this shaper) was busy. */
     threadBusyShare: Num,
-    /** The shaper, not the profile, set part of the delay: its lateness p99 above max(5 ms, 10 % of the one-way delay). */
+    /**
+     * The shaper, not the profile, set part of the delay: the lateness of its own making has a p99 above
+     * max(5 ms, 10 % of the one-way delay) (before ownLatenessMs was kept: the whole lateness).
+     */
     bottleneck: Bool,
   }),
 });
@@ -380,6 +389,11 @@ export const SummarySchema = Obj({
    * HAProxy without stickiness, a fault run (instance kill, Redis restart) and the stickiness probe.
    */
   scaleOut: Type.Optional(ScaleOutSchema),
+  /**
+   * Present for the storm scenario (scenarios/storm/): a mixed fleet dropped at once by a server
+   * SIGKILL + restart and by a reset of every connection; the recovery curve and audits per drop.
+   */
+  storm: Type.Optional(StormSchema),
 });
 export type Summary = Static<typeof SummarySchema>;
 

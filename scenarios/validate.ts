@@ -50,16 +50,17 @@ export function validateSummary(value: unknown): string[] {
   const problems = Value.Check(SummarySchema, value)
     ? []
     : [...Value.Errors(SummarySchema, value)].map(describe).filter((text): text is string => text !== null);
-  // Transports may be empty only in a protocol comparison (h1-vs-h2) or a scale-out run, whose figures
-  // are in `protocols` / `scaleOut`.
-  const v = value as { transports?: unknown; protocols?: unknown; scaleOut?: unknown } | null;
+  // Transports may be empty only in a protocol comparison (h1-vs-h2), a scale-out run or a storm, whose
+  // figures are in `protocols` / `scaleOut` / `storm`.
+  const v = value as { transports?: unknown; protocols?: unknown; scaleOut?: unknown; storm?: unknown } | null;
   const transports = typeof v === 'object' && v !== null ? v.transports : undefined;
   if (
     typeof transports === 'object' &&
     transports !== null &&
     Object.keys(transports).length === 0 &&
     v?.protocols === undefined &&
-    v?.scaleOut === undefined
+    v?.scaleOut === undefined &&
+    v?.storm === undefined
   )
     problems.push('summary.transports: expected at least one transport');
   return problems;

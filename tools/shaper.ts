@@ -16,8 +16,11 @@
  * Bytes are never changed, dropped or reordered; the FIN (end) is delivered after the last byte.
  * The random draws come from a seeded generator, so a run can be repeated exactly.
  *
- * The shaper keeps its own books: how late each delivery was against its schedule (the timer's
- * lateness: if that grows, the shaper, not the profile, is setting the delay), segments, stalls.
+ * The shaper keeps its own books: how late each delivery was against its schedule, segments, stalls.
+ * Lateness has two causes, kept apart: the timer firing late (the thread's event-loop delay: other work
+ * in the thread, or the operating system leaving it without a core — on a shared 2-core machine a few
+ * ms at the p99 even when the thread is 95 % idle), and the shaper's own work (a delivery waiting behind
+ * the deliveries of the same backlog). Only the second, if it grows, means the shaper is setting the delay.
  *
  * Timing: every direction of a thread shares ONE timer (DeliveryClock below), a heap of the
  * directions' next due times. When it fires it delivers whatever is due, earliest first, in slices
@@ -88,13 +91,27 @@ export interface ShaperBooks {
   /** Lateness of deliveries against their schedule, ms: counts per bucket (see LATENESS_BUCKETS_MS). */
   lateness: number[];
   latenessMaxMs: number;
+  /**
+   * The part of each delivery's lateness the shaper caused itself, ms, same buckets: the time it waited
+   * behind the shaper's own earlier deliveries of the same backlog (and the yields between their
+   * slices). The rest is the clock's timer firing late — the thread's event-loop delay, whatever else
+   * the thread ran or however long the operating system left it waiting for a core.
+   */
+  ownLateness: number[];
 }
 
 /** Upper bounds of the lateness buckets, ms (the last is everything above). */
 export const LATENESS_BUCKETS_MS = [0.5, 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, Number.POSITIVE_INFINITY];
 
 export function emptyBooks(): ShaperBooks {
-  return { segments: 0, stalls: 0, deliveries: 0, lateness: LATENESS_BUCKETS_MS.map(() => 0), latenessMaxMs: 0 };
+  return {
+    segments: 0,
+    stalls: 0,
+    deliveries: 0,
+    lateness: LATENESS_BUCKETS_MS.map(() => 0),
+    latenessMaxMs: 0,
+    ownLateness: LATENESS_BUCKETS_MS.map(() => 0),
+  };
 }
 
 export function addBooks(into: ShaperBooks, from: ShaperBooks): ShaperBooks {
@@ -105,19 +122,32 @@ export function addBooks(into: ShaperBooks, from: ShaperBooks): ShaperBooks {
     into.lateness[i] = (into.lateness[i] ?? 0) + n;
   });
   into.latenessMaxMs = Math.max(into.latenessMaxMs, from.latenessMaxMs);
+  from.ownLateness.forEach((n, i) => {
+    into.ownLateness[i] = (into.ownLateness[i] ?? 0) + n;
+  });
   return into;
 }
 
-/** The bucket bound at or above percentile `p` (0…100) of the lateness: an upper estimate, ms. */
-export function latenessPercentile(books: ShaperBooks, p: number): number {
-  const total = books.lateness.reduce((a, b) => a + b, 0);
+/**
+ * The bucket bound at or above percentile `p` (0…100) of the lateness (`own`: of the shaper's own
+ * part of it): an upper estimate, ms.
+ */
+export function latenessPercentile(books: ShaperBooks, p: number, own = false): number {
+  const buckets = own ? books.ownLateness : books.lateness;
+  const total = buckets.reduce((a, b) => a + b, 0);
   if (total === 0) return 0;
   let seen = 0;
-  for (let i = 0; i < books.lateness.length; i++) {
-    seen += books.lateness[i] ?? 0;
+  for (let i = 0; i < buckets.length; i++) {
+    seen += buckets[i] ?? 0;
     if (seen >= (p / 100) * total) return Math.min(LATENESS_BUCKETS_MS[i] ?? books.latenessMaxMs, books.latenessMaxMs);
   }
   return books.latenessMaxMs;
+}
+
+function bucketOf(ms: number): number {
+  let i = 0;
+  while (ms > (LATENESS_BUCKETS_MS[i] as number)) i++;
+  return i;
 }
 
 interface Scheduled {
@@ -145,6 +175,11 @@ class DeliveryClock {
   private timerAt = Number.POSITIVE_INFINITY;
   /** A drain was cut at SLICE_MS and continues on the next turn (no timer needed meanwhile). */
   private resuming = false;
+  /**
+   * When the timer fired for the backlog now being delivered (kept across its slices): a delivery
+   * due before it was late by the loop's delay; anything after it, the shaper's own work.
+   */
+  backlogSince = 0;
 
   schedule(direction: ShapedDirection, at: number, token: number): void {
     this.push({ at, direction, token });
@@ -157,14 +192,15 @@ class DeliveryClock {
     if (this.timer && this.timerAt <= next.at) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = next.at;
-    this.timer = setTimeout(() => this.drain(), Math.max(0, next.at - now() - EARLY_MS));
+    this.timer = setTimeout(() => this.drain(false), Math.max(0, next.at - now() - EARLY_MS));
   }
 
-  private drain(): void {
+  private drain(resumed: boolean): void {
     this.timer = null;
     this.timerAt = Number.POSITIVE_INFINITY;
     this.resuming = false;
     const started = now();
+    if (!resumed) this.backlogSince = started;
     for (;;) {
       const top = this.heap[0];
       if (!top) return;
@@ -176,7 +212,7 @@ class DeliveryClock {
       if (top.at > t + EARLY_MS) break;
       if (t - started >= SLICE_MS) {
         this.resuming = true;
-        setImmediate(() => this.drain());
+        setImmediate(() => this.drain(true));
         return;
       }
       this.pop();
@@ -361,7 +397,7 @@ export class ShapedDirection {
       this.head = 0;
     }
     if (batch.length > 0) {
-      this.record(t - due);
+      this.record(t - due, t - Math.max(due, clock.backlogSince));
       this.deliver(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch));
       if (this.queuedBytes <= HIGH_WATER_BYTES / 2) this.onPressure(false);
     }
@@ -373,13 +409,13 @@ export class ShapedDirection {
     this.arm();
   }
 
-  private record(lateMs: number): void {
+  private record(lateMs: number, ownMs: number): void {
     const late = Math.max(0, lateMs);
+    const own = Math.min(late, Math.max(0, ownMs));
     const books = this.books;
     books.deliveries += 1;
     if (late > books.latenessMaxMs) books.latenessMaxMs = late;
-    let i = 0;
-    while (late > (LATENESS_BUCKETS_MS[i] as number)) i++;
-    books.lateness[i] = (books.lateness[i] ?? 0) + 1;
+    books.lateness[bucketOf(late)] = (books.lateness[bucketOf(late)] ?? 0) + 1;
+    books.ownLateness[bucketOf(own)] = (books.ownLateness[bucketOf(own)] ?? 0) + 1;
   }
 }

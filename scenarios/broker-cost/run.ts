@@ -7,13 +7,19 @@
  * - publish-to-delivery latency (event age = receivedAt − ts, both this machine's wall clock)
  *   p50/p99 per backend, and what Redis adds;
  * - Redis CPU per published message.
- * `npm run bench:broker [-- --rounds N --window-s S --profile DIR --no-write]`; writes
+ * Like with like: with `--pin` (the default on a machine of 2 cores or more) the server gets core 0 to
+ * itself and this process (the clients) and redis-server share core 1, in both runs. Unpinned, the
+ * Redis run has a third busy process on the same two cores, and its context switches and cache misses
+ * showed up as the server's own CPU per delivery (runs of 1.07× to 1.73× at the same code, 2026-11-30).
+ * `npm run bench:broker [-- --rounds N --window-s S --profile DIR --no-write --no-pin]`; writes
  * results/broker-cost/<time>/summary.json and prints a table. `--profile DIR` starts each server with
  * `--cpu-prof` into DIR (one .cpuprofile per run: where the server's CPU goes, per backend).
  * The machine is shared and has 2 cores: read the rounds side by side, not one number alone.
  */
+
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EventSource } from 'eventsource';
@@ -26,7 +32,7 @@ import { type FeedState, type StatsResponse, TRANSPORTS } from '../../contract/i
 import { startChild } from '../../tools/child-process.js';
 import { machineInfo } from '../machine.js';
 import { DEFAULT_RESULTS_DIR } from '../output.js';
-import { readProc } from '../proc-meter.js';
+import { readProc, readProcCounts, readThreadsCpuMs } from '../proc-meter.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -34,8 +40,10 @@ const { values: flags } = parseArgs({
     'window-s': { type: 'string', default: '10' },
     profile: { type: 'string' },
     'no-write': { type: 'boolean' },
+    'no-pin': { type: 'boolean' },
   },
 });
+const PIN = !flags['no-pin'] && cpus().length >= 2;
 const SETTINGS = {
   rounds: Number(flags.rounds),
   clients: { websocket: 40, sse: 40 },
@@ -43,6 +51,8 @@ const SETTINGS = {
   payloadBytes: 256,
   warmupMs: 2_000,
   windowMs: Number(flags['window-s']) * 1000,
+  /** The server alone on core 0; the clients (this process) and redis-server on core 1. */
+  pinned: PIN,
 };
 if (!Number.isInteger(SETTINGS.rounds) || SETTINGS.rounds < 1 || SETTINGS.rounds > 10 || !(SETTINGS.windowMs > 0)) {
   console.error('--rounds: an integer within 1…10; --window-s: seconds above 0');
@@ -62,6 +72,13 @@ interface Run {
   deliveries: number;
   serverCpuMs: number;
   serverCpuUsPerDelivery: number;
+  /** The server's CPU over the window by thread (the JS thread, V8's helpers, libuv's pool), ms. */
+  serverCpuByThreadMs: Record<string, number>;
+  /**
+   * Per delivery over the window: the server's read and write system calls (/proc/<pid>/io) and its
+   * context switches (/proc/<pid>/status): how the same deliveries reach the kernel in each backend.
+   */
+  serverPerDelivery: { readCalls: number; writeCalls: number; voluntarySwitches: number; involuntarySwitches: number };
   latencyMs: { p50: number; p99: number; count: number };
   redisCpuMs: number | null;
   redisCpuUsPerPublished: number | null;
@@ -79,6 +96,7 @@ async function runOnce(backend: 'memory' | 'redis', redis: { url: string; pid: n
   if (backend === 'redis') args.push('--redis', redis.url, '--instance', 'bench');
   step = `${backend}: starting the server`;
   const server = await startChild(args, LISTENING, {}, 90_000);
+  if (PIN) pin(server.pid, 0);
   const clients: FeedClient[] = [];
   let latency = new LatencyHistogram();
   try {
@@ -112,6 +130,8 @@ async function runOnce(backend: 'memory' | 'redis', redis: { url: string; pid: n
         deliveries: TRANSPORTS.reduce((sum, t) => sum + stats.transports[t].messages, 0),
         head: state.head,
         cpuMs: readProc(server.pid)?.cpuMs ?? 0,
+        threads: readThreadsCpuMs(server.pid),
+        counts: readProcCounts(server.pid),
         redisCpuMs: backend === 'redis' ? (readProc(redis.pid ?? 0)?.cpuMs ?? 0) : null,
       };
     };
@@ -123,15 +143,29 @@ async function runOnce(backend: 'memory' | 'redis', redis: { url: string; pid: n
     const deliveries = after.deliveries - before.deliveries;
     const published = after.head - before.head;
     const serverCpuMs = after.cpuMs - before.cpuMs;
+    const serverCpuByThreadMs: Record<string, number> = {};
+    for (const [name, ms] of after.threads) {
+      const spent = ms - (before.threads.get(name) ?? 0);
+      if (spent > 0) serverCpuByThreadMs[name] = spent;
+    }
     const redisCpuMs =
       after.redisCpuMs === null || before.redisCpuMs === null ? null : after.redisCpuMs - before.redisCpuMs;
     const summary = latency.summary();
+    type Count = 'readCalls' | 'writeCalls' | 'voluntarySwitches' | 'involuntarySwitches';
+    const perDelivery = (key: Count) => ((after.counts?.[key] ?? 0) - (before.counts?.[key] ?? 0)) / deliveries;
     return {
       backend,
       published,
       deliveries,
       serverCpuMs,
       serverCpuUsPerDelivery: (serverCpuMs * 1000) / deliveries,
+      serverCpuByThreadMs,
+      serverPerDelivery: {
+        readCalls: perDelivery('readCalls'),
+        writeCalls: perDelivery('writeCalls'),
+        voluntarySwitches: perDelivery('voluntarySwitches'),
+        involuntarySwitches: perDelivery('involuntarySwitches'),
+      },
       latencyMs: { p50: summary.p50, p99: summary.p99, count: summary.count },
       redisCpuMs,
       redisCpuUsPerPublished: redisCpuMs === null ? null : (redisCpuMs * 1000) / published,
@@ -141,6 +175,12 @@ async function runOnce(backend: 'memory' | 'redis', redis: { url: string; pid: n
     for (const client of clients) client.stop();
     await server.stop('SIGTERM', 5_000);
   }
+}
+
+/** Every thread of `pid` onto one core (taskset, util-linux). */
+function pin(pid: number | undefined, core: number): void {
+  if (pid === undefined) throw new Error('cannot pin a process without a pid');
+  execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
 }
 
 const median = (values: number[]) => {
@@ -158,6 +198,10 @@ async function main(): Promise<void> {
   const loadAverageAtStart = loadavg().map((value) => Math.round(value * 100) / 100);
   const startedAt = new Date().toISOString();
   const redis = await startRedis();
+  if (PIN) {
+    pin(process.pid, 1);
+    pin(redis.pid, 1);
+  }
   const runs: Run[] = [];
   try {
     for (let round = 1; round <= SETTINGS.rounds; round++) {
@@ -215,6 +259,14 @@ async function main(): Promise<void> {
   for (const r of runs) {
     console.log(
       `${r.backend.padEnd(7)}  ${String(r.published).padStart(9)}  ${String(r.deliveries).padStart(10)}  ${r.serverCpuUsPerDelivery.toFixed(2).padStart(22)}  ${r.latencyMs.p50.toFixed(2).padStart(10)}  ${r.latencyMs.p99.toFixed(2).padStart(10)}  ${r.redisCpuUsPerPublished === null ? '—' : r.redisCpuUsPerPublished.toFixed(1)}`,
+    );
+  }
+  console.log('\nserver CPU by thread over the window, ms:');
+  for (const r of runs) {
+    const threads = Object.entries(r.serverCpuByThreadMs).sort((a, b) => b[1] - a[1]);
+    const c = r.serverPerDelivery;
+    console.log(
+      `${r.backend.padEnd(7)}  ${threads.map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ')}; per delivery: write calls ${c.writeCalls.toFixed(3)}, read calls ${c.readCalls.toFixed(3)}, context switches ${c.voluntarySwitches.toFixed(3)} + ${c.involuntarySwitches.toFixed(3)} involuntary`,
     );
   }
   const m = result.medians;

@@ -260,5 +260,6 @@ function subtractBooks(now: ShaperBooks, from: ShaperBooks): ShaperBooks {
     lateness: now.lateness.map((n, i) => n - (from.lateness[i] ?? 0)),
     // The largest lateness over the run so far (a maximum cannot be subtracted).
     latenessMaxMs: now.latenessMaxMs,
+    ownLateness: now.ownLateness.map((n, i) => n - (from.ownLateness[i] ?? 0)),
   };
 }

@@ -15,6 +15,7 @@ import reconnect from './reconnect.js';
 import reconnectEqualWait from './reconnect-equal-wait.js';
 import scaleOut from './scale-out.js';
 import smoke from './smoke.js';
+import storm from './storm.js';
 import wsFraming from './ws-framing.js';
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -34,6 +35,7 @@ export const SCENARIOS: readonly Scenario[] = [
   wsFraming,
   classroom,
   scaleOut,
+  storm,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

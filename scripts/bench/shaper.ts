@@ -61,7 +61,7 @@ await new Promise((r) => setTimeout(r, 2_000));
 
 const openAtStart = proxy.open;
 const loop = monitorEventLoopDelay({ resolution: 10 });
-const from = { ...proxy.shaper, lateness: [...proxy.shaper.lateness] };
+const from = { ...proxy.shaper, lateness: [...proxy.shaper.lateness], ownLateness: [...proxy.shaper.ownLateness] };
 const cpuFrom = process.cpuUsage();
 const t0 = performance.now();
 loop.enable();
@@ -81,6 +81,7 @@ const books = {
   deliveries: proxy.shaper.deliveries - from.deliveries,
   lateness: proxy.shaper.lateness.map((n, i) => n - (from.lateness[i] ?? 0)),
   latenessMaxMs: proxy.shaper.latenessMaxMs,
+  ownLateness: proxy.shaper.ownLateness.map((n, i) => n - (from.ownLateness[i] ?? 0)),
 };
 const lag = (ns: number) => Math.max(0, ns / 1e6 - 10);
 const result = {
@@ -106,6 +107,8 @@ const result = {
     deliveries: books.deliveries,
     segments: books.segments,
     latenessMs: { p50: latenessPercentile(books, 50), p99: latenessPercentile(books, 99), max: books.latenessMaxMs },
+    /** The part of the lateness the shaper's own backlog caused (tools/shaper.ts ShaperBooks.ownLateness). */
+    ownLatenessMs: { p50: latenessPercentile(books, 50, true), p99: latenessPercentile(books, 99, true) },
   },
   clientsReceivedBytes: peerReport.received,
   verdict: '',
@@ -127,7 +130,7 @@ process.stdout.write(
     `connections ${connections} (${proxy.open} open at the end) on ${network.name}`,
     `shaper loop delay p50 ${result.shaper.loopDelayMs.p50.toFixed(2)} ms, p99 ${result.shaper.loopDelayMs.p99.toFixed(2)} ms, max ${result.shaper.loopDelayMs.max.toFixed(1)} ms`,
     `shaper CPU ${result.shaper.cpuMs.toFixed(0)} ms over ${(wallMs / 1000).toFixed(1)} s (${(100 * result.shaper.cpuShareOfOneCore).toFixed(1)} % of one core)`,
-    `deliveries ${books.deliveries}, lateness p50 ≤ ${result.shaper.latenessMs.p50} ms, p99 ≤ ${result.shaper.latenessMs.p99} ms`,
+    `deliveries ${books.deliveries}, lateness p50 ≤ ${result.shaper.latenessMs.p50} ms, p99 ≤ ${result.shaper.latenessMs.p99} ms (of its own backlog: p50 ≤ ${result.shaper.ownLatenessMs.p50} ms, p99 ≤ ${result.shaper.ownLatenessMs.p99} ms)`,
     result.verdict,
     `written: ${file}`,
   ].join('\n')}\n`,

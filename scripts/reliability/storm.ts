@@ -1,5 +1,6 @@
 /**
- * The reconnect storm (issue 15, item 2; `npm run storm`, CI: test/storm.test.ts): N clients of
+ * The reconnect storm (issue 15, item 2; the `storm` scenario: scenarios/library/storm.ts,
+ * scenarios/storm/run.ts; `npm run storm`; CI: test/storm.test.ts): N clients of
  * every transport dropped at once, twice —
  *
  *   kill:  the server SIGKILLed (no goodbye to anyone) and a new process started on the same port
@@ -29,8 +30,10 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { build } from 'esbuild';
 import { TRANSPORTS, type TransportName } from '../../contract/index.js';
+import { readProc } from '../../scenarios/proc-meter.js';
+import type { DropReport, StormFigures, StormSample } from '../../scenarios/storm/result.js';
 import { type ChildServer, LISTENING, ROOT, startChild } from '../../tools/child-process.js';
-import { clock } from './fleet.js';
+import { clock, DEFAULT_MIX } from './fleet.js';
 import { openFds, rssBytes } from './proc.js';
 import { freePort } from './server.js';
 import type { DropOutcome, StormClientsConfig, StormClientsSample } from './storm-clients.js';
@@ -62,71 +65,20 @@ export interface StormOptions {
   status?: (line: string) => void;
 }
 
-export const STORM_DEFAULTS: Omit<StormOptions, 'seed'> = {
-  clients: 3_000,
-  processes: 2,
-  // The storm is about reconnecting, not throughput: a slow feed keeps the steady state cheap on 2
-  // cores; "back" does not wait for a message (fleet.ts DropWatch: the client's next `open` counts).
-  rate: 1,
-  faults: ['kill', 'proxy'],
-  steadyMs: 5_000,
-  observeMs: 40_000,
-  settleMs: 2_000,
-  backWithinMs: 20_000,
-  rssFactor: 1.5,
-  pollIntervalMs: 1_000,
-  arrivalsPerSecond: 200,
-};
-
-export interface StormSample {
-  /** Seconds since the run started. */
-  t: number;
-  working: number;
-  byTransport: Partial<Record<TransportName, number>>;
-  serverRssBytes: number | null;
-  serverFds: number | null;
-  /** The worst client process's loop delay and the client processes' CPU share since the last sample. */
-  clientLoopP99Ms: number;
-  clientCpuPercent: number;
-  load1: number;
+/** One stretch of the run with the server's CPU over it (the killed process's up to the kill, then the new one's). */
+export interface StormPhase {
+  name: string;
+  /** ms since the run started. */
+  startMs: number;
+  endMs: number;
+  cpuMs: number;
+  rssMaxBytes: number;
 }
 
-export interface DropReport {
-  fault: StormFault;
-  /** Seconds since the run started. */
-  atS: number;
-  /** kill: when the new server listened, ms after the drop. */
-  serverBackMs: number | null;
-  connectionsReset: number | null;
-  members: number;
-  noticed: number;
-  back: number;
-  backWithinLimit: number;
-  backMs: { p50: number; p90: number; p99: number; max: number };
-  resumed: number;
-  reset: number;
-  silentlyGapped: number;
-  silentHoles: number;
-  duplicates: number;
-  reordered: number;
-  notBack: string[];
-  byTransport: Partial<Record<TransportName, Omit<DropOutcome, 'backDelaysMs'> & { backMsP99: number }>>;
-  peakRssBytes: number;
-  /** Working clients over time, seconds since the drop. */
-  curve: { x: number; y: number }[];
-  criteria: { text: string; pass: boolean; detail: string }[];
-}
-
-export interface StormResult {
+export interface StormResult extends Omit<StormFigures, 'settings'> {
   options: Omit<StormOptions, 'log' | 'status'>;
   startedAt: string;
-  loadAtStart: number[];
-  fdLimits: { soft: number; hard: number; clientProcessNeeds: number; serverNeeds: number; raised: boolean };
-  steadyRssBytes: number;
-  rssBoundBytes: number;
-  samples: StormSample[];
-  drops: DropReport[];
-  passed: boolean;
+  phases: StormPhase[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -217,10 +169,29 @@ function startServer(bundle: string, port: number, rate: number): Promise<ChildS
   );
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted.length === 0
-    ? Number.NaN
-    : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
+const percentile = (sorted: number[], p: number): number | null =>
+  sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
+const seconds = (ms: number | null) => (ms === null ? '–' : (ms / 1000).toFixed(2));
+
+/**
+ * The server's CPU over the whole run, across the kill: the processes gone (read just before each
+ * SIGKILL) plus the one running now (/proc utime+stime, 10 ms ticks).
+ */
+class ServerCpu {
+  private gone = 0;
+  constructor(private pid: number) {}
+  now(): number {
+    return this.gone + (readProc(this.pid)?.cpuMs ?? 0);
+  }
+  /** Read the old process once more right before it is killed; then follow the new one. */
+  beforeKill(): void {
+    this.gone += readProc(this.pid)?.cpuMs ?? 0;
+    this.pid = -1;
+  }
+  follow(pid: number): void {
+    this.pid = pid;
+  }
+}
 
 export async function runStorm(options: StormOptions): Promise<StormResult> {
   const log = options.log ?? (() => {});
@@ -236,15 +207,38 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     throw new Error(
       `storm: not enough file descriptors: a client process needs ${clientProcessNeeds} (hard limit ${hard}), the server ${serverNeeds} (soft limit ${soft}); raise ulimit -n or use more --processes / fewer --clients`,
     );
-  const fds = { soft, hard, clientProcessNeeds, serverNeeds, raised: soft < clientProcessNeeds };
+  const finite = (n: number) => (Number.isFinite(n) ? n : null);
+  const fds = {
+    soft: finite(soft),
+    hard: finite(hard),
+    clientProcessNeeds,
+    serverNeeds,
+    raised: soft < clientProcessNeeds,
+  };
 
   const port = await freePort();
   const bundle = await bundleServer();
   let server = await startServer(bundle, port, options.rate);
   log(`server pid ${server.pid} on port ${port}, ${options.rate} msg/s`);
+  const serverCpu = new ServerCpu(server.pid);
   const processes: ClientProcess[] = [];
   const samples: StormSample[] = [];
   const drops: DropReport[] = [];
+  const phases: StormPhase[] = [];
+  let phaseFrom = { ms: clock() - t0, cpuMs: serverCpu.now() };
+  const endPhase = (name: string) => {
+    const ms = clock() - t0;
+    const cpuMs = serverCpu.now();
+    const rss = samples.filter((s) => s.t * 1000 >= phaseFrom.ms).map((s) => s.serverRssBytes ?? 0);
+    phases.push({
+      name,
+      startMs: phaseFrom.ms,
+      endMs: ms,
+      cpuMs: cpuMs - phaseFrom.cpuMs,
+      rssMaxBytes: Math.max(0, ...rss),
+    });
+    phaseFrom = { ms, cpuMs };
+  };
   let sampling = true;
   let sampler: Promise<void> = Promise.resolve();
   try {
@@ -272,7 +266,10 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
 
     const takeSample = async (): Promise<StormSample> => {
       const parts = await Promise.all(processes.map((p) => p.call<StormClientsSample>('sample')));
-      const now = clock();
+      // Each process's own moment, not this one's: on a starved machine the answers arrive seconds
+      // late, and the curve would show the drop late by as much. The latest of them: the counts are
+      // at most what they were then.
+      const now = Math.max(...parts.map((p) => p.at));
       const byTransport: Partial<Record<TransportName, number>> = {};
       for (const part of parts)
         for (const [t, n] of Object.entries(part.byTransport))
@@ -317,6 +314,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
         `storm: only ${working}/${options.clients} clients working after 180 s: ${JSON.stringify(samples.at(-1)?.byTransport)}`,
       );
     log(`all ${options.clients} clients working; ${options.steadyMs / 1000} s steady`);
+    endPhase(`${options.clients} clients arrive`);
     const steadyFrom = (clock() - t0) / 1000;
     await sleep(options.steadyMs);
     const steadyRss = Math.max(
@@ -324,6 +322,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
       rssBytes(server.pid) ?? 0,
     );
     const rssBound = steadyRss * options.rssFactor;
+    endPhase('steady');
 
     for (const fault of options.faults) {
       let at: number;
@@ -336,11 +335,13 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
         await Promise.all(processes.map((p) => p.call('markDrop', at)));
         await sleep(Math.max(0, at - clock()));
         const old = server;
+        serverCpu.beforeKill();
         old.child.kill('SIGKILL');
         log(`SIGKILL to the server (pid ${old.pid}); starting a new one on port ${port}`);
         restarted = (async () => {
           await old.stop('SIGKILL'); // waits for the exit: the port is free again
           server = await startServer(bundle, port, options.rate);
+          serverCpu.follow(server.pid);
           serverBackMs = clock() - at;
           log(`new server pid ${server.pid} listening ${(serverBackMs / 1000).toFixed(1)} s after the kill`);
         })();
@@ -373,9 +374,14 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
         options,
       });
       drops.push(report);
+      endPhase(fault === 'kill' ? 'server SIGKILL + restart, until all back' : 'proxies reset, until all back');
       for (const c of report.criteria) log(`${c.pass ? '✓' : '✗'} ${fault}: ${c.text} — ${c.detail}`);
-      if (fault !== options.faults.at(-1)) await sleep(options.steadyMs);
+      if (fault !== options.faults.at(-1)) {
+        await sleep(options.steadyMs);
+        endPhase('steady');
+      }
     }
+    const totals = await Promise.all(processes.map((p) => p.call<{ all: { delivered: number } }>('totals')));
     return {
       options: strip(options),
       startedAt: startedAt.toISOString(),
@@ -383,8 +389,10 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
       fdLimits: fds,
       steadyRssBytes: steadyRss,
       rssBoundBytes: rssBound,
+      delivered: totals.reduce((sum, t) => sum + t.all.delivered, 0),
       samples,
       drops,
+      phases,
       passed: drops.length === options.faults.length && drops.every((d) => d.criteria.every((c) => c.pass)),
     };
   } finally {
@@ -398,7 +406,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
 
 function strip(options: StormOptions): StormResult['options'] {
   const { log: _log, status: _status, ...rest } = options;
-  return rest;
+  return { ...rest, mix: { ...DEFAULT_MIX, ...rest.mix } };
 }
 
 function judgeDrop(input: {
@@ -440,7 +448,7 @@ function judgeDrop(input: {
       silentHoles: 0,
       duplicates: 0,
       reordered: 0,
-      backMsP99: percentile(delays, 99),
+      backMsP99: percentile(delays, 99) as number | null,
     };
     for (const p of parts) {
       for (const k of Object.keys(sum) as (keyof typeof sum)[]) {
@@ -462,7 +470,7 @@ function judgeDrop(input: {
     {
       text: `every client back within ${options.backWithinMs / 1000} s`,
       pass: within === sum.members && sum.members === options.clients,
-      detail: `${within}/${options.clients} (p50 ${(percentile(all, 50) / 1000).toFixed(2)} s, p99 ${(percentile(all, 99) / 1000).toFixed(2)} s, last ${(percentile(all, 100) / 1000).toFixed(2)} s${input.serverBackMs === null ? '' : `; the new server listened after ${(input.serverBackMs / 1000).toFixed(2)} s`})`,
+      detail: `${within}/${options.clients} (p50 ${seconds(percentile(all, 50))} s, p99 ${seconds(percentile(all, 99))} s, last ${seconds(percentile(all, 100))} s${input.serverBackMs === null ? '' : `; the new server listened after ${seconds(input.serverBackMs)} s`})`,
     },
     {
       text: 'every client resumed or explicitly reset, none silently gapped',

@@ -3,7 +3,7 @@
  * and the resume table of docs/contract.md. Each message is serialized once, here; every
  * transport sends that same text.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { Cursor, ResetNotice } from '../../contract/index.js';
 
 export interface FeedEntry {
@@ -29,12 +29,23 @@ export function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/**
+ * Random bytes for epochs, drawn a block at a time: a broker backend offers a fresh candidate with
+ * every publish (server/feed/redis-backend.ts), and one `randomBytes` call per publish was a
+ * measurable share of its cost.
+ */
+const EPOCH_POOL = Buffer.alloc(6 * 256);
+let epochPoolAt = EPOCH_POOL.length;
+
 export function newEpoch(): string {
+  if (epochPoolAt + 6 > EPOCH_POOL.length) {
+    randomFillSync(EPOCH_POOL);
+    epochPoolAt = 0;
+  }
+  const n = EPOCH_POOL.readUIntBE(epochPoolAt, 6);
+  epochPoolAt += 6;
   // 8 base-36 characters: fits EPOCH_PATTERN, and two processes never share one in practice.
-  return BigInt(`0x${randomBytes(6).toString('hex')}`)
-    .toString(36)
-    .padStart(8, '0')
-    .slice(-8);
+  return (n % 36 ** 8).toString(36).padStart(8, '0');
 }
 
 /** The message JSON, as it goes on every wire; `dataJson` is the data already serialized. */

@@ -9,7 +9,7 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type NetworkParams, resolveNetwork, SEGMENT_BYTES } from '../../contract/networks.js';
-import { emptyBooks, ShapedDirection, seededRandom } from '../../tools/shaper.js';
+import { emptyBooks, latenessPercentile, ShapedDirection, seededRandom } from '../../tools/shaper.js';
 import { startProxy, type TcpProxy } from '../../tools/tcp-proxy.js';
 import { until } from '../harness.js';
 
@@ -187,6 +187,43 @@ describe('shaper: delay, bandwidth, loss', () => {
     const first = order.indexOf('d');
     const last = order.lastIndexOf('d');
     expect(order.slice(first, last).filter((o) => o === 'other').length).toBeGreaterThan(0);
+  });
+
+  it("tells its own lateness from the loop's: a blocked loop makes deliveries late, a backlog of its own makes them its own", async () => {
+    const spin = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const make = (books: ReturnType<typeof emptyBooks>, costMs: number, delivered: { n: number }) =>
+      new ShapedDirection(
+        { delayMs: 5, jitterMs: 0, kbps: 0, lossPercent: 0, rtoMs: 200 },
+        seededRandom(1),
+        () => {
+          delivered.n += 1;
+          spin(costMs);
+        },
+        () => {},
+        books,
+      );
+    // 1. Ten cheap deliveries fall due while something else holds the loop for 40 ms: every one is late
+    //    by the loop (≥ 20 ms), none by the shaper.
+    const blocked = emptyBooks();
+    const blockedCount = { n: 0 };
+    const cheap = Array.from({ length: 10 }, () => make(blocked, 0, blockedCount));
+    for (const d of cheap) d.push(Buffer.from([1]));
+    spin(40);
+    await until(() => blockedCount.n === 10, 10_000, 'ten cheap deliveries');
+    expect(blocked.lateness.slice(0, 6).reduce((a, b) => a + b, 0)).toBe(0); // none within 10 ms
+    expect(latenessPercentile(blocked, 99)).toBeGreaterThanOrEqual(20);
+    expect(latenessPercentile(blocked, 99, true)).toBeLessThanOrEqual(5);
+    // 2. Forty deliveries of 1 ms each fall due together on an idle loop: the later ones wait behind the
+    //    earlier ones, tens of ms of the shaper's own work.
+    const backlog = emptyBooks();
+    const backlogCount = { n: 0 };
+    const dear = Array.from({ length: 40 }, () => make(backlog, 1, backlogCount));
+    for (const d of dear) d.push(Buffer.from([2]));
+    await until(() => backlogCount.n === 40, 10_000, 'forty costly deliveries');
+    expect(latenessPercentile(backlog, 99, true)).toBeGreaterThanOrEqual(20);
   });
 
   it('a lost segment holds back everything behind it for the retransmission timeout; nothing reordered or changed', async () => {

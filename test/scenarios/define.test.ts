@@ -178,6 +178,7 @@ describe('defineScenario', () => {
       'ws-framing',
       'classroom',
       'scale-out',
+      'storm',
     ]);
   });
 

@@ -14,6 +14,7 @@ import { groupBytesChart, groupLossChart } from './groups.js';
 import { bytesChart, latencyChart, requestsChart } from './per-transport.js';
 import { protocolCharts } from './protocols.js';
 import { scaleOutCharts } from './scale-out.js';
+import { stormCharts } from './storm.js';
 import { sweepChart } from './sweep.js';
 import { SWEEP_METRICS } from './sweep-metrics.js';
 import { timelineChart } from './timeline.js';
@@ -48,5 +49,6 @@ export function chartConfigs(summary: Summary): ChartSpec[] {
   for (const chart of [classCapacityChart(summary), classCostChart(summary)]) if (chart) charts.push(chart);
   charts.push(...protocolCharts(summary));
   charts.push(...scaleOutCharts(summary));
+  charts.push(...stormCharts(summary));
   return charts;
 }

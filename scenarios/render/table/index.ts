@@ -17,6 +17,7 @@ import { publisherLine, runnerLine, serverLine } from './lines.js';
 import type { TableModel } from './model.js';
 import { h2loadTable, protocolTable } from './protocols.js';
 import { scaleOutFaultTable, scaleOutStepTable, stickinessTable } from './scale-out.js';
+import { stormTable } from './storm.js';
 import { sweepCostTable, sweepTable } from './sweep.js';
 import { painter, renderModel } from './terminal.js';
 
@@ -41,6 +42,7 @@ export function summaryTables(summary: Summary): TableModel[] {
     scaleOutStepTable(summary),
     scaleOutFaultTable(summary),
     stickinessTable(summary),
+    stormTable(summary),
   ].filter((t): t is TableModel => t !== null && t.rows.length > 0);
 }
 
