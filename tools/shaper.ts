@@ -94,7 +94,8 @@ export interface ShaperBooks {
   /**
    * The part of each delivery's lateness the shaper caused itself, ms, same buckets: the time it waited
    * behind the shaper's own earlier deliveries of the same backlog (and the yields between their
-   * slices). The rest is the clock's timer firing late — the thread's event-loop delay, whatever else
+   * slices). An upper bound: a thread the operating system preempts in the middle of a drain counts
+   * here too (a loaded machine shows 5–10 ms of it in small groups). The rest is the clock's timer firing late — the thread's event-loop delay, whatever else
    * the thread ran or however long the operating system left it waiting for a core.
    */
   ownLateness: number[];

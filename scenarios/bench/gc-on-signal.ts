@@ -1,6 +1,7 @@
 /**
  * Loaded into every server the bench starts (`node --expose-gc --import this`): on SIGUSR2 it runs a
- * full garbage collection and prints `bench-gc <n>`, so the bench reads RSS with no garbage in it —
+ * full garbage collection and prints `bench-gc <n> heap <bytes>` (V8's heap in use after it), so the
+ * bench reads RSS with no garbage in it, and the JS heap beside it —
  * without that, a collection that happens to run between the two readings makes "RSS per idle
  * connection" negative.
  */
@@ -12,5 +13,5 @@ process.on('SIGUSR2', () => {
   gc();
   gc();
   collections += 1;
-  process.stdout.write(`bench-gc ${collections}\n`);
+  process.stdout.write(`bench-gc ${collections} heap ${process.memoryUsage().heapUsed}\n`);
 });

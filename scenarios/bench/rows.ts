@@ -21,6 +21,12 @@ const rssPerConnection: Figure = (m) => {
   const growth = m.rssIdleBytes - m.rssBeforeBytes;
   return growth > 0 ? growth / m.clients : Number.NaN;
 };
+/** JS heap growth per idle connection, both after a full GC: what the connections' objects hold. */
+const heapPerConnection: Figure = (m) => {
+  if (m.heapIdleBytes === undefined || m.heapBeforeBytes === undefined || m.clients === 0) return Number.NaN;
+  const growth = m.heapIdleBytes - m.heapBeforeBytes;
+  return growth > 0 ? growth / m.clients : Number.NaN;
+};
 const cpuUsPerAnswer: Figure = (m) =>
   m.answers !== undefined && m.answers > 0 ? (m.serverCpuMs * 1000) / m.answers : Number.NaN;
 const p99: Figure = (m) => m.ageMs?.p99 ?? Number.NaN;
@@ -181,6 +187,27 @@ export const ROW_DEFS: readonly RowDef[] = [
     [
       ['websocket', 'bare ws'],
       ['sse', 'bare SSE'],
+      ['long-poll', 'bare long poll'],
+      ['short-poll', 'bare node:http'],
+    ] as const
+  ).map(
+    ([transport, baseline]): RowDef => ({
+      id: `${transport}-heap`,
+      what: `JS heap per idle connection, ${transport} vs ${baseline}`,
+      figure: 'JS heap per idle connection',
+      unit: 'B',
+      phase: transport === 'short-poll' ? 'short-poll idle' : `${transport} crowd`,
+      baseline,
+      goal: { op: '<=', value: 1.2 },
+      decides: false,
+      value: heapPerConnection,
+      note: 'the objects behind the RSS row, exact to the byte; RSS adds native memory and moves by pages',
+    }),
+  ),
+  ...(
+    [
+      ['websocket', 'bare ws'],
+      ['sse', 'bare SSE'],
     ] as const
   ).map(
     ([transport, baseline]): RowDef => ({
@@ -230,7 +257,7 @@ export function computeRows(measurements: readonly Measurement[], defs: readonly
     const pass = def.goal.op === '<=' ? ratio.median <= def.goal.value : ratio.median >= def.goal.value;
     const share = median(lab.map((m) => m.clientCpuMs / (m.seconds * 1000)));
     const generatorVsServer = median(lab.map((m) => m.clientCpuMs / m.serverCpuMs));
-    const memoryRow = def.figure.startsWith('RSS');
+    const memoryRow = def.unit === 'B';
     return {
       id: def.id,
       what: def.what,

@@ -70,17 +70,27 @@ export const BENCH_POLL_LIMIT = 1_000_000;
 const GC_ON_SIGNAL = { nodeFlags: ['--expose-gc'], imports: ['./scenarios/bench/gc-on-signal.ts'] };
 const GC_TIMEOUT_MS = 10_000;
 
-/** A full collection in the server, then its RSS (NaN when it did not answer in time). */
-async function rssAfterGc(server: ChildServer, collections: Map<number, number>): Promise<number> {
+/**
+ * A full collection in the server, then its RSS and its JS heap in use (NaN when it did not answer
+ * in time). RSS is what the issue asks; the heap is exact to the object, where RSS moves by whole
+ * pages and with what the allocator kept from the phase before.
+ */
+async function memoryAfterGc(
+  server: ChildServer,
+  collections: Map<number, number>,
+): Promise<{ rss: number; heap: number }> {
   const next = (collections.get(server.pid) ?? 0) + 1;
   collections.set(server.pid, next);
   server.child.kill('SIGUSR2');
   const deadline = performance.now() + GC_TIMEOUT_MS;
-  while (!server.output().includes(`bench-gc ${next}\n`)) {
-    if (performance.now() > deadline) return Number.NaN;
+  const line = new RegExp(`^bench-gc ${next} heap (\\d+)$`, 'm');
+  let match = line.exec(server.output());
+  while (match === null) {
+    if (performance.now() > deadline) return { rss: Number.NaN, heap: Number.NaN };
     await new Promise((resolve) => setTimeout(resolve, 20));
+    match = line.exec(server.output());
   }
-  return readProc(server.pid)?.rssBytes ?? Number.NaN;
+  return { rss: readProc(server.pid)?.rssBytes ?? Number.NaN, heap: Number(match[1]) };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -182,10 +192,10 @@ export async function runBench(params: BenchParams, progress: Progress, command:
     const api = new ServerApi(server.url);
     progress.status(`round ${round}: ${phase}, ${name}`);
     const feed = await api.feed();
-    const rssBefore = await rssAfterGc(server, collections);
+    const before = await memoryAfterGc(server, collections);
     const openErrors = await client.open(transport, `${server.url}${ROUTE[transport]}`, clients, feed.head);
     await sleep(SETTLE_MS);
-    const rssIdle = await rssAfterGc(server, collections);
+    const idle = await memoryAfterGc(server, collections);
     const m: Measurement = {
       round,
       server: name,
@@ -195,8 +205,10 @@ export async function runBench(params: BenchParams, progress: Progress, command:
       serverCpuMs: 0,
       clientCpuMs: 0,
       deliveries: 0,
-      rssBeforeBytes: rssBefore,
-      rssIdleBytes: rssIdle,
+      rssBeforeBytes: before.rss,
+      rssIdleBytes: idle.rss,
+      heapBeforeBytes: before.heap,
+      heapIdleBytes: idle.heap,
       errors: openErrors,
     };
     if (rate > 0) {

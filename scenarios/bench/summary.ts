@@ -31,6 +31,9 @@ export interface Measurement {
   /** Resident memory before the clients connected and once they were all connected and idle. */
   rssBeforeBytes?: number;
   rssIdleBytes?: number;
+  /** V8's heap in use after a full GC, at the same two moments (exact to the object; RSS moves by pages). */
+  heapBeforeBytes?: number;
+  heapIdleBytes?: number;
   /** Event age, ms (receive − ts, one host). */
   ageMs?: { p50: number; p99: number; max: number };
   /** Long-poll answers, for messages per answer. */

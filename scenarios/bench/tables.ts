@@ -13,7 +13,7 @@ const ratio = (v: number) => (isNum(v) ? `${v.toFixed(2)}×` : '—');
 
 function absolute(row: RowResult, v: number): string {
   if (!isNum(v)) return '—';
-  if (row.figure.startsWith('RSS')) return formatBytes(v);
+  if (row.figure.startsWith('RSS') || row.figure.startsWith('JS heap')) return formatBytes(v);
   if (row.figure.startsWith('polls')) return `${formatValue(v, 4)}/s`;
   if (row.figure.startsWith('p99')) return `${formatValue(v)} ms`;
   return `${formatValue(v)} µs`;
@@ -87,7 +87,7 @@ export function absoluteTable(summary: BenchSummary): TableModel {
   const med = (ms: Measurement[], f: (m: Measurement) => number) => median(ms.map(f));
   return {
     title: 'Absolute figures (medians over the rounds)',
-    note: 'CPU from /proc (utime + stime, 10 ms ticks); RSS/conn = (RSS idle − RSS before the clients) ÷ clients; gen CPU = the load generator’s.',
+    note: 'CPU from /proc (utime + stime, 10 ms ticks); RSS/conn = (RSS idle − RSS before the clients) ÷ clients, heap/conn the same for V8’s heap in use; gen CPU = the load generator’s.',
     columns: [
       left('phase'),
       left('server'),
@@ -97,6 +97,7 @@ export function absoluteTable(summary: BenchSummary): TableModel {
       right('gen CPU µs/del'),
       right('server core %'),
       right('RSS/conn'),
+      right('heap/conn'),
       right('p50 ms'),
       right('p99 ms'),
       right('errors'),
@@ -119,6 +120,12 @@ export function absoluteTable(summary: BenchSummary): TableModel {
             ms[0]?.rssIdleBytes === undefined
               ? '—'
               : formatBytes(med(ms, (m) => ((m.rssIdleBytes ?? 0) - (m.rssBeforeBytes ?? 0)) / m.clients)),
+        },
+        {
+          text:
+            ms[0]?.heapIdleBytes === undefined
+              ? '—'
+              : formatBytes(med(ms, (m) => ((m.heapIdleBytes ?? 0) - (m.heapBeforeBytes ?? 0)) / m.clients)),
         },
         { text: ms[0]?.ageMs ? formatValue(med(ms, (m) => m.ageMs?.p50 ?? Number.NaN)) : '—' },
         { text: ms[0]?.ageMs ? formatValue(med(ms, (m) => m.ageMs?.p99 ?? Number.NaN)) : '—' },

@@ -13,7 +13,8 @@
  * showed up as the server's own CPU per delivery (runs of 1.07× to 1.73× at the same code, 2026-11-30).
  * `npm run bench:broker [-- --rounds N --window-s S --profile DIR --no-write --no-pin]`; writes
  * results/broker-cost/<time>/summary.json and prints a table. `--profile DIR` starts each server with
- * `--cpu-prof` into DIR (one .cpuprofile per run: where the server's CPU goes, per backend).
+ * `--cpu-prof` into DIR (one .cpuprofile per run: where the server's CPU goes, per backend); use it with
+ * `--no-pin`: pinned, V8's sampling thread shares the server's one core and most samples are lost.
  * The machine is shared and has 2 cores: read the rounds side by side, not one number alone.
  */
 

@@ -30,10 +30,12 @@ let sockets: ServerSockets;
 let proxy: TcpProxy;
 
 beforeAll(async () => {
-  lab = await startLab({ sseHeartbeatMs: 50, wsPingMs: 50, socketIoPingMs: 50 });
+  // The WebSocket ping also ends a socket whose pong is one interval late (server/transports/ws-heartbeat.ts):
+  // 250 ms, not 50, so a loaded machine's stall of a tenth of a second cannot end the socket under test.
+  lab = await startLab({ sseHeartbeatMs: 50, wsPingMs: 250, socketIoPingMs: 250 });
   sockets = new ServerSockets(lab.app);
   // Warm the publish path (every transport's, Socket.IO's broadcast included) before any client
-  // connects: a first call's compilation can hold the loop past the 50 ms heartbeats below.
+  // connects: a first call's compilation can hold the loop past the heartbeats below.
   await publish(lab.url, { warmUp: true });
 });
 afterAll(async () => {
@@ -59,7 +61,7 @@ function expectBytesMatch(report: StatsResponse, transport: TransportName, p: Tc
 /**
  * Direct, and through a shaped network (tools/shaper.ts): delay, jitter and a bandwidth cap
  * change when bytes arrive, never which bytes — so the counts are the same either way.
- * (20 ms RTT: the server's 50 ms WebSocket ping must still be answered in time.)
+ * (20 ms RTT: the server's 250 ms WebSocket ping must still be answered in time.)
  */
 const NETWORKS = [
   { through: 'directly', shaping: {} },
