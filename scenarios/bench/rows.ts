@@ -44,6 +44,14 @@ export interface RowDef {
   note?: string;
 }
 
+/** Each transport's idle connection against the bare server it is compared with (the memory rows). */
+const IDLE_BASELINES = [
+  ['websocket', 'bare ws'],
+  ['sse', 'bare SSE'],
+  ['long-poll', 'bare long poll'],
+  ['short-poll', 'bare node:http'],
+] as const;
+
 export const ROW_DEFS: readonly RowDef[] = [
   {
     id: 'websocket-cpu',
@@ -162,14 +170,7 @@ export const ROW_DEFS: readonly RowDef[] = [
     value: cpuUsPerDelivery,
     note: 'how close the lab gets to Fastify alone; Fastify alone is not within 1.1× of node:http',
   },
-  ...(
-    [
-      ['websocket', 'bare ws'],
-      ['sse', 'bare SSE'],
-      ['long-poll', 'bare long poll'],
-      ['short-poll', 'bare node:http'],
-    ] as const
-  ).map(
+  ...IDLE_BASELINES.map(
     ([transport, baseline]): RowDef => ({
       id: `${transport}-rss`,
       what: `RSS per idle connection, ${transport} vs ${baseline}`,
@@ -183,14 +184,7 @@ export const ROW_DEFS: readonly RowDef[] = [
       note: 'RSS after a full GC; a round whose RSS did not grow gives no ratio',
     }),
   ),
-  ...(
-    [
-      ['websocket', 'bare ws'],
-      ['sse', 'bare SSE'],
-      ['long-poll', 'bare long poll'],
-      ['short-poll', 'bare node:http'],
-    ] as const
-  ).map(
+  ...IDLE_BASELINES.map(
     ([transport, baseline]): RowDef => ({
       id: `${transport}-heap`,
       what: `JS heap per idle connection, ${transport} vs ${baseline}`,
