@@ -135,17 +135,24 @@ export function networkSweep(options: { name: string; rate: number; durationMs: 
           ]
         : []),
       {
-        text: 'lossy-wifi: the held-back segments show in the p99 (above the one-way delay by at least half the RTO)',
+        text: 'lossy-wifi: the held-back segments show in the tail (above the one-way delay by at least half the RTO: the p99, or the slowest message when the stalls were at most 1 % of the messages)',
         check: (s) => {
           const p = s.sweep?.points.find((x) => x.value === rttOf('lossy-wifi'));
-          const rows = TRANSPORTS.filter((t) => t !== 'short-poll').map((t) => ({
-            t,
-            p99: p?.transports[t]?.latencyMs.p99 ?? Number.NaN,
-            stalls: p?.transports[t]?.network?.shaper.stalls ?? 0,
-          }));
+          const floor = rttOf('lossy-wifi') / 2 + 100;
+          const rows = TRANSPORTS.filter((t) => t !== 'short-poll').map((t) => {
+            const latency = p?.transports[t]?.latencyMs;
+            const stalls = p?.transports[t]?.network?.shaper.stalls ?? 0;
+            // A stall holds at least one message; when they are at most 1 % of the messages (a quiet
+            // feed: 1 stall in 116), the p99 need not contain one, but the slowest message must.
+            const few = stalls * 100 <= (latency?.count ?? 0);
+            const shown = few ? (latency?.max ?? Number.NaN) : (latency?.p99 ?? Number.NaN);
+            return { t, stalls, few, shown, pass: stalls > 0 && shown >= floor };
+          });
           return {
-            pass: rows.every((r) => r.p99 >= rttOf('lossy-wifi') / 2 + 100),
-            detail: rows.map((r) => `${r.t} p99 ${fmt(r.p99)} ms (${r.stalls} stalls)`).join(', '),
+            pass: rows.every((r) => r.pass),
+            detail: rows
+              .map((r) => `${r.t} ${r.few ? 'max' : 'p99'} ${fmt(r.shown)} ms (${r.stalls} stalls)`)
+              .join(', '),
           };
         },
       },
