@@ -68,11 +68,19 @@ export function modelP50Ms(transport: TransportName, m: ModelInput): number {
       return oneWay + serializationMs(m.messageBytes + 40, m.network.downKbps);
     case 'long-poll':
       return longPollQuantileMs(m, 0.5);
-    case 'short-poll': {
-      const r = pollRoundTripMs(m);
-      return m.pollIntervalMs / 2 + r;
-    }
+    case 'short-poll':
+      return shortPollQuantileMs(m, 0.5);
   }
+}
+
+/**
+ * Short polling's age distribution by the model: the server looks every T + R, a message waits from
+ * its publication to the next look (uniform over 0…T + R) and then the answer's way down (R/2), so
+ * ages are uniform over R/2…T + 3R/2, median T/2 + R. Its p-quantile, ms.
+ */
+export function shortPollQuantileMs(m: ModelInput, p: number): number {
+  const r = pollRoundTripMs(m);
+  return r / 2 + p * (m.pollIntervalMs + r);
 }
 
 /**
@@ -90,17 +98,21 @@ export function longPollQuantileMs(m: ModelInput, p: number): number {
 /**
  * Where the median of `n` measured ages falls, 95 % of the time, if the ages follow the model: the
  * model's quantiles at ½ ∓ 1/√n (the order-statistic interval for a median: the count of ages below
- * the true median is binomial(n, ½), sd √n/2). For SSE, WebSocket and short polling the model is one
- * value and so is the band. For long polling near f = ½ the band is wide: the median sits where the
- * share of held messages ends, and a few messages more or fewer in re-asks move it by tens of ms.
+ * the true median is binomial(n, ½), sd √n/2). For SSE and WebSocket the model is one value and so is
+ * the band. Short polling's ages spread over a whole cycle T + R, so its band is ±(T + R)/√n: on a
+ * quiet feed (~100 ages a profile) about ±10 % of T + R. For long polling near f = ½ the band is wide:
+ * the median sits where the share of held messages ends, and a few messages more or fewer in re-asks
+ * move it by tens of ms.
  * (Ages of clients that share a feed are not fully independent; counting every age as one makes the
  * band narrower than the truth, so the check stays strict.)
  */
 export function modelMedianBandMs(transport: TransportName, m: ModelInput, n: number): { low: number; high: number } {
   const p50 = modelP50Ms(transport, m);
-  if (transport !== 'long-poll' || !(n > 0)) return { low: p50, high: p50 };
+  const quantile =
+    transport === 'long-poll' ? longPollQuantileMs : transport === 'short-poll' ? shortPollQuantileMs : undefined;
+  if (quantile === undefined || !(n > 0)) return { low: p50, high: p50 };
   const half = 1 / Math.sqrt(n);
-  return { low: longPollQuantileMs(m, Math.max(0, 0.5 - half)), high: longPollQuantileMs(m, Math.min(1, 0.5 + half)) };
+  return { low: quantile(m, Math.max(0, 0.5 - half)), high: quantile(m, Math.min(1, 0.5 + half)) };
 }
 
 /** How long a message behind a lost segment waits at most: one way plus the retransmission timeout, ms. */

@@ -11,6 +11,7 @@ import {
   modelP50Ms,
   nearModel,
   pollRoundTripMs,
+  shortPollQuantileMs,
 } from '../../contract/network-models.js';
 import { resolveNetwork } from '../../contract/networks.js';
 import { seededRandom } from '../../tools/shaper.js';
@@ -42,9 +43,27 @@ describe('long-poll model', () => {
   });
 });
 
+describe('short-poll model', () => {
+  it('is uniform over R/2…T + 3R/2: the server looks every T + R, then the answer comes down', () => {
+    const m = at('3g', 0.25);
+    const r = pollRoundTripMs(m);
+    expect(shortPollQuantileMs(m, 0)).toBeCloseTo(r / 2, 9);
+    expect(shortPollQuantileMs(m, 1)).toBeCloseTo(1_000 + (3 * r) / 2, 9);
+    expect(modelP50Ms('short-poll', m)).toBeCloseTo(1_000 / 2 + r, 9);
+  });
+
+  it('has a band of ±(T + R)/√n around its median: on a quiet feed (~100 ages) about ±10 % of T + R', () => {
+    const m = at('3g', 0.25);
+    const r = pollRoundTripMs(m);
+    const band = modelMedianBandMs('short-poll', m, 100);
+    expect(band.high - modelP50Ms('short-poll', m)).toBeCloseTo((1_000 + r) / 10, 9);
+    expect(modelP50Ms('short-poll', m) - band.low).toBeCloseTo((1_000 + r) / 10, 9);
+  });
+});
+
 describe('the median band', () => {
   it('is one value for a transport whose model is one value', () => {
-    for (const t of ['sse', 'websocket', 'short-poll'] as const) {
+    for (const t of ['sse', 'websocket'] as const) {
       const band = modelMedianBandMs(t, at('4g', 10), 500);
       expect(band.low).toBe(modelP50Ms(t, at('4g', 10)));
       expect(band.high).toBe(band.low);
