@@ -11,20 +11,12 @@ import type { ResolvedNetwork } from '../contract/networks.js';
 import type { RepeatReport } from './repeat.js';
 import { ScaleOutSchema } from './scale-out/result.js';
 import { StormSchema } from './storm/result.js';
+import { Bool, Count, List, Num, NumOrNull, Obj, Str } from './summary-leaves.js';
 
-/** A finite number (JSON has no NaN: a NaN written by mistake arrives as null and is refused). */
-const Num = Type.Number({ expected: 'a finite number' });
-/** A count: integer ≥ 0. */
-const Count = Type.Integer({ minimum: 0, expected: 'a count (integer ≥ 0)' });
-const Str = Type.String({ expected: 'a string' });
-const Bool = Type.Boolean({ expected: 'true or false' });
 const IsoUtc = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$',
   expected: 'an ISO-8601 UTC time',
 });
-const Obj = <P extends Record<string, TSchema>>(properties: P) => Type.Object(properties, { expected: 'an object' });
-const List = <T extends TSchema>(item: T, nonEmpty = false) =>
-  Type.Array(item, { expected: 'an array', ...(nonEmpty ? { minItems: 1, tooFew: 'at least one entry' } : {}) });
 const Counts = Type.Record(Type.String(), Count, { expected: 'an object' });
 /** `transports`-like: keys are transport names only, each optional. */
 const PerTransport = <T extends TSchema>(item: T, nonEmpty: boolean) =>
@@ -63,7 +55,6 @@ export type LatencySummary = Static<typeof LatencySummarySchema>;
 const Percentiles = Obj({ p50: Num, p99: Num, max: Num });
 /** `true` only when A and B have the same shape: a compile-time check that a schema and a contract type agree. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-const NullableNum = Type.Union([Num, Type.Null()], { expected: 'a finite number or null' });
 const Texts = List(Str);
 
 /** The network a group's clients were on (contract/networks.ts), and what its shaper did and cost (tools/shaper.ts). */
@@ -160,20 +151,17 @@ export type ClassCapacity = Static<typeof ClassCapacitySchema>;
 /** The class view's aggregate at one moment (contract/classroom.ts ClassAggregate). */
 const ClassAggregateSchema = Obj({
   at: Num,
-  transports: PerTransport(
-    Obj({ students: Count, medianP50: NullableNum, medianP99: NullableNum, lost: Count }),
-    false,
-  ),
+  transports: PerTransport(Obj({ students: Count, medianP50: NumOrNull, medianP99: NumOrNull, lost: Count }), false),
 });
 /** A classroom export (server/classroom/export.ts): every student's own numbers, and the class-wide experiments. */
 export const ClassSummarySchema = Obj({
   students: List(
     Obj({
       name: Str,
-      rttMs: NullableNum,
+      rttMs: NumOrNull,
       slow: Bool,
       lanes: PerTransport(
-        Obj({ p50: NullableNum, p99: NullableNum, received: Count, lost: Count, duplicated: Count }),
+        Obj({ p50: NumOrNull, p99: NumOrNull, received: Count, lost: Count, duplicated: Count }),
         false,
       ),
     }),

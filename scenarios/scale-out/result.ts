@@ -5,17 +5,8 @@
  * the fault run: loss, duplicates and resets per transport across an instance kill and a Redis
  * restart; the stickiness probe: Engine.IO polling vs the lab's long polls without sticky sessions.
  */
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
-
-const Num = Type.Number({ expected: 'a finite number' });
-const Count = Type.Integer({ minimum: 0, expected: 'a count (integer ≥ 0)' });
-const Str = Type.String({ expected: 'a string' });
-const Obj = <P extends Record<string, TSchema>>(properties: P) => Type.Object(properties, { expected: 'an object' });
-const List = <T extends TSchema>(item: T) => Type.Array(item, { expected: 'an array' });
-/** Keyed by transport name (the transports the scenario ran). */
-const ByTransport = <T extends TSchema>(item: T) =>
-  Type.Record(Type.String(), item, { expected: 'an object keyed by transport' });
-const NumOrNull = Type.Union([Num, Type.Null()], { expected: 'a finite number or null' });
+import { type Static, Type } from '@sinclair/typebox';
+import { ByTransport, Count, List, Num, NumOrNull, Obj, Str } from '../summary-leaves.js';
 
 /** What a scale-out scenario writes (its schema: scenarios/definition-schema.ts). */
 export type { ScaleOutDef } from '../definition-schema.js';

@@ -5,19 +5,9 @@
  * 250 ms (clients working, server RSS and fds, the client processes' own loop delay and CPU), and
  * per drop the recovery curve, the audits per transport and the criteria.
  */
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
+import { Bool, ByTransport, Count, CountOrNull, List, Num, NumOrNull, Obj, Str } from '../summary-leaves.js';
 
-const Num = Type.Number({ expected: 'a finite number' });
-const Count = Type.Integer({ minimum: 0, expected: 'a count (integer ≥ 0)' });
-const Str = Type.String({ expected: 'a string' });
-const Bool = Type.Boolean({ expected: 'true or false' });
-const Obj = <P extends Record<string, TSchema>>(properties: P) => Type.Object(properties, { expected: 'an object' });
-const List = <T extends TSchema>(item: T) => Type.Array(item, { expected: 'an array' });
-const NumOrNull = Type.Union([Num, Type.Null()], { expected: 'a finite number or null' });
-const CountOrNull = Type.Union([Count, Type.Null()], { expected: 'a count or null' });
-/** Keyed by transport name (the transports of the fleet). */
-const ByTransport = <T extends TSchema>(item: T) =>
-  Type.Record(Type.String(), item, { expected: 'an object keyed by transport' });
 const Fault = Type.Union([Type.Literal('kill'), Type.Literal('proxy')], { expected: '"kill" or "proxy"' });
 
 export const StormSettingsSchema = Obj({
