@@ -13,20 +13,21 @@ const cpuUsPerDelivery: Figure = (m) => (m.deliveries > 0 ? (m.serverCpuMs * 100
 const answeredPerSecond: Figure = (m) =>
   m.seconds > 0 ? Math.max(0, m.deliveries - m.errors) / m.seconds : Number.NaN;
 /**
- * RSS growth per idle connection, both readings after a full GC (run.ts). A growth of zero or less
- * is no signal (the pages the connections needed were already resident), never a ratio of 0.
+ * Memory growth per idle connection, both readings after a full GC (run.ts): RSS, or the JS heap (what
+ * the connections' objects hold). A growth of zero or less is no signal (the pages the connections
+ * needed were already resident), never a ratio of 0.
  */
-const rssPerConnection: Figure = (m) => {
-  if (m.rssIdleBytes === undefined || m.rssBeforeBytes === undefined || m.clients === 0) return Number.NaN;
-  const growth = m.rssIdleBytes - m.rssBeforeBytes;
-  return growth > 0 ? growth / m.clients : Number.NaN;
-};
-/** JS heap growth per idle connection, both after a full GC: what the connections' objects hold. */
-const heapPerConnection: Figure = (m) => {
-  if (m.heapIdleBytes === undefined || m.heapBeforeBytes === undefined || m.clients === 0) return Number.NaN;
-  const growth = m.heapIdleBytes - m.heapBeforeBytes;
-  return growth > 0 ? growth / m.clients : Number.NaN;
-};
+const growthPerConnection =
+  (before: 'rssBeforeBytes' | 'heapBeforeBytes', idle: 'rssIdleBytes' | 'heapIdleBytes'): Figure =>
+  (m) => {
+    const from = m[before];
+    const to = m[idle];
+    if (from === undefined || to === undefined || m.clients === 0) return Number.NaN;
+    const growth = to - from;
+    return growth > 0 ? growth / m.clients : Number.NaN;
+  };
+const rssPerConnection = growthPerConnection('rssBeforeBytes', 'rssIdleBytes');
+const heapPerConnection = growthPerConnection('heapBeforeBytes', 'heapIdleBytes');
 const cpuUsPerAnswer: Figure = (m) =>
   m.answers !== undefined && m.answers > 0 ? (m.serverCpuMs * 1000) / m.answers : Number.NaN;
 const p99: Figure = (m) => m.ageMs?.p99 ?? Number.NaN;
