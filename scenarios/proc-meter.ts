@@ -28,17 +28,21 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
+/** User + system CPU of one `/proc/…/stat` line (a process's or a thread's), ms. */
+function statCpuMs(stat: string): number {
+  // The command name is in parentheses and may hold spaces: count fields after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state), so utime (14) and stime (15) are at 11 and 12.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+}
+
 /** One reading, or null once the process is gone. */
 export function readProc(pid: number): ProcSample | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name is in parentheses and may hold spaces: count fields after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 (state), so utime (14) and stime (15) are at 11 and 12.
-    const ticks = Number(fields[11]) + Number(fields[12]);
+    const cpuMs = statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-    return { cpuMs: (ticks * 1000) / clockTicks(), rssBytes: kb('VmRSS'), hwmBytes: kb('VmHWM') };
+    return { cpuMs, rssBytes: kb('VmRSS'), hwmBytes: kb('VmHWM') };
   } catch {
     return null;
   }
@@ -132,8 +136,7 @@ export function readThreadsCpuMs(pid: number): Map<string, number> {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+      const ms = statCpuMs(stat);
       // The JS thread is the one whose tid is the pid; name it so.
       const key = tid === String(pid) ? 'main (JS)' : name;
       out.set(key, (out.get(key) ?? 0) + ms);
