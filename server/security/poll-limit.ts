@@ -5,9 +5,10 @@
  * at most MAX_BUCKETS of them (the least recently used go first, to within a second), so the
  * limiter's own memory is bounded.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { TooManyRequestsError } from '../errors.js';
 import type { Lab } from '../lab.js';
+import type { RequestStep } from '../request-steps.js';
 import { routeConfig } from '../route-config.js';
 
 export const MAX_BUCKETS = 10_000;
@@ -72,19 +73,21 @@ export class PollLimiter {
   }
 }
 
-/** The limiter on the two polling routes (the streams have the connection bound and the frame budget). */
-export async function pollLimit(app: FastifyInstance, lab: Lab): Promise<void> {
+/**
+ * The limiter on the two polling routes (the streams have the connection bound and the frame
+ * budget), as a step of the one per-request hook (server/request-steps.ts), after the accounting's.
+ */
+export function pollLimit(lab: Lab): RequestStep {
   const limiter = new PollLimiter(lab.options.pollRequestsPerSecond);
-  // A callback hook, not an async one: it runs on every request (a promise each is measurable, `npm run bench`).
-  app.addHook('onRequest', (request, reply, done) => {
+  return (request, reply) => {
     const transport = routeConfig(request).transport;
-    if (transport !== 'short-poll' && transport !== 'long-poll') return done();
+    if (transport !== 'short-poll' && transport !== 'long-poll') return undefined;
     try {
-      // After the accounting hook (server/app.ts): the attribution is already worked out.
+      // After the accounting step (server/app.ts): the attribution is already worked out.
       limiter.check(bucketKey(lab.accounting.who(request).client, request.ip), reply);
     } catch (error) {
-      return done(error as Error);
+      return error as Error;
     }
-    done();
-  });
+    return undefined;
+  };
 }
