@@ -11,14 +11,15 @@ import { pickSubprotocol, TRANSPORTS } from '../contract/index.js';
 import { accountingBegin, accountingPlugin } from './accounting/plugin.js';
 import { classroomPlugin, createClassroom } from './classroom/plugin.js';
 import { type LabOptions, MAX_BODY_BYTES, resolveOptions, WS_DEFLATE } from './config.js';
+import { FastLane } from './fast-lane.js';
 import { feedPlugin } from './feed/routes.js';
 import { registerPushDemo } from './h2/push-demo.js';
 import { createLab, type Lab } from './lab.js';
 import { ListenerPorts, networkPlugin } from './networks.js';
 import { addRequestSteps, type RequestStep } from './request-steps.js';
 import { securityHeaders } from './security/headers.js';
-import { hostGuard } from './security/host.js';
-import { pollLimit } from './security/poll-limit.js';
+import { hostGuard, hostRefusal as hostRefusalOf } from './security/host.js';
+import { PollLimiter, pollLimit } from './security/poll-limit.js';
 import { transports } from './transports/index.js';
 
 /** How long shutdown waits for streams to say goodbye (1012 frames, final long-poll answers). */
@@ -138,14 +139,16 @@ async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' 
   // route so it reaches them all, in this order: a refused request is still counted (accounting
   // before the Host guard and the poll limit), and a refusal still carries the security headers.
   const listenerPorts = new ListenerPorts(lab);
+  const limiter = new PollLimiter(options.pollRequestsPerSecond);
+  const hostRefusal = hostRefusalOf(lab);
   addRequestSteps(app, [
     // Which instance answered: behind a round-robin balancer, each request may meet another one.
     // Only behind a broker: a lone memory-backed lab keeps its bytes on the wire as they were.
     ...(lab.backend.kind !== 'memory' ? [instanceHeader(lab.instance)] : []),
     securityHeaders(app),
     accountingBegin(lab, protocol),
-    hostGuard(lab),
-    pollLimit(lab),
+    hostGuard(hostRefusal),
+    pollLimit(lab, limiter),
     // CORS for requests through a network listener (server/networks.ts).
     listenerPorts.step,
   ]);
@@ -158,7 +161,14 @@ async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' 
   registerPushDemo(app, lab, protocol);
   // Networks: its routes start the listeners whose ports the CORS step above knows.
   await app.register(networkPlugin, { lab, listenerPorts });
-  for (const name of TRANSPORTS) await app.register(transports[name].plugin, { lab });
+  // The fast lane (server/fast-lane.ts): HTTP/1.1, a feed in this process, and no request log to keep.
+  const fastLane =
+    protocol === 'http/1.1' && lab.backend.kind === 'memory' && !options.logger
+      ? new FastLane(lab, limiter, hostRefusal)
+      : undefined;
+  fastLane?.install(app.server);
+  if (fastLane) lab.fastLane = fastLane;
+  for (const name of TRANSPORTS) await app.register(transports[name].plugin, { lab, fastLane });
 
   if (options.webRoot && existsSync(options.webRoot)) {
     await app.register(fastifyStatic, { root: options.webRoot });

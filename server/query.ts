@@ -161,7 +161,7 @@ function fieldCheck(property: Record<string, unknown>, required: boolean): Field
  * something it does not know (then every query takes the full way). On any doubt it answers
  * undefined, and the full way decides — and words the error.
  */
-function directCheck(schema: TObject): ((input: unknown) => Record<string, unknown> | undefined) | null {
+export function directCheck(schema: TObject): ((input: unknown) => Record<string, unknown> | undefined) | null {
   if (schema.additionalProperties !== undefined || schema.patternProperties !== undefined) return null;
   const required = new Set(schema.required ?? []);
   const fields: [string, FieldCheck][] = [];

@@ -129,6 +129,9 @@ function planOf(steps: readonly HeaderStep[]): HeaderPlan {
 const PAGE_PLAN = planOf(PAGE_STEPS);
 const API_PLAN = planOf(API_STEPS);
 
+/** The headers every /api/ answer given through Fastify's reply starts with, in order (server/fast-lane.ts). */
+export const API_REPLY_HEADERS = API_PLAN.reply;
+
 /**
  * Plans each route's headers as it is added, and returns the step of the one per-request hook
  * (server/request-steps.ts) that puts them on the answer; answers that match no route get the page set.

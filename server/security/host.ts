@@ -27,8 +27,14 @@ export function hostAllowed(header: string | undefined, allowedHosts: readonly s
   return isLoopbackHost(name) || allowedHosts.some((allowed) => allowed.toLowerCase() === name);
 }
 
-/** The guard, as a step of the one per-request hook (server/request-steps.ts). */
-export function hostGuard(lab: Lab): RequestStep {
+/** What the guard reads of a request: Fastify's request and Node's IncomingMessage both have it. */
+interface Asking {
+  socket: { localAddress?: string | undefined };
+  headers: { host?: string | undefined };
+}
+
+/** The guard's answer for a request: its 403, or undefined when it may pass. */
+export function hostRefusal(lab: Lab): (request: Asking) => Error | undefined {
   // The server's own address is one of very few: the answer for the last one is kept, not worked out per request.
   let lastLocal: string | undefined;
   let lastLoopback = false;
@@ -43,4 +49,9 @@ export function hostGuard(lab: Lab): RequestStep {
     const host = request.headers.host;
     return hostAllowed(host, lab.options.allowedHosts) ? undefined : new ForeignHostError(String(host));
   };
+}
+
+/** The guard, as a step of the one per-request hook (server/request-steps.ts). */
+export function hostGuard(refusal: (request: Asking) => Error | undefined): RequestStep {
+  return (request) => refusal(request);
 }

@@ -42,7 +42,15 @@ export class PollLimiter {
 
   /** Throws 429, with Retry-After set on `reply`, when the client of bucket `key` is over its budget. */
   check(key: string, reply: FastifyReply): void {
-    if (this.perSecond === 0) return;
+    const retryAfter = this.take(key);
+    if (retryAfter === 0) return;
+    reply.header('retry-after', String(retryAfter));
+    throw new TooManyRequestsError(this.perSecond);
+  }
+
+  /** Takes a token of bucket `key`: 0 when there was one, else the Retry-After (s) of the 429 it gets. */
+  take(key: string): number {
+    if (this.perSecond === 0) return 0;
     const now = performance.now();
     let bucket = this.buckets.get(key);
     if (bucket === undefined || now - bucket.last > IDLE_MS) {
@@ -62,10 +70,22 @@ export class PollLimiter {
     }
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
-      return;
+      return 0;
     }
-    reply.header('retry-after', String(Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond))));
-    throw new TooManyRequestsError(this.perSecond);
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
+  }
+
+  /**
+   * Whether `check` would let a poll of bucket `key` through now, changing nothing: the fast lane
+   * (server/fast-lane.ts) takes a poll only when it would, so a refusal is always Fastify's. Tokens
+   * only grow with time, so a `check` made after a true answer lets the poll through too.
+   */
+  allows(key: string): boolean {
+    if (this.perSecond === 0) return true;
+    const now = performance.now();
+    const bucket = this.buckets.get(key);
+    if (bucket === undefined || now - bucket.last > IDLE_MS) return true;
+    return Math.min(this.perSecond * 2, bucket.tokens + ((now - bucket.last) / 1000) * this.perSecond) >= 1;
   }
 
   get size(): number {
@@ -77,8 +97,7 @@ export class PollLimiter {
  * The limiter on the two polling routes (the streams have the connection bound and the frame
  * budget), as a step of the one per-request hook (server/request-steps.ts), after the accounting's.
  */
-export function pollLimit(lab: Lab): RequestStep {
-  const limiter = new PollLimiter(lab.options.pollRequestsPerSecond);
+export function pollLimit(lab: Lab, limiter: PollLimiter): RequestStep {
   return (request, reply) => {
     const transport = routeConfig(request).transport;
     if (transport !== 'short-poll' && transport !== 'long-poll') return undefined;
