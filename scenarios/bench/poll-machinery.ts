@@ -1,8 +1,8 @@
 /**
  * What each piece of Fastify machinery costs a short poll (`npm run bench:poll-machinery`): bare
  * node:http, bare Fastify, bare Fastify plus the lab's hooks, its query schema, its security
- * headers, all three, and the lab itself (and, with `--before <checkout>`, the lab of another
- * checkout), each its own process, answering the same one-message body with the same headers
+ * headers, all three, and the lab itself with its fast lane (server/fast-lane.ts) and without (and,
+ * with `--before <checkout>`, the lab of another checkout), each its own process, answering the same one-message body with the same headers
  * (checked first, scenarios/bench/poll-parity.ts). Interleaved rounds of `wrk -t1 -c<n>`; the
  * server's CPU per poll from /proc/<pid>/stat; medians. A benchmark: run it under the
  * measurement lock on an idle machine; it asserts nothing.
@@ -71,6 +71,17 @@ try {
   for (const pieces of ['hook1', 'hooks', 'schema', 'headers', 'hook1,schema,headers', 'hooks,schema,headers'])
     await bare(`F+${pieces.replaceAll(',', '+')}`, machinery, { MACHINERY: pieces });
   servers.push(['lab', lab, route]);
+  // The same lab with every poll through Fastify (no fast lane, server/fast-lane.ts).
+  const slow = await startLabServer({ args: [...labArgs, '--no-fast-lane'] });
+  started.push(slow);
+  const slowApi = new ControlClient(slow.url);
+  await slowApi.publish('bench');
+  const slowFeed = await slowApi.feed();
+  servers.push([
+    'lab, no fast lane',
+    slow,
+    `/api/poll?since=${slowFeed.head - 1}&epoch=${slowFeed.epoch}&client=bench-poll`,
+  ]);
   if (values.before) {
     const other = await startChild(
       ['--import', 'tsx', join(values.before, 'server/main.ts'), '--port', '0', '--https-port', '0', '--paused'].concat(
@@ -91,7 +102,7 @@ try {
   const measured = only ? servers.filter(([name]) => only.includes(name)) : servers;
   for (const [name, server, path] of measured) {
     const answer = await readAnswer(new URL(path, server.url).toString());
-    if (name === 'lab before' || name === 'lab') {
+    if (name.startsWith('lab')) {
       if (answer.status !== 200) throw new Error(`${name} answered ${answer.status}`);
     } else checkParity(name, labAnswer, answer);
     await runWrk(new URL(path, server.url).toString(), connections, 1); // warm-up
