@@ -71,8 +71,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
   // About a minute a round on 2 idle cores at the defaults, more with a bigger crowd; the memory
-  // phases about 30 s a round at 1 000 idle connections.
-  const memoryMs = 10_000 + params.idle * 20;
+  // phases about 30 s a round at 2 000 idle connections (mostly process starts).
+  const memoryMs = 20_000 + params.idle * 5;
   const progress = createProgress(
     params.rounds * (params.memoryOnly ? memoryMs : 60_000 + params.crowd * 15 + memoryMs),
   );

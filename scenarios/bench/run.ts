@@ -60,7 +60,7 @@ export const DEFAULT_PARAMS: BenchParams = {
   // 1 000 keeps a whole run near 7 minutes on 2 idle cores; the issue's p99 row is at 2 000 (`--crowd 2000`).
   crowd: 1_000,
   crowdRate: 5,
-  idle: 1_000,
+  idle: 2_000,
   idleWarm: 200,
   payloadBytes: 256,
   measureS: 2,
