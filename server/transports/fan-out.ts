@@ -3,8 +3,8 @@
  * per stream. Each published message is prepared once — the WebSocket frame, the SSE event — and
  * handed to every subscriber, so the per-subscriber work is a write and a count.
  *
- * `hotPath` counts what the hot paths do (frames built, events built, long-poll bodies built and
- * waiters woken), so tests can assert the work per publish without timing anything.
+ * `hotPath` counts what the hot paths do (frames built, events built, long-poll bodies built,
+ * waiters woken and hold timers armed), so tests can assert the work per publish without timing anything.
  */
 import type { Socket } from 'node:net';
 import type { ResetNotice } from '../../contract/index.js';
@@ -23,6 +23,8 @@ export const hotPath = {
   longPollBodiesBuilt: 0,
   /** Held long polls answered by a publish. */
   longPollWakeups: 0,
+  /** Hold-deadline timers armed (one per distinct timeout while polls are held; hold-deadlines.ts). */
+  longPollTimersArmed: 0,
   /** Sockets uncorked after a burst of writes (one flush per socket per tick). */
   corkedFlushes: 0,
 };
