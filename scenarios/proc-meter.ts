@@ -28,12 +28,25 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** User + system CPU of one `/proc/…/stat` line (a process's or a thread's), ms. */
-function statCpuMs(stat: string): number {
+/** User and system CPU, ms. */
+export interface CpuSplit {
+  userMs: number;
+  systemMs: number;
+}
+
+/** User and system CPU of one `/proc/…/stat` line (a process's or a thread's), ms. */
+function statCpuSplit(stat: string): CpuSplit {
   // The command name is in parentheses and may hold spaces: count fields after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state), so utime (14) and stime (15) are at 11 and 12.
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+  const ms = (ticks: string | undefined) => (Number(ticks) * 1000) / clockTicks();
+  return { userMs: ms(fields[11]), systemMs: ms(fields[12]) };
+}
+
+/** User + system CPU of one `/proc/…/stat` line, ms. */
+function statCpuMs(stat: string): number {
+  const { userMs, systemMs } = statCpuSplit(stat);
+  return userMs + systemMs;
 }
 
 /** One reading, or null once the process is gone. */
@@ -43,6 +56,15 @@ export function readProc(pid: number): ProcSample | null {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
     return { cpuMs, rssBytes: kb('VmRSS'), hwmBytes: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+/** A process's user and system CPU (every thread), or null once it is gone. */
+export function readProcCpuSplit(pid: number): CpuSplit | null {
+  try {
+    return statCpuSplit(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return null;
   }
@@ -126,6 +148,13 @@ export class ProcMeter {
  */
 export function readThreadsCpuMs(pid: number): Map<string, number> {
   const out = new Map<string, number>();
+  for (const [name, split] of readThreadsCpuSplitMs(pid)) out.set(name, split.userMs + split.systemMs);
+  return out;
+}
+
+/** readThreadsCpuMs, user and system CPU apart: whose CPU is the kernel's (system calls) and whose JavaScript's. */
+export function readThreadsCpuSplitMs(pid: number): Map<string, CpuSplit> {
+  const out = new Map<string, CpuSplit>();
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -136,10 +165,11 @@ export function readThreadsCpuMs(pid: number): Map<string, number> {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ms = statCpuMs(stat);
+      const { userMs, systemMs } = statCpuSplit(stat);
       // The JS thread is the one whose tid is the pid; name it so.
       const key = tid === String(pid) ? 'main (JS)' : name;
-      out.set(key, (out.get(key) ?? 0) + ms);
+      const sum = out.get(key) ?? { userMs: 0, systemMs: 0 };
+      out.set(key, { userMs: sum.userMs + userMs, systemMs: sum.systemMs + systemMs });
     } catch {
       // The thread ended between the listing and the read.
     }
