@@ -5,7 +5,6 @@
  * body; the ledger's per-client memory stays bounded. (Bytes and counts on the wire are checked
  * by test/accounting/byte-exact.test.ts, which must stay green with all of this.)
  */
-import { once } from 'node:events';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import net from 'node:net';
@@ -13,11 +12,11 @@ import { decode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Ledger, MAX_CLIENTS } from '../server/accounting/ledger.js';
-import { Feed } from '../server/feed/feed.js';
+import { Feed, type FeedEntry } from '../server/feed/feed.js';
 import { hotPath } from '../server/transports/fan-out.js';
-import { sseEvent } from '../server/transports/sse.js';
-import { type WsBatch, WsFanOut } from '../server/transports/ws-batch.js';
-import { wsFrame } from '../server/transports/ws-frame.js';
+import { sseEvent, sseWire } from '../server/transports/sse-event.js';
+import { type TickBatch, TickFanOut, type TickWire } from '../server/transports/tick-batch.js';
+import { WS_WIRE, wsFrame } from '../server/transports/ws-frame.js';
 import { type Running, startLab, until } from './harness.js';
 
 let lab: Running;
@@ -48,8 +47,8 @@ const publishBurst = (count: number) => {
 };
 const writesOf = (localPort: number) => serverSockets.get(localPort)?.writes ?? Number.NaN;
 
-describe('SSE: one event per message, one write per burst', () => {
-  it('builds each event once for five streams, and a burst of 10 leaves each socket in one write', async () => {
+describe('SSE: one event per message, one write per socket per tick', () => {
+  it('builds each event once for five streams; a tick of 10 or of 1 leaves each socket in one write', async () => {
     const streams = await Promise.all(
       Array.from({ length: 5 }, (_, i) => {
         return new Promise<{ text: () => string; port: number; request: http.ClientRequest }>((resolve) => {
@@ -66,7 +65,10 @@ describe('SSE: one event per message, one write per burst', () => {
     );
     await until(() => streams.every((s) => s.text().includes('event: hello')), 10_000, 'hello events');
     const eventsBefore = hotPath.sseEventsBuilt;
-    const writesBefore = streams.map((s) => writesOf(s.port));
+    const batchesBefore = hotPath.sseBatchesBuilt;
+    const liveWritesBefore = hotPath.sseLiveWrites;
+    let writesBefore = streams.map((s) => writesOf(s.port));
+    const writes = () => streams.map((s, i) => writesOf(s.port) - (writesBefore[i] as number));
 
     publishBurst(10);
     const dataLines = (s: { text: () => string }) =>
@@ -77,7 +79,21 @@ describe('SSE: one event per message, one write per burst', () => {
     await until(() => streams.every((s) => dataLines(s).length === 10), 10_000, 'ten events on every stream');
 
     expect(hotPath.sseEventsBuilt - eventsBefore).toBe(10);
-    expect(streams.map((s, i) => writesOf(s.port) - (writesBefore[i] as number))).toEqual([1, 1, 1, 1, 1]);
+    // The tick's ten chunks concatenated once (tick-batch.ts), written once to each chunked socket.
+    expect(hotPath.sseBatchesBuilt - batchesBefore).toBe(1);
+    expect(hotPath.sseLiveWrites - liveWritesBefore).toBe(5);
+    expect(writes()).toEqual([1, 1, 1, 1, 1]);
+
+    // A tick with one event (an idle feed's every tick): its chunk is written as built, no batch.
+    writesBefore = streams.map((s) => writesOf(s.port));
+    publishBurst(1);
+    await until(() => streams.every((s) => dataLines(s).length === 11), 10_000, 'one more event on every stream');
+    expect(hotPath.sseEventsBuilt - eventsBefore).toBe(11);
+    expect(hotPath.sseBatchesBuilt - batchesBefore).toBe(1);
+    expect(hotPath.sseLiveWrites - liveWritesBefore).toBe(10);
+    expect(writes()).toEqual([1, 1, 1, 1, 1]);
+    for (const s of streams)
+      expect(dataLines(s).map((l) => JSON.parse(l.slice(6)).data.burst)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0]);
     for (const s of streams) s.request.destroy();
     await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'streams closed');
   });
@@ -172,7 +188,6 @@ describe('WebSocket: one frame per message and codec, one write per burst', () =
     const framesBefore = hotPath.wsFramesBuilt;
     const batchesBefore = hotPath.wsBatchesBuilt;
     const liveWritesBefore = hotPath.wsLiveWrites;
-    const corksBefore = hotPath.corkedFlushes;
     let writesBefore = clients.map((c) => writesOf(c.port));
     const plainWrites = () =>
       clients.filter((c) => c.plain).map((c) => writesOf(c.port) - (writesBefore[clients.indexOf(c)] as number));
@@ -183,10 +198,9 @@ describe('WebSocket: one frame per message and codec, one write per burst', () =
     // 10 JSON text frames + 10 MessagePack binary frames, for 8 plain sockets; the two deflate
     // sockets compress their own (ws frames them).
     expect(hotPath.wsFramesBuilt - framesBefore).toBe(20);
-    // The tick's ten frames concatenated once per codec (ws-batch.ts), one write per plain socket, no cork.
+    // The tick's ten frames concatenated once per codec (tick-batch.ts), one write per plain socket.
     expect(hotPath.wsBatchesBuilt - batchesBefore).toBe(2);
     expect(hotPath.wsLiveWrites - liveWritesBefore).toBe(8);
-    expect(hotPath.corkedFlushes - corksBefore).toBe(0);
     expect(plainWrites()).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
 
     // A tick with one message (an idle feed's every tick): its frame is written as built, no batch.
@@ -208,37 +222,52 @@ describe('WebSocket: one frame per message and codec, one write per burst', () =
   });
 });
 
-describe('WebSocket fan-out: a socket that joins mid-tick gets no message twice and misses none', () => {
-  it('skips exactly the messages its catch-up already sent (those queued before it joined)', async () => {
+describe('tick fan-out: a subscriber that joins mid-tick gets no message twice and misses none', () => {
+  // The one batcher of both streaming transports (tick-batch.ts), with each one's wire bytes.
+  const wires = [
+    { name: 'WebSocket frames', wire: () => WS_WIRE, kind: 'lab.v1.json' as const },
+    { name: 'SSE chunks', wire: (feed: Feed) => sseWire(feed), kind: 'chunk' as const },
+    { name: 'SSE bare events', wire: (feed: Feed) => sseWire(feed), kind: 'event' as const },
+  ];
+  it.each(wires)('$name: skips exactly what its catch-up already sent (queued before it joined)', async (w) => {
+    type Kind = typeof w.kind;
     const feed = new Feed(100);
-    const fanOut = new WsFanOut(feed);
+    const wire = w.wire(feed) as TickWire<Kind>;
+    const fanOut = new TickFanOut<Kind>(feed, wire);
     const got = (name: string) => ({
       name,
       skip: 0,
       seqs: [] as number[],
-      deliver(batch: WsBatch, start: number) {
+      bytes: [] as Buffer[],
+      deliver(batch: TickBatch<Kind>, start: number) {
         this.seqs.push(...batch.entries.slice(start).map((entry) => entry.seq));
+        this.bytes.push(batch.bytes(w.kind, start));
       },
       reset() {},
     });
+    const published: FeedEntry[] = [];
     const early = got('early');
     fanOut.add(early);
-    feed.publish({ n: 1 });
-    feed.publish({ n: 2 });
+    published.push(feed.publish({ n: 1 }), feed.publish({ n: 2 }));
     // Joins in the same tick, after its catch-up read the head (seq 2): it has 1 and 2 already.
     const late = got('late');
     expect(feed.head).toBe(2);
     fanOut.add(late);
     expect(late.skip).toBe(2);
-    feed.publish({ n: 3 });
+    published.push(feed.publish({ n: 3 }));
     await new Promise((resolve) => process.nextTick(resolve));
     expect(early.seqs).toEqual([1, 2, 3]);
     expect(late.seqs).toEqual([3]);
     // The next tick: both get everything.
-    feed.publish({ n: 4 });
+    published.push(feed.publish({ n: 4 }));
     await new Promise((resolve) => process.nextTick(resolve));
     expect(early.seqs).toEqual([1, 2, 3, 4]);
     expect(late.seqs).toEqual([3, 4]);
+    // Byte for byte each message's own bytes, back to back; a one-message tick is those bytes, not a copy.
+    const own = (seq: number) => wire.bytesOf(published[seq - 1] as FeedEntry, w.kind);
+    expect(Buffer.concat(early.bytes).equals(Buffer.concat([1, 2, 3, 4].map(own)))).toBe(true);
+    expect(Buffer.concat(late.bytes).equals(Buffer.concat([3, 4].map(own)))).toBe(true);
+    expect(late.bytes[1]).toBe(own(4));
   });
 });
 

@@ -4,7 +4,7 @@
  * polls in a queue threaded through the polls themselves (no node, no closure) with one timer armed
  * for the first. A poll that leaves early (woken by a publish, cut, shut down) unlinks itself; the
  * queue that empties clears its timer. In a busy feed every publish answers every held poll, so a
- * poll arms no timer of its own at all (ws-heartbeat.ts does the same for WebSocket pings).
+ * poll arms no timer of its own at all (heartbeat.ts: one timer for all of a transport's streams).
  *
  * A poll is never answered before its timeout: due means `deadline <= performance.now()`, and a
  * timer that fires a little early (Node's timers count from the event loop's cached time) is armed
