@@ -289,15 +289,17 @@ describe('tick fan-out: a subscriber that joins mid-tick gets no message twice a
 });
 
 describe('long poll: a publish wakes exactly the held polls, once each, with one body', () => {
-  it('five held polls: five wakeups, one body built, five identical answers', async () => {
+  it('five held polls: one hold timer, five wakeups, one body built, five identical answers', async () => {
     const head = feed().head;
     const held = lab.app.lab.accounting.openStreams;
+    const timersBefore = hotPath.longPollTimersArmed;
     const answers = Array.from(
       { length: 5 },
       (_, i) =>
         new Promise<string>((resolve, reject) => {
           http
-            .get(`${lab.url}/api/long-poll?since=${head}&timeout=20000&client=hot-lp-${i}`, (response) => {
+            // A timeout no other test holds a poll with: its deadline queue is this test's alone.
+            .get(`${lab.url}/api/long-poll?since=${head}&timeout=19999&client=hot-lp-${i}`, (response) => {
               let body = '';
               response.setEncoding('utf8');
               response.on('data', (chunk: string) => {
@@ -309,6 +311,8 @@ describe('long poll: a publish wakes exactly the held polls, once each, with one
         }),
     );
     await until(() => lab.app.lab.accounting.openStreams === held + 5, 10_000, 'five held polls');
+    // Five polls held with one timeout share one timer (hold-deadlines.ts), not a timer each.
+    expect(hotPath.longPollTimersArmed - timersBefore).toBe(1);
     const wakeupsBefore = hotPath.longPollWakeups;
     const bodiesBefore = hotPath.longPollBodiesBuilt;
 
@@ -322,6 +326,21 @@ describe('long poll: a publish wakes exactly the held polls, once each, with one
     // Answered polls leave the index: the next publish wakes nobody.
     feed().publish({ wake: 2 });
     expect(hotPath.longPollWakeups - wakeupsBefore).toBe(5);
+  });
+});
+
+describe('long poll: a poll whose timeout passes is answered once, empty, by its deadline queue', () => {
+  it('three polls with a short timeout: three empty answers, no wakeup, none left held', async () => {
+    const head = feed().head;
+    const wakeupsBefore = hotPath.longPollWakeups;
+    const answers = [1, 2, 3].map((i) =>
+      fetch(`${lab.url}/api/long-poll?since=${head}&timeout=150&client=hot-expire-${i}`).then((r) => r.json()),
+    );
+    const bodies = (await Promise.all(answers)) as { head: number; messages: unknown[] }[];
+    expect(bodies.map((b) => b.messages.length)).toEqual([0, 0, 0]);
+    expect(bodies.map((b) => b.head)).toEqual([head, head, head]);
+    expect(hotPath.longPollWakeups).toBe(wakeupsBefore);
+    await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'the expired polls released');
   });
 });
 
