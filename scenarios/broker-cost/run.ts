@@ -1,7 +1,7 @@
 /**
  * Benchmark (a script, not a test): what the Redis broker costs one instance. The same clients
  * (half WebSocket, half SSE, connected straight to the instance) and the same feed, with the memory
- * backend, with `--redis`, and with the CONTROL `memory+ping` (the memory backend plus one awaited
+ * backend, with `--redis`, and with a CONTROL, mode `control` (the memory backend plus one awaited
  * PING to the same redis-server before each publish: round-trip-control.ts), interleaved, ROUNDS times,
  * at each load of `--loads` (default 80 clients × 100 msg/s, the 1.2× target's row, and 500 × 40, the
  * lab's standard bench load):
@@ -67,10 +67,10 @@ const LOADS: Load[] = (flags.loads ?? '').split(',').map((text) => {
   return { clients: clients ?? Number.NaN, rate: rate ?? Number.NaN };
 });
 /**
- * `memory` and `redis` are the two backends; `memory+ping` is the control: the memory backend plus
+ * `memory` and `redis` are the two backends; `control` is the memory backend plus
  * one awaited PING to the same redis-server before each publish (round-trip-control.ts).
  */
-type Mode = 'memory' | 'memory+ping' | 'redis' | 'redis@baseline';
+type Mode = 'memory' | 'control' | 'redis' | 'redis@baseline';
 /**
  * `--baseline DIR` adds `redis@baseline`: the Redis backend of another checkout (DIR/server/main.ts,
  * e.g. `git worktree add /tmp/base main` with node_modules linked in), run in the same rounds: an A/B of
@@ -79,7 +79,7 @@ type Mode = 'memory' | 'memory+ping' | 'redis' | 'redis@baseline';
 const BASELINE = flags.baseline ? resolve(flags.baseline) : null;
 const MODES: Mode[] = [
   'memory',
-  ...(flags['no-control'] ? [] : (['memory+ping'] as const)),
+  ...(flags['no-control'] ? [] : (['control'] as const)),
   ...(BASELINE ? (['redis@baseline'] as const) : []),
   'redis',
 ];
@@ -123,7 +123,7 @@ interface Run {
   round: number;
   clients: number;
   rate: number;
-  /** Which backend; `memory+ping` is the control. (`backend` stays the field's name for older readers.) */
+  /** Which backend, or the control (`backend` stays the field's name for older readers.) */
   backend: Mode;
   published: number;
   deliveries: number;
@@ -168,7 +168,7 @@ async function runOnce(
   admin: Redis,
 ): Promise<Run> {
   const profile = flags.profile ? ['--cpu-prof', '--cpu-prof-dir', flags.profile] : [];
-  const control = mode === 'memory+ping' ? ['--import', './scenarios/broker-cost/round-trip-control.ts'] : [];
+  const control = mode === 'control' ? ['--import', './scenarios/broker-cost/round-trip-control.ts'] : [];
   const args = [
     ...profile,
     '--import',
@@ -178,10 +178,10 @@ async function runOnce(
     ...['--port', '0', '--https-port', '0', '--paused'],
   ];
   if (mode === 'redis' || mode === 'redis@baseline') args.push('--redis', redis.url, '--instance', 'bench');
-  const env: Record<string, string> = mode === 'memory+ping' ? { BROKER_COST_ROUND_TRIP: redis.url } : {};
+  const env: Record<string, string> = mode === 'control' ? { BROKER_COST_ROUND_TRIP: redis.url } : {};
   step = `${mode} ${load.clients}×${load.rate}: starting the server`;
   const server = await startChild(args, LISTENING, env, 90_000);
-  if (mode === 'memory+ping' && !server.output().includes('round-trip control:')) {
+  if (mode === 'control' && !server.output().includes('round-trip control:')) {
     await server.stop('SIGTERM', 5_000);
     throw new Error(`the control did not load: ${server.output().slice(-1000)}`);
   }
@@ -362,7 +362,7 @@ async function main(): Promise<void> {
     ) as Record<Mode, RowCell>;
     const memory = perMode.memory.serverCpuUsPerDelivery;
     const ratio = perMode.redis.serverCpuUsPerDelivery / memory;
-    const control = perMode['memory+ping'];
+    const control = perMode.control;
     return {
       clients: load.clients,
       rate: load.rate,
@@ -486,10 +486,10 @@ async function main(): Promise<void> {
       console.log(
         `  redis − redis@baseline: ${(model.redis.usPerPublish - baseline.usPerPublish).toFixed(0)} µs per publish, ${(model.redis.usPerDelivery - baseline.usPerDelivery).toFixed(2)} µs per delivery`,
       );
-    const control = model['memory+ping'];
+    const control = model.control;
     if (control)
       console.log(
-        `  memory+ping − memory (the round trip alone): ${(control.usPerPublish - model.memory.usPerPublish).toFixed(0)} µs per publish, ${(control.usPerDelivery - model.memory.usPerDelivery).toFixed(2)} µs per delivery`,
+        `  control − memory (the round trip alone): ${(control.usPerPublish - model.memory.usPerPublish).toFixed(0)} µs per publish, ${(control.usPerDelivery - model.memory.usPerDelivery).toFixed(2)} µs per delivery`,
       );
   }
   console.log(`load average ${loadAverageAtStart.join(' ')} at the start, ${loadAverageAtEnd.join(' ')} at the end`);
