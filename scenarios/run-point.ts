@@ -158,7 +158,8 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
     const until = performance.now() + spec.durationMs;
     while (performance.now() < until) {
       await sleep(Math.min(500, until - performance.now()));
-      progress.status(await statusLine(groups));
+      const into = spec.durationMs - Math.max(0, until - performance.now());
+      progress.status(`${await statusLine(groups)} ${seconds(into)} into the ${seconds(spec.durationMs)} window`);
     }
     await Promise.all(faultsDone);
 
@@ -181,6 +182,9 @@ export async function runPoint(options: PointOptions): Promise<PointResult> {
     window.close(state.epoch, state.head);
     const measureCost = endPhase('measure');
     progress.phase(`${label}drain`);
+    // The live status is throttled (a plain log prints it once per 5 s: once, near the window's
+    // start, while clients may still be connecting): say where the crowd stood as the window shut.
+    progress.log(`${label}window closed: ${await statusLine(groups)}`);
     const final = state;
     const drainUntil = performance.now() + longestPoll + DRAIN_MARGIN_MS;
     const allCaughtUp = async () =>
@@ -236,3 +240,5 @@ async function statusLine(groups: RemoteGroup[]): Promise<string> {
   const total = groups.reduce((sum, g) => sum + g.spec.count, 0);
   return `${open}/${total} clients connected`;
 }
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;

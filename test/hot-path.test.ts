@@ -5,19 +5,18 @@
  * body; the ledger's per-client memory stays bounded. (Bytes and counts on the wire are checked
  * by test/accounting/byte-exact.test.ts, which must stay green with all of this.)
  */
-import { once } from 'node:events';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import net from 'node:net';
 import { decode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Ledger, MAX_CLIENTS } from '../server/accounting/ledger.js';
-import { Feed } from '../server/feed/feed.js';
+import { Ledger, MAX_CLIENTS, REORDER_MS } from '../server/accounting/ledger.js';
+import { Feed, type FeedEntry } from '../server/feed/feed.js';
 import { hotPath } from '../server/transports/fan-out.js';
-import { sseEvent } from '../server/transports/sse.js';
-import { type WsBatch, WsFanOut } from '../server/transports/ws-batch.js';
-import { wsFrame } from '../server/transports/ws-frame.js';
+import { sseEvent, sseWire } from '../server/transports/sse-event.js';
+import { type TickBatch, TickFanOut, type TickWire } from '../server/transports/tick-batch.js';
+import { WS_WIRE, wsFrame } from '../server/transports/ws-frame.js';
 import { type Running, startLab, until } from './harness.js';
 
 let lab: Running;
@@ -48,8 +47,8 @@ const publishBurst = (count: number) => {
 };
 const writesOf = (localPort: number) => serverSockets.get(localPort)?.writes ?? Number.NaN;
 
-describe('SSE: one event per message, one write per burst', () => {
-  it('builds each event once for five streams, and a burst of 10 leaves each socket in one write', async () => {
+describe('SSE: one event per message, one write per socket per tick', () => {
+  it('builds each event once for five streams; a tick of 10 or of 1 leaves each socket in one write', async () => {
     const streams = await Promise.all(
       Array.from({ length: 5 }, (_, i) => {
         return new Promise<{ text: () => string; port: number; request: http.ClientRequest }>((resolve) => {
@@ -66,7 +65,10 @@ describe('SSE: one event per message, one write per burst', () => {
     );
     await until(() => streams.every((s) => s.text().includes('event: hello')), 10_000, 'hello events');
     const eventsBefore = hotPath.sseEventsBuilt;
-    const writesBefore = streams.map((s) => writesOf(s.port));
+    const batchesBefore = hotPath.sseBatchesBuilt;
+    const liveWritesBefore = hotPath.sseLiveWrites;
+    let writesBefore = streams.map((s) => writesOf(s.port));
+    const writes = () => streams.map((s, i) => writesOf(s.port) - (writesBefore[i] as number));
 
     publishBurst(10);
     const dataLines = (s: { text: () => string }) =>
@@ -77,7 +79,21 @@ describe('SSE: one event per message, one write per burst', () => {
     await until(() => streams.every((s) => dataLines(s).length === 10), 10_000, 'ten events on every stream');
 
     expect(hotPath.sseEventsBuilt - eventsBefore).toBe(10);
-    expect(streams.map((s, i) => writesOf(s.port) - (writesBefore[i] as number))).toEqual([1, 1, 1, 1, 1]);
+    // The tick's ten chunks concatenated once (tick-batch.ts), written once to each chunked socket.
+    expect(hotPath.sseBatchesBuilt - batchesBefore).toBe(1);
+    expect(hotPath.sseLiveWrites - liveWritesBefore).toBe(5);
+    expect(writes()).toEqual([1, 1, 1, 1, 1]);
+
+    // A tick with one event (an idle feed's every tick): its chunk is written as built, no batch.
+    writesBefore = streams.map((s) => writesOf(s.port));
+    publishBurst(1);
+    await until(() => streams.every((s) => dataLines(s).length === 11), 10_000, 'one more event on every stream');
+    expect(hotPath.sseEventsBuilt - eventsBefore).toBe(11);
+    expect(hotPath.sseBatchesBuilt - batchesBefore).toBe(1);
+    expect(hotPath.sseLiveWrites - liveWritesBefore).toBe(10);
+    expect(writes()).toEqual([1, 1, 1, 1, 1]);
+    for (const s of streams)
+      expect(dataLines(s).map((l) => JSON.parse(l.slice(6)).data.burst)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0]);
     for (const s of streams) s.request.destroy();
     await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'streams closed');
   });
@@ -172,7 +188,6 @@ describe('WebSocket: one frame per message and codec, one write per burst', () =
     const framesBefore = hotPath.wsFramesBuilt;
     const batchesBefore = hotPath.wsBatchesBuilt;
     const liveWritesBefore = hotPath.wsLiveWrites;
-    const corksBefore = hotPath.corkedFlushes;
     let writesBefore = clients.map((c) => writesOf(c.port));
     const plainWrites = () =>
       clients.filter((c) => c.plain).map((c) => writesOf(c.port) - (writesBefore[clients.indexOf(c)] as number));
@@ -183,10 +198,9 @@ describe('WebSocket: one frame per message and codec, one write per burst', () =
     // 10 JSON text frames + 10 MessagePack binary frames, for 8 plain sockets; the two deflate
     // sockets compress their own (ws frames them).
     expect(hotPath.wsFramesBuilt - framesBefore).toBe(20);
-    // The tick's ten frames concatenated once per codec (ws-batch.ts), one write per plain socket, no cork.
+    // The tick's ten frames concatenated once per codec (tick-batch.ts), one write per plain socket.
     expect(hotPath.wsBatchesBuilt - batchesBefore).toBe(2);
     expect(hotPath.wsLiveWrites - liveWritesBefore).toBe(8);
-    expect(hotPath.corkedFlushes - corksBefore).toBe(0);
     expect(plainWrites()).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
 
     // A tick with one message (an idle feed's every tick): its frame is written as built, no batch.
@@ -208,50 +222,84 @@ describe('WebSocket: one frame per message and codec, one write per burst', () =
   });
 });
 
-describe('WebSocket fan-out: a socket that joins mid-tick gets no message twice and misses none', () => {
-  it('skips exactly the messages its catch-up already sent (those queued before it joined)', async () => {
+describe('tick fan-out: a subscriber that joins mid-tick gets no message twice and misses none', () => {
+  // The one batcher of both streaming transports (tick-batch.ts), with each one's wire bytes.
+  const wires = [
+    { name: 'WebSocket frames', wire: () => WS_WIRE, kind: 'lab.v1.json' as const },
+    { name: 'SSE chunks', wire: (feed: Feed) => sseWire(feed), kind: 'chunk' as const },
+    { name: 'SSE bare events', wire: (feed: Feed) => sseWire(feed), kind: 'event' as const },
+  ];
+  it.each(wires)('$name: skips exactly what its catch-up already sent (queued before it joined)', async (w) => {
+    type Kind = typeof w.kind;
     const feed = new Feed(100);
-    const fanOut = new WsFanOut(feed);
+    const wire = w.wire(feed) as TickWire<Kind>;
+    const fanOut = new TickFanOut<Kind>(feed, wire);
     const got = (name: string) => ({
       name,
       skip: 0,
       seqs: [] as number[],
-      deliver(batch: WsBatch, start: number) {
+      bytes: [] as Buffer[],
+      deliver(batch: TickBatch<Kind>, start: number) {
         this.seqs.push(...batch.entries.slice(start).map((entry) => entry.seq));
+        this.bytes.push(batch.bytes(w.kind, start));
       },
       reset() {},
     });
+    const published: FeedEntry[] = [];
     const early = got('early');
     fanOut.add(early);
-    feed.publish({ n: 1 });
-    feed.publish({ n: 2 });
+    published.push(feed.publish({ n: 1 }), feed.publish({ n: 2 }));
     // Joins in the same tick, after its catch-up read the head (seq 2): it has 1 and 2 already.
     const late = got('late');
     expect(feed.head).toBe(2);
     fanOut.add(late);
     expect(late.skip).toBe(2);
-    feed.publish({ n: 3 });
+    published.push(feed.publish({ n: 3 }));
     await new Promise((resolve) => process.nextTick(resolve));
     expect(early.seqs).toEqual([1, 2, 3]);
     expect(late.seqs).toEqual([3]);
     // The next tick: both get everything.
-    feed.publish({ n: 4 });
+    published.push(feed.publish({ n: 4 }));
     await new Promise((resolve) => process.nextTick(resolve));
     expect(early.seqs).toEqual([1, 2, 3, 4]);
     expect(late.seqs).toEqual([3, 4]);
+    // Byte for byte each message's own bytes, back to back; a one-message tick is those bytes, not a copy.
+    const own = (seq: number) => wire.bytesOf(published[seq - 1] as FeedEntry, w.kind);
+    expect(Buffer.concat(early.bytes).equals(Buffer.concat([1, 2, 3, 4].map(own)))).toBe(true);
+    expect(Buffer.concat(late.bytes).equals(Buffer.concat([3, 4].map(own)))).toBe(true);
+    expect(late.bytes[1]).toBe(own(4));
+  });
+
+  it.each(wires)('$name: a reset flushes what waits first, so the notice comes after the messages before it', (w) => {
+    type Kind = typeof w.kind;
+    const feed = new Feed(100);
+    const fanOut = new TickFanOut<Kind>(feed, w.wire(feed) as TickWire<Kind>);
+    const log: string[] = [];
+    fanOut.add({
+      skip: 0,
+      deliver: (batch, start) => log.push(`messages ${batch.entries.slice(start).map((entry) => entry.seq)}`),
+      reset: (notice) => log.push(`reset ${notice.reason} from ${notice.from}`),
+    });
+    feed.publish({ n: 1 });
+    feed.publish({ n: 2 });
+    // A broker's new epoch in the same tick (server/feed/feed.ts): nothing waits for the tick's end.
+    feed.adoptEpoch('newepoch', 0);
+    expect(log).toEqual(['messages 1,2', 'reset epoch from 1']);
   });
 });
 
 describe('long poll: a publish wakes exactly the held polls, once each, with one body', () => {
-  it('five held polls: five wakeups, one body built, five identical answers', async () => {
+  it('five held polls: one hold timer, five wakeups, one body built, five identical answers', async () => {
     const head = feed().head;
     const held = lab.app.lab.accounting.openStreams;
+    const timersBefore = hotPath.longPollTimersArmed;
     const answers = Array.from(
       { length: 5 },
       (_, i) =>
         new Promise<string>((resolve, reject) => {
           http
-            .get(`${lab.url}/api/long-poll?since=${head}&timeout=20000&client=hot-lp-${i}`, (response) => {
+            // A timeout no other test holds a poll with: its deadline queue is this test's alone.
+            .get(`${lab.url}/api/long-poll?since=${head}&timeout=19999&client=hot-lp-${i}`, (response) => {
               let body = '';
               response.setEncoding('utf8');
               response.on('data', (chunk: string) => {
@@ -263,6 +311,8 @@ describe('long poll: a publish wakes exactly the held polls, once each, with one
         }),
     );
     await until(() => lab.app.lab.accounting.openStreams === held + 5, 10_000, 'five held polls');
+    // Five polls held with one timeout share one timer (hold-deadlines.ts), not a timer each.
+    expect(hotPath.longPollTimersArmed - timersBefore).toBe(1);
     const wakeupsBefore = hotPath.longPollWakeups;
     const bodiesBefore = hotPath.longPollBodiesBuilt;
 
@@ -276,6 +326,21 @@ describe('long poll: a publish wakes exactly the held polls, once each, with one
     // Answered polls leave the index: the next publish wakes nobody.
     feed().publish({ wake: 2 });
     expect(hotPath.longPollWakeups - wakeupsBefore).toBe(5);
+  });
+});
+
+describe('long poll: a poll whose timeout passes is answered once, empty, by its deadline queue', () => {
+  it('three polls with a short timeout: three empty answers, no wakeup, none left held', async () => {
+    const head = feed().head;
+    const wakeupsBefore = hotPath.longPollWakeups;
+    const answers = [1, 2, 3].map((i) =>
+      fetch(`${lab.url}/api/long-poll?since=${head}&timeout=150&client=hot-expire-${i}`).then((r) => r.json()),
+    );
+    const bodies = (await Promise.all(answers)) as { head: number; messages: unknown[] }[];
+    expect(bodies.map((b) => b.messages.length)).toEqual([0, 0, 0]);
+    expect(bodies.map((b) => b.head)).toEqual([head, head, head]);
+    expect(hotPath.longPollWakeups).toBe(wakeupsBefore);
+    await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'the expired polls released');
   });
 });
 
@@ -307,13 +372,46 @@ describe('ledger: per-client memory stays bounded', () => {
     expect(ledger.read().sse).toMatchObject({ messages: MAX_CLIENTS + 5, payloadBytes: 10 * (MAX_CLIENTS + 5) });
   });
 
-  it('keeps recency exact when one client is updated several times in a row (the once-per-response shortcut)', () => {
-    const ledger = new Ledger();
+  it('forgets the least recently active to within REORDER_MS: a client moves up at most that often', () => {
+    let now = 0;
+    const ledger = new Ledger(() => now);
+    const touch = (client: string) => ledger.add({ bucket: 'short-poll', client }, 'requests', 1);
+    const fill = (from: number, to: number) => {
+      for (let i = from; i < to; i++) touch(`c${i}`);
+    };
+    fill(0, MAX_CLIENTS);
+    // Active again within REORDER_MS of its last move: not moved, so still the oldest, and the
+    // next new client forgets it — though its activity is the latest (the documented slack).
+    now = REORDER_MS;
+    touch('c0');
+    fill(MAX_CLIENTS, MAX_CLIENTS + 1);
+    expect(ledger.read('c0')['short-poll'].requests).toBe(0);
+    expect(ledger.clientCount).toBe(MAX_CLIENTS);
+    // Active more than REORDER_MS after its last move: moved to the young end, so c2 goes, not c1.
+    now = REORDER_MS + 1;
+    touch('c1');
+    fill(MAX_CLIENTS + 1, MAX_CLIENTS + 2);
+    expect(ledger.read('c1')['short-poll'].requests).toBe(2);
+    expect(ledger.read('c2')['short-poll'].requests).toBe(0);
+    // Oldest move first: c3 … c9999 and c10000 (which came before c1 moved) go, then c1.
+    fill(MAX_CLIENTS + 2, 2 * MAX_CLIENTS);
+    expect(ledger.read(`c${MAX_CLIENTS - 1}`)['short-poll'].requests).toBe(0);
+    expect(ledger.read(`c${MAX_CLIENTS}`)['short-poll'].requests).toBe(0);
+    expect(ledger.read('c1')['short-poll'].requests).toBe(2);
+    fill(2 * MAX_CLIENTS, 2 * MAX_CLIENTS + 1);
+    expect(ledger.read('c1')['short-poll'].requests).toBe(0);
+    expect(ledger.clientCount).toBe(MAX_CLIENTS);
+  });
+
+  it('counts several updates of one client in a row once in the order (the once-per-response shortcut)', () => {
+    let now = 0;
+    const ledger = new Ledger(() => now);
     const fill = (from: number, to: number) => {
       for (let i = from; i < to; i++) ledger.add({ bucket: 'short-poll', client: `c${i}` }, 'requests', 1);
     };
     fill(0, MAX_CLIENTS);
-    // c0 is the least recent; three updates in a row make it the most recent, once.
+    // c0 is the least recent; three updates in a row, past REORDER_MS, make it the most recent, once.
+    now = 2 * REORDER_MS;
     for (const counter of ['requests', 'bytesIn', 'bytesOut'] as const)
       ledger.add({ bucket: 'short-poll', client: 'c0' }, counter, 1);
     fill(MAX_CLIENTS, MAX_CLIENTS + 1); // evicts c1, the least recent now

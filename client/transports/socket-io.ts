@@ -34,6 +34,17 @@ import {
 } from './types.js';
 
 const DEFAULT_ECHO_TIMEOUT_MS = 10_000;
+/**
+ * How long the lab's `hello` may take after the Engine.IO connection opened and the CONNECT (`40`)
+ * went out. The server answers a CONNECT in one round trip (its middleware is synchronous; behind
+ * the Redis broker a cursor may wait up to 1 s to settle, server/feed/redis-backend.ts), so on an
+ * idle machine the hello takes milliseconds. On a machine at load ~20 an Engine.IO handshake was
+ * seen to take 7 s, so 10 s leaves a slow but working answer alone. Without it, the only thing
+ * that notices an unanswered CONNECT is Engine.IO's ping timeout, 25 s + 20 s (server/config.ts):
+ * longer than a scenario's whole run, which then ends with "0 delivered, no errors".
+ * (socket.io-client's own `timeout`, 20 s, covers the Engine.IO handshake only, not the CONNECT.)
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Engine.IO v4 packet types, as they are written on the wire. */
 const PACKET_TYPES: Record<string, string> = {
   open: '0',
@@ -70,6 +81,8 @@ export class SocketIoClient extends BaseFeedClient {
   private sentCursor: Cursor | null = null;
   private echoCount = 0;
   private readonly engines = new WeakSet<SocketIoEngineLike>();
+  /** Armed when the CONNECT goes out, cleared by the hello: see DEFAULT_CONNECT_TIMEOUT_MS. */
+  private helloTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: FeedClientOptions) {
     super(options);
@@ -79,6 +92,9 @@ export class SocketIoClient extends BaseFeedClient {
       );
     }
     this.connectIo = options.io;
+    const timeout = options.socketIoConnectTimeoutMs;
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0))
+      throw new TypeError(`socketIoConnectTimeoutMs must be a positive number of ms, got ${timeout}`);
   }
 
   /** `emit('publish', data)`: publish into the feed. Throws (NOT_OPEN) unless connected. */
@@ -109,6 +125,7 @@ export class SocketIoClient extends BaseFeedClient {
   }
 
   protected connect(cursor: Cursor | null, session: number): void {
+    this.clearHelloTimer();
     this.sentCursor = cursor;
     this.socketSession = session;
     const socket = this.socket ?? this.createSocket();
@@ -125,13 +142,16 @@ export class SocketIoClient extends BaseFeedClient {
 
   /** Drop the Engine.IO connection only: the server keeps the Socket.IO session for a recovery. */
   protected teardown(): void {
+    this.clearHelloTimer();
     const engine = this.socket?.io.engine;
     if (engine === undefined) return;
     engine.close();
-    // engine.io-client 6.6 keeps `upgrading` set after a failed upgrade, and close() then waits for
-    // an upgrade that never comes (the Manager stays "open" and a reconnect would go nowhere):
-    // finish the close the way close() itself would have.
-    if (engine.readyState === 'closing' && engine.upgrading === true) {
+    // engine.io-client 6.6's close() waits while it has something in flight: a POST not yet
+    // answered (it waits for "drain") or, after a failed upgrade, an upgrade that never comes
+    // (`upgrading` stays set). Either way it may wait forever — the Manager stays "open", so a
+    // reconnect would reuse this engine and its CONNECT would be dropped as written to a closing
+    // socket. Finish the close the way close() itself would have.
+    if (engine.readyState === 'closing') {
       (engine as unknown as { _onClose?: (reason: string) => void })._onClose?.('forced close');
     }
   }
@@ -182,6 +202,11 @@ export class SocketIoClient extends BaseFeedClient {
     this.socket = socket;
     const current = () => this.isCurrent(this.socketSession);
 
+    // The Engine.IO connection is open and socket.io-client has just sent the CONNECT: from here the
+    // server owes the lab's hello, and a silent server is reported, not waited on (see the constant).
+    socket.io.on('open', () => {
+      if (current()) this.armHelloTimer(this.socketSession);
+    });
     socket.on('connect', () => {
       if (!current()) return;
       this.log('down', 'control', `connected${socket.recovered ? ' (Socket.IO recovered the session)' : ''}`, 0);
@@ -192,6 +217,7 @@ export class SocketIoClient extends BaseFeedClient {
         this.report(new FeedClientError('PROTOCOL', `socket.io: bad hello ${JSON.stringify(hello)}`));
         return;
       }
+      this.clearHelloTimer();
       this.servedBy(hello.instance);
       this.log(
         'down',
@@ -279,6 +305,28 @@ export class SocketIoClient extends BaseFeedClient {
       if (!this.isCurrent(session) || !pausedForUpgrade) return;
       this.fail(new FeedClientError('NETWORK', `socket.io: the upgrade failed with polling paused (${String(error)})`));
     });
+  }
+
+  private armHelloTimer(session: number): void {
+    this.clearHelloTimer();
+    const timeoutMs = this.options.socketIoConnectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.helloTimer = setTimeout(() => {
+      this.helloTimer = undefined;
+      if (!this.isCurrent(session)) return;
+      this.log('down', 'control', `no hello ${timeoutMs} ms after the CONNECT (40): giving up on this connection`, 0);
+      this.fail(
+        new FeedClientError(
+          'TIMEOUT',
+          `socket.io: no answer to the CONNECT within ${timeoutMs} ms (Engine.IO was open, the hello never came)`,
+        ),
+      );
+    }, timeoutMs);
+  }
+
+  private clearHelloTimer(): void {
+    if (this.helloTimer === undefined) return;
+    clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
   }
 
   private connectedSocket(): SocketIoSocketLike {

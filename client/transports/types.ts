@@ -107,7 +107,11 @@ export interface SocketIoEngineLike {
 export interface SocketIoSocketLike {
   readonly connected: boolean;
   readonly recovered?: boolean;
-  readonly io: { readonly engine?: SocketIoEngineLike };
+  /** socket.io-client's Manager: the Engine.IO connection under the socket; says `open` when it opens. */
+  readonly io: {
+    readonly engine?: SocketIoEngineLike;
+    on(event: string, listener: (...args: never[]) => void): unknown;
+  };
   on(event: string, listener: (...args: never[]) => void): unknown;
   emit(event: string, ...args: unknown[]): unknown;
   connect(): unknown;
@@ -177,6 +181,12 @@ export interface FeedClientOptions {
   io?: SocketIoConnectLike;
   /** socket.io: Engine.IO's transports, in order. Default `['polling', 'websocket']` (poll, then upgrade). */
   socketIoTransports?: SocketIoTransportName[];
+  /**
+   * socket.io: how long after the Engine.IO connection opened (and the CONNECT `40` went out) the
+   * lab's `hello` may take before the client gives up with TIMEOUT, drops the connection and
+   * retries with its cursor. Default 10 000 (client/transports/socket-io.ts says why).
+   */
+  socketIoConnectTimeoutMs?: number;
   /** Reconnect backoff (full jitter). Default base 250 ms, cap 10 s. */
   reconnect?: Partial<BackoffOptions>;
 }

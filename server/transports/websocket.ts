@@ -22,11 +22,12 @@ import { BadQueryError, NoHandshakeError, TooManyConnectionsError } from '../err
 import type { Lab } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import { CLIENT_QUERY, type RawQuery } from '../query.js';
+import { TickFanOut } from './tick-batch.js';
 import { defineTransport } from './transport.js';
-import { WsFanOut } from './ws-batch.js';
 import { WsConnection, type WsShared } from './ws-connection.js';
+import { WS_WIRE } from './ws-frame.js';
 import { checkUpgradeHeaders } from './ws-guard.js';
-import { Heartbeat } from './ws-heartbeat.js';
+import { wsHeartbeat } from './ws-heartbeat.js';
 
 /** `compress=1` turns permessage-deflate negotiation on; absent or `0`, off. Anything else is a 400. */
 function wantsCompression(query: RawQuery): boolean {
@@ -88,8 +89,8 @@ export default defineTransport('websocket', async (app, { lab }) => {
   const shared: WsShared = {
     lab,
     // One feed subscription for every socket: a tick's messages framed once per codec, one write per socket.
-    fanOut: new WsFanOut(lab.feed),
-    heartbeat: new Heartbeat(options.wsPingMs),
+    fanOut: new TickFanOut(lab.feed, WS_WIRE),
+    heartbeat: wsHeartbeat(options.wsPingMs),
     fragmentLimits: { maxFragments: options.wsMaxFragments, timeoutMs: options.wsFragmentTimeoutMs },
     instance: lab.backend.kind === 'memory' ? undefined : lab.instance,
     log: app.log,

@@ -5,12 +5,18 @@
  * A lab holds thousands of idle sockets, so a connection is ONE object whose methods are shared,
  * not a dozen closures per socket: the listeners below are module functions that find the
  * connection on the socket, the heartbeat is one timer for all (ws-heartbeat.ts), the fragment
- * guard one shared function (ws-guard.ts), the fan-out a set of these objects (ws-batch.ts).
+ * guard one shared function (ws-guard.ts), the fan-out a set of these objects (tick-batch.ts).
  */
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
-import { CLOSE_CODES, ERROR_CODES, type ResetNotice, type WsServerControl } from '../../contract/index.js';
+import {
+  CLOSE_CODES,
+  ERROR_CODES,
+  type ResetNotice,
+  type WsServerControl,
+  type WsSubprotocol,
+} from '../../contract/index.js';
 import type { Attribution, OpenStream } from '../accounting/accounting.js';
 import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
@@ -19,11 +25,11 @@ import { parseClient, parseCursor, type RawQuery } from '../query.js';
 import { type CatchUpStream, catchUp, catchUpHighWater } from './catch-up.js';
 import { hotPath } from './fan-out.js';
 import { SLOW_CONSUMER_REASON } from './socket-io-backlog.js';
-import type { BatchSubscriber, WsBatch, WsFanOut } from './ws-batch.js';
+import type { TickBatch, TickFanOut, TickSubscriber } from './tick-batch.js';
 import { codecFor, type WsCodec } from './ws-codec.js';
 import { framesOf, rawSocketFor } from './ws-frame.js';
 import { type FragmentGuard, type FragmentLimits, type FragmentViolation, guardFragments } from './ws-guard.js';
-import type { Beating, Heartbeat } from './ws-heartbeat.js';
+import type { Beating, WsHeartbeat } from './ws-heartbeat.js';
 
 /** A close frame waits behind queued data; a peer that never reads it is dropped after this. */
 const CLOSE_GRACE_MS = 5_000;
@@ -31,8 +37,8 @@ const CLOSE_GRACE_MS = 5_000;
 /** What every connection of one lab shares. */
 export interface WsShared {
   lab: Lab;
-  fanOut: WsFanOut;
-  heartbeat: Heartbeat;
+  fanOut: TickFanOut<WsSubprotocol>;
+  heartbeat: WsHeartbeat;
   fragmentLimits: FragmentLimits;
   /** Behind a broker, the instance's name (in `hello`); undefined for a lone lab. */
   instance: string | undefined;
@@ -60,7 +66,9 @@ function terminate(socket: WebSocket): void {
   socket.terminate();
 }
 
-export class WsConnection implements OpenStream, BatchSubscriber, CatchUpStream, Beating, FragmentViolation {
+export class WsConnection
+  implements OpenStream, TickSubscriber<WsSubprotocol>, CatchUpStream, Beating, FragmentViolation
+{
   alive = true;
   skip = 0;
   private closing = false;
@@ -171,9 +179,9 @@ export class WsConnection implements OpenStream, BatchSubscriber, CatchUpStream,
     this.control({ type: 'reset', ...notice });
   }
 
-  // --- live messages (ws-batch.ts): one tick's messages at a time ---
+  // --- live messages (tick-batch.ts): one tick's messages at a time ---
 
-  deliver(batch: WsBatch, start: number): void {
+  deliver(batch: TickBatch<WsSubprotocol>, start: number): void {
     if (this.closing) return;
     const { codec } = this;
     if (this.raw === null) {

@@ -12,6 +12,7 @@ import type { WebSocket } from 'ws';
 import type { WsSubprotocol } from '../../contract/index.js';
 import type { FeedEntry } from '../feed/feed.js';
 import { hotPath } from './fan-out.js';
+import type { TickWire } from './tick-batch.js';
 import { msgpackOf } from './ws-codec.js';
 
 const TEXT = 0x1;
@@ -65,6 +66,14 @@ export function framesOf(entry: FeedEntry): WsFrames {
   }
   return frames;
 }
+
+/** The WebSocket fan-out's wire (tick-batch.ts): a message's frame per codec, each built once. */
+export const WS_WIRE: TickWire<WsSubprotocol> = {
+  bytesOf: (entry, codec) => framesOf(entry).of(codec),
+  concatenated: () => {
+    hotPath.wsBatchesBuilt += 1;
+  },
+};
 
 /** The parts of a `ws` socket a prebuilt frame needs (stable since ws 1.x, not in its types). */
 interface WsInternals {
