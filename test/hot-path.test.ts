@@ -269,6 +269,23 @@ describe('tick fan-out: a subscriber that joins mid-tick gets no message twice a
     expect(Buffer.concat(late.bytes).equals(Buffer.concat([3, 4].map(own)))).toBe(true);
     expect(late.bytes[1]).toBe(own(4));
   });
+
+  it.each(wires)('$name: a reset flushes what waits first, so the notice comes after the messages before it', (w) => {
+    type Kind = typeof w.kind;
+    const feed = new Feed(100);
+    const fanOut = new TickFanOut<Kind>(feed, w.wire(feed) as TickWire<Kind>);
+    const log: string[] = [];
+    fanOut.add({
+      skip: 0,
+      deliver: (batch, start) => log.push(`messages ${batch.entries.slice(start).map((entry) => entry.seq)}`),
+      reset: (notice) => log.push(`reset ${notice.reason} from ${notice.from}`),
+    });
+    feed.publish({ n: 1 });
+    feed.publish({ n: 2 });
+    // A broker's new epoch in the same tick (server/feed/feed.ts): nothing waits for the tick's end.
+    feed.adoptEpoch('newepoch', 0);
+    expect(log).toEqual(['messages 1,2', 'reset epoch from 1']);
+  });
 });
 
 describe('long poll: a publish wakes exactly the held polls, once each, with one body', () => {
