@@ -1,10 +1,12 @@
 /** Short polling: `GET /api/poll` answers at once with whatever is newer than the cursor (maybe nothing). */
 import type { ServerResponse } from 'node:http';
 import { Type } from '@sinclair/typebox';
-import { POLL_LIMIT, ROUTES } from '../../contract/index.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Cursor, POLL_LIMIT, ROUTES } from '../../contract/index.js';
 import { FutureCursorError } from '../errors.js';
 import type { Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
+import type { Lab } from '../lab.js';
 import { boundedInt, cursorOf, FEED_FIELDS, type FeedQuery, querySchema } from '../query.js';
 import { API_REPLY_HEADERS } from '../security/headers.js';
 import { pollAnswer } from './poll-answer.js';
@@ -32,28 +34,32 @@ const LANE_HEAD: string[] = [
   '',
 ];
 
+/** The answer through Fastify: the poll's messages since its cursor, or the lab's error for a future cursor. */
+function answer(
+  lab: Lab,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  cursor: Cursor<string | null> | null,
+  resolution: Resolution,
+) {
+  if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
+  reply.type(CONTENT_TYPE).header('cache-control', 'no-store');
+  const who = lab.accounting.who(request);
+  return reply.send(
+    pollAnswer(lab.accounting, who, lab.feed.epoch, lab.feed.head, resolution.entries, resolution.reset),
+  );
+}
+
 export default defineTransport('short-poll', async (app, { lab, fastLane }) => {
   // Not an async handler: in memory the cursor resolves in this turn, and a promise per poll (plus
   // Fastify's wait for it) is measurable on a short poll (`npm run bench`). Behind a broker it may wait.
   app.get(ROUTES['short-poll'], { config: { transport: 'short-poll' }, ...POLL_QUERY }, (request, reply) => {
     const cursor = cursorOf(request.query);
     const resolved = resolveCursor(lab, cursor, request.query.limit);
-    return resolved instanceof Promise ? resolved.then(answer) : answer(resolved);
-
-    function answer(resolution: Resolution) {
-      if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
-      reply.type(CONTENT_TYPE).header('cache-control', 'no-store');
-      return reply.send(
-        pollAnswer(
-          lab.accounting,
-          lab.accounting.who(request),
-          lab.feed.epoch,
-          lab.feed.head,
-          resolution.entries,
-          resolution.reset,
-        ),
-      );
-    }
+    // In memory: no function made per poll. Behind a broker the answer waits for the replica.
+    if (resolved instanceof Promise)
+      return resolved.then((resolution) => answer(lab, request, reply, cursor, resolution));
+    return answer(lab, request, reply, cursor, resolved);
   });
 
   // The same answer before Fastify's router, for a poll the lane can prove answers 200 (server/fast-lane.ts).
