@@ -1,11 +1,12 @@
 /**
  * What each piece of Fastify machinery costs a short poll (`npm run bench:poll-machinery`): bare
  * node:http, bare Fastify, bare Fastify plus the lab's hooks, its query schema, its security
- * headers, all three, and the lab itself with its fast lane (server/fast-lane.ts) and without (and,
- * with `--before <checkout>`, the lab of another checkout), each its own process, answering the same one-message body with the same headers
- * (checked first, scenarios/bench/poll-parity.ts). Interleaved rounds of `wrk -t1 -c<n>`; the
- * server's CPU per poll from /proc/<pid>/stat; medians. A benchmark: run it under the
- * measurement lock on an idle machine; it asserts nothing.
+ * headers, all three, and the lab itself with its fast lane (server/fast-lane.ts) and without
+ * (and, with `--before <checkout>`, the lab of another checkout), each its own process, answering
+ * the same one-message body with the same headers (checked first, scenarios/bench/poll-parity.ts).
+ * Interleaved rounds of `wrk -t1 -c<n>`, the order flipped every round; the server's CPU per poll
+ * from /proc/<pid>/stat; medians. A benchmark: run it under the measurement lock on an idle
+ * machine; it asserts nothing.
  *
  *   npm run bench:poll-machinery -- --rounds 5 --seconds 2 [--before /path/to/other/checkout]
  */
@@ -112,7 +113,8 @@ try {
   for (let round = 1; round <= rounds; round++) {
     loads.push(loadavg()[0] as number);
     const line: string[] = [];
-    for (const [name, server, path] of measured) {
+    // The order flipped every round, so no server always runs right after the same one.
+    for (const [name, server, path] of round % 2 === 1 ? measured : [...measured].reverse()) {
       const before = cpuMs(server.pid);
       const run = await runWrk(new URL(path, server.url).toString(), connections, seconds);
       if (run.errors > 0) throw new Error(`${name}: wrk saw ${run.errors} errors`);
