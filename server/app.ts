@@ -8,16 +8,18 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pickSubprotocol, TRANSPORTS } from '../contract/index.js';
-import { accountingPlugin } from './accounting/plugin.js';
+import { accountingBegin, accountingPlugin } from './accounting/plugin.js';
 import { classroomPlugin, createClassroom } from './classroom/plugin.js';
 import { type LabOptions, MAX_BODY_BYTES, resolveOptions, WS_DEFLATE } from './config.js';
+import { FastLane } from './fast-lane.js';
 import { feedPlugin } from './feed/routes.js';
 import { registerPushDemo } from './h2/push-demo.js';
 import { createLab, type Lab } from './lab.js';
-import { networkPlugin } from './networks.js';
+import { ListenerPorts, networkPlugin } from './networks.js';
+import { addRequestSteps, type RequestStep } from './request-steps.js';
 import { securityHeaders } from './security/headers.js';
-import { hostGuard } from './security/host.js';
-import { pollLimit } from './security/poll-limit.js';
+import { hostGuard, hostRefusal as hostRefusalOf } from './security/host.js';
+import { PollLimiter, pollLimit } from './security/poll-limit.js';
 import { transports } from './transports/index.js';
 
 /** How long shutdown waits for streams to say goodbye (1012 frames, final long-poll answers). */
@@ -27,6 +29,14 @@ const DRAIN_MS = 1_000;
 export const H2_MAX_CONCURRENT_STREAMS = 100;
 /** A request's header list, decoded, at most (HTTP/1.1's header limit is 16 KiB in Node; h2's is set here). */
 export const H2_MAX_HEADER_LIST_BYTES = 16 * 1024;
+
+/** The `X-Lab-Instance` header on every answer that goes through Fastify's reply. */
+function instanceHeader(instance: string): RequestStep {
+  return (_request, reply) => {
+    reply.header('x-lab-instance', instance);
+    return undefined;
+  };
+}
 
 export async function buildApp(partial: Partial<LabOptions> = {}): Promise<FastifyInstance> {
   const options = resolveOptions(partial);
@@ -110,13 +120,6 @@ async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' 
   app.decorate('lab', lab);
   // Bodies are JSON or nothing: anything else is a 415, not a string quietly accepted.
   app.removeContentTypeParser('text/plain');
-  // Which instance answered: behind a round-robin balancer, each request may meet another one.
-  // Only behind a broker: a lone memory-backed lab keeps its bytes on the wire as they were.
-  if (lab.backend.kind !== 'memory') {
-    app.addHook('onRequest', async (_request, reply) => {
-      reply.header('x-lab-instance', lab.instance);
-    });
-  }
   await app.register(fastifyWebsocket, {
     options: {
       // ws applies maxPayload to the INFLATED message too: a zip bomb is a 1009, not a heap.
@@ -132,20 +135,40 @@ async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' 
       this.websocketServer.close(() => done());
     },
   });
-  await securityHeaders(app);
-  // Accounting first: its onRequest hook (fastify-plugin, so it is not encapsulated) must reach
-  // every route registered after it. The feed and each transport are encapsulated plugins.
+  // Every request's own work, as ONE onRequest hook (server/request-steps.ts), added before every
+  // route so it reaches them all, in this order: a refused request is still counted (accounting
+  // before the Host guard and the poll limit), and a refusal still carries the security headers.
+  const listenerPorts = new ListenerPorts(lab);
+  const limiter = new PollLimiter(options.pollRequestsPerSecond);
+  const hostRefusal = hostRefusalOf(lab);
+  addRequestSteps(app, [
+    // Which instance answered: behind a round-robin balancer, each request may meet another one.
+    // Only behind a broker: a lone memory-backed lab keeps its bytes on the wire as they were.
+    ...(lab.backend.kind !== 'memory' ? [instanceHeader(lab.instance)] : []),
+    securityHeaders(app),
+    accountingBegin(lab, protocol),
+    hostGuard(hostRefusal),
+    pollLimit(lab, limiter),
+    // CORS for requests through a network listener (server/networks.ts).
+    listenerPorts.step,
+  ]);
+  // Its onResponse hook (fastify-plugin, so it is not encapsulated) reaches every route registered
+  // after it. The feed and each transport are encapsulated plugins.
   await app.register(accountingPlugin, { lab, protocol });
-  // After accounting (a refused request is still counted), before every route.
-  await hostGuard(app, lab);
-  await pollLimit(app, lab);
   await app.register(feedPlugin, { lab });
   await app.register(classroomPlugin, { lab });
   app.get('/api/endpoints', async () => lab.ports);
   registerPushDemo(app, lab, protocol);
-  // Networks before the transports: its hooks (CORS for requests through a listener) reach them.
-  await app.register(networkPlugin, { lab });
-  for (const name of TRANSPORTS) await app.register(transports[name].plugin, { lab });
+  // Networks: its routes start the listeners whose ports the CORS step above knows.
+  await app.register(networkPlugin, { lab, listenerPorts });
+  // The fast lane (server/fast-lane.ts): HTTP/1.1, a feed in this process, and no request log to keep.
+  const fastLane =
+    protocol === 'http/1.1' && lab.backend.kind === 'memory' && !options.logger
+      ? new FastLane(lab, limiter, hostRefusal)
+      : undefined;
+  fastLane?.install(app.server);
+  if (fastLane) lab.fastLane = fastLane;
+  for (const name of TRANSPORTS) await app.register(transports[name].plugin, { lab, fastLane });
 
   if (options.webRoot && existsSync(options.webRoot)) {
     await app.register(fastifyStatic, { root: options.webRoot });

@@ -53,6 +53,11 @@ export interface LabOptions {
   requestTimeoutMs: number;
   /** Log requests (off in tests and scenarios: logging skews the numbers). */
   logger: boolean;
+  /**
+   * Answer well-formed short polls before Fastify's router (server/fast-lane.ts), with the memory
+   * feed and no logger. Read per request: test/fast-lane.property.test.ts turns it off and on.
+   */
+  fastPollLane: boolean;
   /** Serve the built dashboard from this folder, if it exists. */
   webRoot: string | null;
   /**
@@ -102,6 +107,7 @@ export const DEFAULT_OPTIONS: LabOptions = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   logger: false,
+  fastPollLane: true,
   webRoot: null,
   forceApproximateBytes: false,
   classroom: null,

@@ -7,6 +7,7 @@ import { Accounting } from './accounting/accounting.js';
 import type { Experiments } from './classroom/experiments.js';
 import type { Roster } from './classroom/roster.js';
 import type { LabOptions } from './config.js';
+import type { FastLane } from './fast-lane.js';
 import { type FeedBackend, MemoryBackend } from './feed/backend.js';
 import { Feed, newEpoch } from './feed/feed.js';
 import { RedisBackend } from './feed/redis-backend.js';
@@ -36,6 +37,8 @@ export interface Lab {
   classroom: Classroom | null;
   /** Closed after the app itself (the HTTPS and h2c listeners of server/h2/listeners.ts). */
   closeAfter: (() => Promise<void>)[];
+  /** The HTTP/1.1 app's fast lane (server/fast-lane.ts), when it has one. */
+  fastLane: FastLane | null;
   /** The ports this lab listens on, once it does (`GET /api/endpoints`, for the "open N streams" page). */
   ports: { http: number | null; https: number | null; h2c: number | null };
 }
@@ -45,6 +48,8 @@ export interface LabPluginOptions {
   lab: Lab;
   /** The protocol of the server the plugin is registered on (the lab's HTTP/1.1 app, or its h2 app). */
   protocol?: 'http/1.1' | 'h2';
+  /** Where a transport may add a fast lane for its well-formed requests (server/fast-lane.ts); absent: none. */
+  fastLane?: FastLane;
 }
 
 export function createLab(options: LabOptions): Lab {
@@ -64,6 +69,7 @@ export function createLab(options: LabOptions): Lab {
     closing: false,
     classroom: null,
     closeAfter: [],
+    fastLane: null,
     ports: { http: null, https: null, h2c: null },
   };
 }

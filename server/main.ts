@@ -37,6 +37,7 @@ const { values } = parseArgs({
     'allow-host': { type: 'string', multiple: true },
     'poll-rate-limit': { type: 'string' },
     'sse-retry-ms': { type: 'string' },
+    'no-fast-lane': { type: 'boolean' },
   },
 });
 
@@ -54,6 +55,8 @@ const options: Partial<LabOptions> = {
   redisUrl: values.redis ?? env.REDIS_URL ?? null,
   instance: values.instance ?? env.LAB_INSTANCE ?? null,
   allowedHosts: values['allow-host'] ?? (env.ALLOW_HOSTS ? env.ALLOW_HOSTS.split(',') : []),
+  // Every poll through Fastify (server/fast-lane.ts): `npm run bench:poll-machinery` compares both.
+  fastPollLane: !(values['no-fast-lane'] ?? false),
 };
 for (const [key, value] of [
   ['rate', number(values.rate, env.RATE)],

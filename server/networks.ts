@@ -26,6 +26,7 @@ import { latenessPercentile } from '../tools/shaper.js';
 import { startProxy, type TcpProxy } from '../tools/tcp-proxy.js';
 import { BadNetworkError, TooManyListenersError } from './errors.js';
 import type { Lab, LabPluginOptions } from './lab.js';
+import type { RequestStep } from './request-steps.js';
 
 /** Distinct listeners one server starts at most (each is one more port on 127.0.0.1). */
 export const MAX_LISTENERS = 32;
@@ -41,9 +42,29 @@ export interface NetworkListener {
   latenessP99Ms: number;
 }
 
-export async function networkRoutes(app: FastifyInstance, lab: Lab): Promise<void> {
+/**
+ * The ports of this app's network listeners. Requests that came through one of them (Host names its
+ * port) get CORS for an allowed Origin: `step` is that, a step of the one per-request hook
+ * (server/request-steps.ts). setHeader there is merged into every answer's head, hijacked SSE
+ * streams included. With no listener, or no Origin, it looks at nothing else.
+ */
+export class ListenerPorts {
+  readonly ports = new Set<number>();
+
+  constructor(private readonly lab: Lab) {}
+
+  readonly step: RequestStep = (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin === undefined || this.ports.size === 0) return undefined;
+    const hostPort = Number((request.headers.host ?? '').split(':').pop());
+    if (this.ports.has(hostPort) && this.lab.options.allowedOrigins.includes(origin))
+      reply.raw.setHeader('access-control-allow-origin', origin);
+    return undefined;
+  };
+}
+
+export async function networkRoutes(app: FastifyInstance, lab: Lab, listenerPorts: Set<number>): Promise<void> {
   const listeners = new Map<string, { network: ResolvedNetwork; proxy: Promise<TcpProxy> }>();
-  const listenerPorts = new Set<number>();
 
   const ownPort = () => (app.server.address() as AddressInfo | null)?.port;
 
@@ -54,17 +75,6 @@ export async function networkRoutes(app: FastifyInstance, lab: Lab): Promise<voi
     for (const host of ['127.0.0.1', 'localhost'])
       if (!lab.options.allowedOrigins.includes(`http://${host}:${port}`))
         lab.options.allowedOrigins.push(`http://${host}:${port}`);
-  });
-  // Requests that came through a listener (Host names its port) get CORS for an allowed Origin;
-  // setHeader here is merged into every answer's head, hijacked SSE streams included.
-  // (A callback hook, not an async one: it runs on every request and awaits nothing.)
-  app.addHook('onRequest', (request, reply, done) => {
-    const origin = request.headers.origin;
-    if (origin === undefined || listenerPorts.size === 0) return done();
-    const hostPort = Number((request.headers.host ?? '').split(':').pop());
-    if (listenerPorts.has(hostPort) && lab.options.allowedOrigins.includes(origin))
-      reply.raw.setHeader('access-control-allow-origin', origin);
-    done();
   });
 
   app.addHook('onClose', async () => {
@@ -113,11 +123,16 @@ export async function networkRoutes(app: FastifyInstance, lab: Lab): Promise<voi
   );
 }
 
-/** Not encapsulated: its hooks reach every transport's routes. */
-export const networkPlugin = fp<LabPluginOptions>(async (app, { lab }) => networkRoutes(app, lab), {
-  name: 'lab-networks',
-  fastify: '5.x',
-});
+export interface NetworkPluginOptions extends LabPluginOptions {
+  /** The listener ports whose CORS step the app's per-request hook runs (server/app.ts). */
+  listenerPorts: ListenerPorts;
+}
+
+/** Not encapsulated: its onListen hook sees the app's own port. */
+export const networkPlugin = fp<NetworkPluginOptions>(
+  async (app, { lab, listenerPorts }) => networkRoutes(app, lab, listenerPorts.ports),
+  { name: 'lab-networks', fastify: '5.x' },
+);
 
 function describe(network: ResolvedNetwork, proxy: TcpProxy): NetworkListener {
   return {

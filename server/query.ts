@@ -113,11 +113,91 @@ function withNumbers(integers: readonly IntegerField[], input: unknown): Record<
   return out;
 }
 
-/** A compiled check of one object schema that returns the parsed value or the lab's error. */
-function compile(schema: TObject): (input: unknown) => { value: Record<string, unknown> } | { error: Error } {
+/**
+ * One field's check on the way that accepts: the value to keep (a whole number read from its digits,
+ * or the default), `KEEP` for the field as sent, or `REFUSE` for anything the full check must look at.
+ */
+type FieldCheck = (raw: unknown) => unknown;
+const KEEP = Symbol('keep');
+const REFUSE = Symbol('refuse');
+
+/** Schema keywords the direct checks below implement exactly as TypeBox's compiled check does. */
+const STRING_KEYS = new Set(['type', 'pattern', 'maxLength', 'must', 'fails']);
+const INTEGER_KEYS = new Set(['type', 'minimum', 'maximum', 'default', 'must', 'fails']);
+
+/** The direct check of one field, or null when its schema has a keyword it does not know. */
+function fieldCheck(property: Record<string, unknown>, required: boolean): FieldCheck | null {
+  const keys = Object.keys(property);
+  if (property.type === 'string' && keys.every((key) => STRING_KEYS.has(key))) {
+    const pattern = typeof property.pattern === 'string' ? new RegExp(property.pattern) : null;
+    const maxLength = typeof property.maxLength === 'number' ? property.maxLength : Number.POSITIVE_INFINITY;
+    return (raw) => {
+      if (raw === undefined) return required ? REFUSE : KEEP;
+      if (typeof raw !== 'string' || raw.length > maxLength) return REFUSE;
+      return pattern === null || pattern.test(raw) ? KEEP : REFUSE;
+    };
+  }
+  const { minimum, maximum } = property;
+  if (
+    property.type === 'integer' &&
+    keys.every((key) => INTEGER_KEYS.has(key)) &&
+    typeof minimum === 'number' &&
+    typeof maximum === 'number'
+  ) {
+    const fallback = property.default;
+    const within = (n: unknown) =>
+      Number.isInteger(n) && (n as number) <= maximum && (n as number) >= minimum ? n : REFUSE;
+    return (raw) => {
+      if (raw === undefined) return fallback === undefined ? (required ? REFUSE : KEEP) : within(fallback);
+      return typeof raw === 'string' && DIGITS.test(raw) ? within(Number(raw)) : REFUSE;
+    };
+  }
+  return null;
+}
+
+/**
+ * The whole schema's direct check: what `withNumbers` and the compiled check together accept, with
+ * the same value, without copying the query twice or asking TypeBox; null when the schema has
+ * something it does not know (then every query takes the full way). On any doubt it answers
+ * undefined, and the full way decides — and words the error.
+ */
+export function directCheck(schema: TObject): ((input: unknown) => Record<string, unknown> | undefined) | null {
+  if (schema.additionalProperties !== undefined || schema.patternProperties !== undefined) return null;
+  const required = new Set(schema.required ?? []);
+  const fields: [string, FieldCheck][] = [];
+  for (const [name, property] of Object.entries(schema.properties)) {
+    const check = fieldCheck(property as unknown as Record<string, unknown>, required.has(name));
+    if (check === null) return null;
+    fields.push([name, check]);
+  }
+  return (input) => {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+    const value: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+    for (let i = 0; i < fields.length; i++) {
+      const [name, check] = fields[i] as [string, FieldCheck];
+      const kept = check(value[name]);
+      if (kept === REFUSE) return undefined;
+      if (kept !== KEEP) value[name] = kept;
+    }
+    return value;
+  };
+}
+
+/**
+ * A compiled check of one object schema that returns the parsed value or the lab's error. A query
+ * the direct check accepts is answered by it (every well-formed poll); any other takes the full way.
+ */
+export function compileQuery(
+  schema: TObject,
+  useDirect = true,
+): (input: unknown) => { value: Record<string, unknown> } | { error: Error } {
   const check = TypeCompiler.Compile(schema);
   const integers = integerFields(schema);
+  // `useDirect: false` is the full way alone: test/query-direct.property.test.ts compares the two.
+  const direct = useDirect ? directCheck(schema) : null;
   return (input) => {
+    const accepted = direct?.(input);
+    if (accepted !== undefined) return { value: accepted };
     const value = withNumbers(integers, input);
     if (check.Check(value)) return { value };
     const first = check.Errors(value).First();
@@ -133,7 +213,7 @@ function compile(schema: TObject): (input: unknown) => { value: Record<string, u
 export function queryValidator<S>({ schema }: FastifyRouteSchemaDef<S>): FastifyValidationResult {
   // Fastify calls this once per part (querystring, params) with that part's schema; its types
   // name the route's whole schema object instead.
-  const run = compile(schema as TObject);
+  const run = compileQuery(schema as TObject);
   return (input: unknown) => run(input);
 }
 
@@ -145,7 +225,7 @@ export function querySchema<Q extends TObject>(querystring: Q) {
 export const FEED_QUERY = querySchema(FeedQuerySchema);
 export const CLIENT_QUERY = querySchema(ClientQuerySchema);
 
-const checkFeedQuery = compile(FeedQuerySchema);
+const checkFeedQuery = compileQuery(FeedQuerySchema);
 
 /** The cursor of a validated feed query, or null for "live only". Throws a 400 for a half cursor. */
 export function cursorOf(query: FeedQuery, lastEventId?: string): Cursor<string | null> | null {

@@ -11,7 +11,7 @@ import net from 'node:net';
 import { decode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Ledger, MAX_CLIENTS } from '../server/accounting/ledger.js';
+import { Ledger, MAX_CLIENTS, REORDER_MS } from '../server/accounting/ledger.js';
 import { Feed, type FeedEntry } from '../server/feed/feed.js';
 import { hotPath } from '../server/transports/fan-out.js';
 import { sseEvent, sseWire } from '../server/transports/sse-event.js';
@@ -263,24 +263,44 @@ describe('tick fan-out: a subscriber that joins mid-tick gets no message twice a
     await new Promise((resolve) => process.nextTick(resolve));
     expect(early.seqs).toEqual([1, 2, 3, 4]);
     expect(late.seqs).toEqual([3, 4]);
-    // Byte for byte each message's own bytes, back to back; a one-message tick is those bytes, not a copy.
+    // Byte for byte each message's own bytes, back to back.
     const own = (seq: number) => wire.bytesOf(published[seq - 1] as FeedEntry, w.kind);
     expect(Buffer.concat(early.bytes).equals(Buffer.concat([1, 2, 3, 4].map(own)))).toBe(true);
     expect(Buffer.concat(late.bytes).equals(Buffer.concat([3, 4].map(own)))).toBe(true);
-    expect(late.bytes[1]).toBe(own(4));
+    // A one-message tick: one Buffer for every subscriber, not a copy each.
+    expect(late.bytes[1]).toBe(early.bytes[1]);
+  });
+
+  it.each(wires)('$name: a reset flushes what waits first, so the notice comes after the messages before it', (w) => {
+    type Kind = typeof w.kind;
+    const feed = new Feed(100);
+    const fanOut = new TickFanOut<Kind>(feed, w.wire(feed) as TickWire<Kind>);
+    const log: string[] = [];
+    fanOut.add({
+      skip: 0,
+      deliver: (batch, start) => log.push(`messages ${batch.entries.slice(start).map((entry) => entry.seq)}`),
+      reset: (notice) => log.push(`reset ${notice.reason} from ${notice.from}`),
+    });
+    feed.publish({ n: 1 });
+    feed.publish({ n: 2 });
+    // A broker's new epoch in the same tick (server/feed/feed.ts): nothing waits for the tick's end.
+    feed.adoptEpoch('newepoch', 0);
+    expect(log).toEqual(['messages 1,2', 'reset epoch from 1']);
   });
 });
 
 describe('long poll: a publish wakes exactly the held polls, once each, with one body', () => {
-  it('five held polls: five wakeups, one body built, five identical answers', async () => {
+  it('five held polls: one hold timer, five wakeups, one body built, five identical answers', async () => {
     const head = feed().head;
     const held = lab.app.lab.accounting.openStreams;
+    const timersBefore = hotPath.longPollTimersArmed;
     const answers = Array.from(
       { length: 5 },
       (_, i) =>
         new Promise<string>((resolve, reject) => {
           http
-            .get(`${lab.url}/api/long-poll?since=${head}&timeout=20000&client=hot-lp-${i}`, (response) => {
+            // A timeout no other test holds a poll with: its deadline queue is this test's alone.
+            .get(`${lab.url}/api/long-poll?since=${head}&timeout=19999&client=hot-lp-${i}`, (response) => {
               let body = '';
               response.setEncoding('utf8');
               response.on('data', (chunk: string) => {
@@ -292,6 +312,8 @@ describe('long poll: a publish wakes exactly the held polls, once each, with one
         }),
     );
     await until(() => lab.app.lab.accounting.openStreams === held + 5, 10_000, 'five held polls');
+    // Five polls held with one timeout share one timer (hold-deadlines.ts), not a timer each.
+    expect(hotPath.longPollTimersArmed - timersBefore).toBe(1);
     const wakeupsBefore = hotPath.longPollWakeups;
     const bodiesBefore = hotPath.longPollBodiesBuilt;
 
@@ -305,6 +327,21 @@ describe('long poll: a publish wakes exactly the held polls, once each, with one
     // Answered polls leave the index: the next publish wakes nobody.
     feed().publish({ wake: 2 });
     expect(hotPath.longPollWakeups - wakeupsBefore).toBe(5);
+  });
+});
+
+describe('long poll: a poll whose timeout passes is answered once, empty, by its deadline queue', () => {
+  it('three polls with a short timeout: three empty answers, no wakeup, none left held', async () => {
+    const head = feed().head;
+    const wakeupsBefore = hotPath.longPollWakeups;
+    const answers = [1, 2, 3].map((i) =>
+      fetch(`${lab.url}/api/long-poll?since=${head}&timeout=150&client=hot-expire-${i}`).then((r) => r.json()),
+    );
+    const bodies = (await Promise.all(answers)) as { head: number; messages: unknown[] }[];
+    expect(bodies.map((b) => b.messages.length)).toEqual([0, 0, 0]);
+    expect(bodies.map((b) => b.head)).toEqual([head, head, head]);
+    expect(hotPath.longPollWakeups).toBe(wakeupsBefore);
+    await until(() => lab.app.lab.accounting.openStreams === 0, 10_000, 'the expired polls released');
   });
 });
 
@@ -336,13 +373,46 @@ describe('ledger: per-client memory stays bounded', () => {
     expect(ledger.read().sse).toMatchObject({ messages: MAX_CLIENTS + 5, payloadBytes: 10 * (MAX_CLIENTS + 5) });
   });
 
-  it('keeps recency exact when one client is updated several times in a row (the once-per-response shortcut)', () => {
-    const ledger = new Ledger();
+  it('forgets the least recently active to within REORDER_MS: a client moves up at most that often', () => {
+    let now = 0;
+    const ledger = new Ledger(() => now);
+    const touch = (client: string) => ledger.add({ bucket: 'short-poll', client }, 'requests', 1);
+    const fill = (from: number, to: number) => {
+      for (let i = from; i < to; i++) touch(`c${i}`);
+    };
+    fill(0, MAX_CLIENTS);
+    // Active again within REORDER_MS of its last move: not moved, so still the oldest, and the
+    // next new client forgets it — though its activity is the latest (the documented slack).
+    now = REORDER_MS;
+    touch('c0');
+    fill(MAX_CLIENTS, MAX_CLIENTS + 1);
+    expect(ledger.read('c0')['short-poll'].requests).toBe(0);
+    expect(ledger.clientCount).toBe(MAX_CLIENTS);
+    // Active more than REORDER_MS after its last move: moved to the young end, so c2 goes, not c1.
+    now = REORDER_MS + 1;
+    touch('c1');
+    fill(MAX_CLIENTS + 1, MAX_CLIENTS + 2);
+    expect(ledger.read('c1')['short-poll'].requests).toBe(2);
+    expect(ledger.read('c2')['short-poll'].requests).toBe(0);
+    // Oldest move first: c3 … c9999 and c10000 (which came before c1 moved) go, then c1.
+    fill(MAX_CLIENTS + 2, 2 * MAX_CLIENTS);
+    expect(ledger.read(`c${MAX_CLIENTS - 1}`)['short-poll'].requests).toBe(0);
+    expect(ledger.read(`c${MAX_CLIENTS}`)['short-poll'].requests).toBe(0);
+    expect(ledger.read('c1')['short-poll'].requests).toBe(2);
+    fill(2 * MAX_CLIENTS, 2 * MAX_CLIENTS + 1);
+    expect(ledger.read('c1')['short-poll'].requests).toBe(0);
+    expect(ledger.clientCount).toBe(MAX_CLIENTS);
+  });
+
+  it('counts several updates of one client in a row once in the order (the once-per-response shortcut)', () => {
+    let now = 0;
+    const ledger = new Ledger(() => now);
     const fill = (from: number, to: number) => {
       for (let i = from; i < to; i++) ledger.add({ bucket: 'short-poll', client: `c${i}` }, 'requests', 1);
     };
     fill(0, MAX_CLIENTS);
-    // c0 is the least recent; three updates in a row make it the most recent, once.
+    // c0 is the least recent; three updates in a row, past REORDER_MS, make it the most recent, once.
+    now = 2 * REORDER_MS;
     for (const counter of ['requests', 'bytesIn', 'bytesOut'] as const)
       ledger.add({ bucket: 'short-poll', client: 'c0' }, counter, 1);
     fill(MAX_CLIENTS, MAX_CLIENTS + 1); // evicts c1, the least recent now

@@ -6,6 +6,7 @@
  *
  *   npm run bench                       # 5 rounds, about 7 minutes on 2 cores
  *   npm run bench -- --rounds 1 --crowd 200 --load 100 --no-write    # a quick look
+ *   npm run bench -- --memory-only      # the RSS and heap rows alone, about a minute
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +23,9 @@ options (defaults in brackets):
   --rounds <n>        interleaved rounds, the ratios' median is over these [${DEFAULT_PARAMS.rounds}]
   --load <n>          WebSocket and SSE clients of the CPU rows [${DEFAULT_PARAMS.load}]
   --rate <msg/s>      feed rate of the CPU rows [${DEFAULT_PARAMS.rate}]
-  --crowd <n>         clients of the memory and p99 rows [${DEFAULT_PARAMS.crowd}]; the issue's p99 row is at 2000
+  --crowd <n>         clients of the p99 rows [${DEFAULT_PARAMS.crowd}]; the issue's p99 row is at 2000
+  --idle <n>          connections measured by the memory rows, each in a fresh server [${DEFAULT_PARAMS.idle}]
+  --memory-only       only the memory rows (RSS and heap per idle connection); the other rows stay empty
   --measure <s>       seconds per measurement [${DEFAULT_PARAMS.measureS}]
   --out <dir>         results folder [results/]
   --no-write          print only
@@ -36,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       load: { type: 'string' },
       rate: { type: 'string' },
       crowd: { type: 'string' },
+      idle: { type: 'string' },
+      'memory-only': { type: 'boolean' },
       measure: { type: 'string' },
       out: { type: 'string' },
       'no-write': { type: 'boolean' },
@@ -46,12 +51,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const params: BenchParams = { ...DEFAULT_PARAMS };
-  const numeric: [keyof BenchParams, string | undefined][] = [
+  const params: BenchParams = { ...DEFAULT_PARAMS, memoryOnly: values['memory-only'] === true };
+  const numeric: [Exclude<keyof BenchParams, 'memoryOnly'>, string | undefined][] = [
     ['rounds', values.rounds],
     ['load', values.load],
     ['rate', values.rate],
     ['crowd', values.crowd],
+    ['idle', values.idle],
     ['measureS', values.measure],
   ];
   for (const [key, text] of numeric) {
@@ -64,8 +70,12 @@ async function main(argv: string[]): Promise<number> {
     params[key] = value;
   }
   const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
-  // About a minute a round on 2 idle cores at the defaults, more with a bigger crowd.
-  const progress = createProgress(params.rounds * (60_000 + params.crowd * 15));
+  // About a minute a round on 2 idle cores at the defaults, more with a bigger crowd; the memory
+  // phases about 30 s a round at 2 000 idle connections (mostly process starts).
+  const memoryMs = 20_000 + params.idle * 5;
+  const progress = createProgress(
+    params.rounds * (params.memoryOnly ? memoryMs : 60_000 + params.crowd * 15 + memoryMs),
+  );
   let summary: Awaited<ReturnType<typeof runBench>>;
   try {
     summary = await runBench(params, progress, command);

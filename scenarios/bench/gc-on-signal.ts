@@ -1,10 +1,13 @@
 /**
- * Loaded into every server the bench starts (`node --expose-gc --import this`): on SIGUSR2 it runs a
- * full garbage collection and prints `bench-gc <n> heap <bytes>` (V8's heap in use after it), so the
- * bench reads RSS with no garbage in it, and the JS heap beside it —
- * without that, a collection that happens to run between the two readings makes "RSS per idle
- * connection" negative.
+ * Loaded into every server the bench reads memory of (`node --expose-gc --import this`): on SIGUSR2
+ * it runs a full garbage collection and prints
+ * `bench-gc <n> heap <used bytes> physical <bytes> rss <bytes>`: V8's heap in use after it, the
+ * resident pages V8's heap holds (used or free), and the process's RSS, read in the same turn.
+ * Without the collection, one that happens to run between two readings makes "memory per idle
+ * connection" negative; memory.ts says what the bench does with the three figures.
  */
+import { getHeapStatistics } from 'node:v8';
+
 const gc = (globalThis as { gc?: () => void }).gc;
 if (typeof gc !== 'function') throw new Error('scenarios/bench/gc-on-signal.ts needs node --expose-gc');
 let collections = 0;
@@ -13,5 +16,8 @@ process.on('SIGUSR2', () => {
   gc();
   gc();
   collections += 1;
-  process.stdout.write(`bench-gc ${collections} heap ${process.memoryUsage().heapUsed}\n`);
+  const heap = getHeapStatistics();
+  process.stdout.write(
+    `bench-gc ${collections} heap ${heap.used_heap_size} physical ${heap.total_physical_size} rss ${process.memoryUsage.rss()}\n`,
+  );
 });

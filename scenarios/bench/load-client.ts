@@ -15,7 +15,7 @@ import { WebSocket } from 'ws';
 export type LoadTransport = 'websocket' | 'sse' | 'long-poll' | 'short-poll';
 
 export type LoadCommand =
-  | { cmd: 'open'; transport: LoadTransport; url: string; count: number; since: number }
+  | { cmd: 'open'; transport: LoadTransport; url: string; count: number; since: number; firstId: number }
   | { cmd: 'measure' }
   | { cmd: 'result' }
   | { cmd: 'close' };
@@ -162,11 +162,11 @@ function openShortPoll(url: string): Promise<void> {
 }
 
 async function open(command: Extract<LoadCommand, { cmd: 'open' }>): Promise<number> {
-  const { transport, url, count, since } = command;
+  const { transport, url, count, since, firstId } = command;
   for (let i = 0; i < count; i += OPEN_BATCH) {
     const batch: Promise<void>[] = [];
     for (let j = i; j < Math.min(count, i + OPEN_BATCH); j++) {
-      const target = `${url}${url.includes('?') ? '&' : '?'}client=bench-${j}`;
+      const target = `${url}${url.includes('?') ? '&' : '?'}client=bench-${firstId + j}`;
       if (transport === 'websocket') batch.push(openWebSocket(target));
       else if (transport === 'sse') batch.push(openSse(target));
       else if (transport === 'long-poll') batch.push(openLongPoll(target, since));

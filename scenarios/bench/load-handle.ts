@@ -37,9 +37,12 @@ export class LoadClient {
     });
   }
 
-  /** Opens `count` clients; resolves with the errors so far once every one is connected (or failed). */
-  open(transport: LoadTransport, url: string, count: number, since: number): Promise<number> {
-    return this.ask({ cmd: 'open', transport, url, count, since });
+  /**
+   * Opens `count` clients (ids `bench-<firstId>` on), beside those already open; resolves with the
+   * errors so far once every one is connected (or failed).
+   */
+  open(transport: LoadTransport, url: string, count: number, since: number, firstId = 0): Promise<number> {
+    return this.ask({ cmd: 'open', transport, url, count, since, firstId });
   }
 
   measure(): Promise<boolean> {

@@ -56,19 +56,21 @@ export function checkParity(name: string, lab: Answer, baseline: Answer): void {
 
 /** What the lab does for every poll that the bare baselines do not: the cost the polls ratio measures. */
 export const LAB_WORK_PER_POLL: readonly string[] = [
-  'Fastify routing, the same as bare Fastify; bare node:http has none',
+  'no Fastify routing for these polls: a well-formed poll is answered by the fast lane in front of Fastify ' +
+    '(server/fast-lane.ts), which checks what Fastify would (path, Host, query, poll limit, cursor) and hands ' +
+    'anything else to Fastify; bare Fastify routes every poll, bare node:http none',
   'query parsing: client id, cursor (since + epoch), limit; the cursor resolved in the feed',
   'Host check against DNS rebinding (server/security/host.ts)',
   'the per-client poll limit (server/security/poll-limit.ts): checked on every poll, set so high for the bench ' +
     'that it never answers 429 (its default, 500/s per client, would refuse most of wrk’s polls)',
   'accounting: requests, messages and payload bytes per transport and per client, bytes at the TCP socket ' +
     'settled once per response (server/accounting/)',
-  'the security headers: recorded once, put into Fastify’s own reply headers on every answer ' +
-    '(server/security/headers.ts), so Node writes the head from one object as for bare Fastify; the ' +
-    'baselines send the same headers, so the bytes on the wire are the same',
-  'the query checked against its schema (TypeBox, server/query.ts): since, epoch, client, limit; bare Fastify ' +
-    'and bare node:http read no query at all',
-  'long poll only: a held poll is also an open stream of the connection bound (server/accounting/streams.ts) ' +
-    'and sits in the waiters index by cursor (server/transports/long-poll-waiters.ts); the bare long polls hold a ' +
-    'plain list, each with a timer and a close listener as the lab does',
+  'the security headers: recorded once (server/security/headers.ts), written by the fast lane as one flat list ' +
+    'in Fastify’s order; the baselines send the same headers, so the bytes on the wire are the same',
+  'the query read and checked against its schema (server/query.ts, the direct check): since, epoch, client, ' +
+    'limit; bare Fastify and bare node:http read no query at all',
+  'long poll only: a held poll is also an open stream of the connection bound (server/accounting/streams.ts), ' +
+    'sits in the waiters index by cursor (server/transports/long-poll-waiters.ts) and in its timeout’s deadline ' +
+    'queue (one timer per distinct timeout, server/transports/hold-deadlines.ts), with one close listener; the ' +
+    'bare long polls hold a plain list, each poll with a timer of its own and a close listener',
 ];

@@ -4,6 +4,7 @@
  * measurements into the rows: per round the lab's figure over the baseline's from that same
  * round, then the median and spread of those ratios (never a ratio of medians across rounds).
  */
+import { IDLE_BASELINES, idlePhase, residentInUse } from './memory.js';
 import type { BenchServer, Measurement, RowResult } from './summary.js';
 
 type Figure = (m: Measurement) => number;
@@ -12,22 +13,37 @@ const cpuUsPerDelivery: Figure = (m) => (m.deliveries > 0 ? (m.serverCpuMs * 100
 /** Polls answered 200 per second: a refused poll (429, 403) or a socket error is not an answer. */
 const answeredPerSecond: Figure = (m) =>
   m.seconds > 0 ? Math.max(0, m.deliveries - m.errors) / m.seconds : Number.NaN;
+/** One memory figure of a measurement, before the idle connections or with them (undefined: not read). */
+type Reading = (m: Measurement, at: 'Before' | 'Idle') => number | undefined;
+
 /**
- * Memory growth per idle connection, both readings after a full GC (run.ts): RSS, or the JS heap (what
- * the connections' objects hold). A growth of zero or less is no signal (the pages the connections
- * needed were already resident), never a ratio of 0.
+ * Memory growth per idle connection, both readings after a full GC in a fresh process (memory.ts):
+ * resident memory in use, or the JS heap (what the connections' objects hold). A growth of zero or
+ * less is no signal (a trim, say), never a ratio of 0.
  */
 const growthPerConnection =
-  (before: 'rssBeforeBytes' | 'heapBeforeBytes', idle: 'rssIdleBytes' | 'heapIdleBytes'): Figure =>
+  (reading: Reading): Figure =>
   (m) => {
-    const from = m[before];
-    const to = m[idle];
+    const from = reading(m, 'Before');
+    const to = reading(m, 'Idle');
     if (from === undefined || to === undefined || m.clients === 0) return Number.NaN;
     const growth = to - from;
     return growth > 0 ? growth / m.clients : Number.NaN;
   };
-const rssPerConnection = growthPerConnection('rssBeforeBytes', 'rssIdleBytes');
-const heapPerConnection = growthPerConnection('heapBeforeBytes', 'heapIdleBytes');
+/** RSS − V8's resident heap pages + V8's heap in use: RSS without the free pages V8 keeps (memory.ts). */
+export const residentInUseOf: Reading = (m, at) => {
+  const rss = m[`rss${at}Bytes`];
+  const heap = m[`heap${at}Bytes`];
+  const heapResident = m[`heapResident${at}Bytes`];
+  return rss === undefined || heap === undefined || heapResident === undefined
+    ? undefined
+    : residentInUse({ rss, heap, heapResident });
+};
+export const heapOf: Reading = (m, at) => m[`heap${at}Bytes`];
+/** Raw RSS growth, for the absolute table: what the OS saw, V8's free pages and all. */
+export const rawRssPerConnection = growthPerConnection((m, at) => m[`rss${at}Bytes`]);
+export const rssPerConnection = growthPerConnection(residentInUseOf);
+export const heapPerConnection = growthPerConnection(heapOf);
 const cpuUsPerAnswer: Figure = (m) =>
   m.answers !== undefined && m.answers > 0 ? (m.serverCpuMs * 1000) / m.answers : Number.NaN;
 const p99: Figure = (m) => m.ageMs?.p99 ?? Number.NaN;
@@ -44,14 +60,6 @@ export interface RowDef {
   value: Figure;
   note?: string;
 }
-
-/** Each transport's idle connection against the bare server it is compared with (the memory rows). */
-const IDLE_BASELINES = [
-  ['websocket', 'bare ws'],
-  ['sse', 'bare SSE'],
-  ['long-poll', 'bare long poll'],
-  ['short-poll', 'bare node:http'],
-] as const;
 
 export const ROW_DEFS: readonly RowDef[] = [
   {
@@ -175,14 +183,14 @@ export const ROW_DEFS: readonly RowDef[] = [
     ([transport, baseline]): RowDef => ({
       id: `${transport}-rss`,
       what: `RSS per idle connection, ${transport} vs ${baseline}`,
-      figure: 'RSS per idle connection',
+      figure: 'RSS in use per idle connection',
       unit: 'B',
-      phase: transport === 'short-poll' ? 'short-poll idle' : `${transport} crowd`,
+      phase: idlePhase(transport),
       baseline,
       goal: { op: '<=', value: 1.2 },
       decides: true,
       value: rssPerConnection,
-      note: 'RSS after a full GC; a round whose RSS did not grow gives no ratio',
+      note: 'a fresh process per phase, after a full GC, RSS without V8’s free heap pages; a round that did not grow gives no ratio',
     }),
   ),
   ...IDLE_BASELINES.map(
@@ -191,7 +199,7 @@ export const ROW_DEFS: readonly RowDef[] = [
       what: `JS heap per idle connection, ${transport} vs ${baseline}`,
       figure: 'JS heap per idle connection',
       unit: 'B',
-      phase: transport === 'short-poll' ? 'short-poll idle' : `${transport} crowd`,
+      phase: idlePhase(transport),
       baseline,
       goal: { op: '<=', value: 1.2 },
       decides: false,

@@ -4,13 +4,13 @@
  * back (the order flips every round), so drift on a shared machine hits both alike.
  *
  * Phases of a round:
- * - `<t> crowd` (websocket, sse, long-poll): `crowd` clients connect; RSS before and once they
- *   are all connected and idle; then, for the streams, the feed runs at `crowdRate` and the
+ * - `<t> idle` (websocket, sse, long poll, short-poll keep-alive sockets): RSS and JS heap per idle
+ *   connection, each server in a fresh process of its own (memory.ts says why and how);
+ * - `<t> crowd` (websocket, sse): `crowd` clients connect, the feed runs at `crowdRate` and the
  *   p99 event age is taken;
  * - `<t> load`: `load` clients at `rate` msg/s (long poll: its own, lower, load — every answer
  *   is a request, and a baseline that keeps up while the lab falls behind would batch less):
  *   server CPU per delivered message, and the load generator's;
- * - `short-poll idle`: `crowd` keep-alive sockets after one poll each, RSS per socket;
  * - `polls wrk` / `polls autocannon`: polls/s of the lab's `/api/poll` (a one-message answer, from
  *   a second lab process whose feed never runs) beside bare Fastify and bare node:http answering
  *   the same body.
@@ -24,12 +24,13 @@ import { readProc } from '../proc-meter.js';
 import type { Progress } from '../progress.js';
 import type { LoadTransport } from './load-client.js';
 import { LoadClient } from './load-handle.js';
+import { GC_ON_SIGNAL, type IdleParams, idleRound, ROUTE, SETTLE_MS, type StartFresh } from './memory.js';
 import { checkParity, readAnswer } from './poll-parity.js';
 import { computeRows } from './rows.js';
 import type { BenchServer, BenchSummary, Measurement } from './summary.js';
 import { runWrk } from './wrk.js';
 
-export interface BenchParams {
+export interface BenchParams extends IdleParams {
   rounds: number;
   /** Clients and msg/s of the CPU phases of the streams. */
   load: number;
@@ -37,7 +38,7 @@ export interface BenchParams {
   /** Clients and msg/s of the long-poll CPU phase. */
   longPollLoad: number;
   longPollRate: number;
-  /** Clients of the memory and p99 phases, and msg/s of the p99 phase. */
+  /** Clients and msg/s of the p99 phases. */
   crowd: number;
   crowdRate: number;
   payloadBytes: number;
@@ -46,6 +47,8 @@ export interface BenchParams {
   /** Connections of wrk and autocannon. */
   pollConnections: number;
   pollS: number;
+  /** Only the memory phases (the RSS and heap rows); every other row is then empty. */
+  memoryOnly: boolean;
 }
 
 export const DEFAULT_PARAMS: BenchParams = {
@@ -57,53 +60,20 @@ export const DEFAULT_PARAMS: BenchParams = {
   // 1 000 keeps a whole run near 7 minutes on 2 idle cores; the issue's p99 row is at 2 000 (`--crowd 2000`).
   crowd: 1_000,
   crowdRate: 5,
+  idle: 2_000,
+  idleWarm: 200,
   payloadBytes: 256,
   measureS: 2,
   pollConnections: 10,
   pollS: 2,
+  memoryOnly: false,
 };
 
 /** The polls lab's per-client poll limit, polls/s: checked on every poll, never reached. */
 export const BENCH_POLL_LIMIT = 1_000_000;
 
-/** Every server the bench reads memory of collects its garbage on SIGUSR2 (gc-on-signal.ts). */
-const GC_ON_SIGNAL = { nodeFlags: ['--expose-gc'], imports: ['./scenarios/bench/gc-on-signal.ts'] };
-const GC_TIMEOUT_MS = 10_000;
-
-/**
- * A full collection in the server, then its RSS and its JS heap in use (NaN when it did not answer
- * in time). RSS is what the issue asks; the heap is exact to the object, where RSS moves by whole
- * pages and with what the allocator kept from the phase before.
- */
-async function memoryAfterGc(
-  server: ChildServer,
-  collections: Map<number, number>,
-): Promise<{ rss: number; heap: number }> {
-  const next = (collections.get(server.pid) ?? 0) + 1;
-  collections.set(server.pid, next);
-  server.child.kill('SIGUSR2');
-  const deadline = performance.now() + GC_TIMEOUT_MS;
-  const line = new RegExp(`^bench-gc ${next} heap (\\d+)$`, 'm');
-  let match = line.exec(server.output());
-  while (match === null) {
-    if (performance.now() > deadline) return { rss: Number.NaN, heap: Number.NaN };
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    match = line.exec(server.output());
-  }
-  return { rss: readProc(server.pid)?.rssBytes ?? Number.NaN, heap: Number(match[1]) };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Time for connections to settle (accepted, first bytes written) before memory is read. */
-const SETTLE_MS = 750;
 const WARM_MS = 750;
-
-const ROUTE: Record<LoadTransport, string> = {
-  websocket: '/api/ws',
-  sse: '/api/sse',
-  'long-poll': '/api/long-poll',
-  'short-poll': '/api/poll',
-};
 
 function cpuMsOf(pid: number): number {
   return readProc(pid)?.cpuMs ?? Number.NaN;
@@ -115,13 +85,41 @@ interface Servers {
   bare: Record<Exclude<BenchServer, 'lab'>, ChildServer>;
 }
 
-async function startServers(): Promise<{ servers: Servers; pollRoute: string; stop: () => Promise<void> }> {
+const BARE_SCRIPTS: Record<Exclude<BenchServer, 'lab'>, string> = {
+  'bare ws': 'scenarios/bench/bare-ws-server.ts',
+  'bare SSE': 'scenarios/bench/bare-sse-server.ts',
+  'bare long poll': 'scenarios/bench/bare-long-poll-server.ts',
+  'bare Fastify long poll': 'scenarios/bench/bare-fastify-long-poll-server.ts',
+  'bare node:http': 'scenarios/baseline-server.ts',
+  'bare Fastify': 'scenarios/fastify-baseline-server.ts',
+};
+
+/** A bare baseline in its own process; `gc`: with the GC hook the memory phases read (memory.ts). */
+function startBare(name: Exclude<BenchServer, 'lab'>, env: Record<string, string>, gc = false): Promise<ChildServer> {
+  const hook = gc
+    ? [...GC_ON_SIGNAL.nodeFlags, '--import', 'tsx', ...GC_ON_SIGNAL.imports.flatMap((m) => ['--import', m])]
+    : ['--import', 'tsx'];
+  return startChild([...hook, BARE_SCRIPTS[name]], LISTENING, env);
+}
+
+/** The memory phases' servers: a fresh process each time, with the GC hook. */
+const freshStarter =
+  (env: Record<string, string>): StartFresh =>
+  (name) =>
+    name === 'lab' ? startLabServer(GC_ON_SIGNAL) : startBare(name, env, true);
+
+async function startServers(): Promise<{
+  servers: Servers;
+  pollRoute: string;
+  startFresh: StartFresh;
+  stop: () => Promise<void>;
+}> {
   const started: ChildServer[] = [];
   const stop = async () => {
     await Promise.allSettled(started.map((s) => s.stop()));
   };
   try {
-    const lab = await startLabServer(GC_ON_SIGNAL);
+    const lab = await startLabServer();
     started.push(lab);
     // The polls get a lab of their own whose feed never runs, so its answer stays the one-message
     // body the bare servers answer with, however many messages the stream phases published.
@@ -137,29 +135,15 @@ async function startServers(): Promise<{ servers: Servers; pollRoute: string; st
     const labAnswer = await readAnswer(new URL(pollRoute, labPolls.url).toString());
     // The same body and the same headers: the baselines put as many bytes on the wire as the lab.
     const env = { BASELINE_BODY: labAnswer.body, BASELINE_HEADERS: JSON.stringify(labAnswer.headers) };
-    const child = (script: string) =>
-      startChild(
-        [...GC_ON_SIGNAL.nodeFlags, '--import', 'tsx', ...GC_ON_SIGNAL.imports.flatMap((m) => ['--import', m]), script],
-        LISTENING,
-        env,
-      );
-    const names = [
-      ['bare ws', 'scenarios/bench/bare-ws-server.ts'],
-      ['bare SSE', 'scenarios/bench/bare-sse-server.ts'],
-      ['bare long poll', 'scenarios/bench/bare-long-poll-server.ts'],
-      ['bare Fastify long poll', 'scenarios/bench/bare-fastify-long-poll-server.ts'],
-      ['bare node:http', 'scenarios/baseline-server.ts'],
-      ['bare Fastify', 'scenarios/fastify-baseline-server.ts'],
-    ] as const;
     const bare = {} as Servers['bare'];
-    for (const [name, script] of names) {
-      const server = await child(script);
+    for (const name of Object.keys(BARE_SCRIPTS) as (keyof typeof BARE_SCRIPTS)[]) {
+      const server = await startBare(name, env);
       started.push(server);
       bare[name] = server;
     }
     for (const name of ['bare node:http', 'bare Fastify'] as const)
       checkParity(name, labAnswer, await readAnswer(new URL(pollRoute, bare[name].url).toString()));
-    return { servers: { lab, labPolls, bare }, pollRoute, stop };
+    return { servers: { lab, labPolls, bare }, pollRoute, startFresh: freshStarter(env), stop };
   } catch (error) {
     await stop();
     throw error;
@@ -172,14 +156,20 @@ export async function runBench(params: BenchParams, progress: Progress, command:
   const at = () => performance.now() - t0;
   const loadStart = loadavg();
   progress.phase('starting the lab and the bare baselines');
-  const { servers, pollRoute, stop } = await startServers();
+  // Memory only: no long-lived server at all; the fresh bare node:http then answers `{}` (its
+  // body goes by before the socket idles, so it does not change the idle figure).
+  const { servers, pollRoute, startFresh, stop } = params.memoryOnly
+    ? { servers: null, pollRoute: '', startFresh: freshStarter({}), stop: async () => {} }
+    : await startServers();
   const client = await LoadClient.start();
   const measurements: Measurement[] = [];
   const rounds: BenchSummary['rounds'] = [];
-  const collections = new Map<number, number>();
-  const serverOf = (name: BenchServer) => (name === 'lab' ? servers.lab : servers.bare[name]);
+  const serverOf = (name: BenchServer): ChildServer => {
+    if (servers === null) throw new Error('no long-lived servers in a memory-only run');
+    return name === 'lab' ? servers.lab : servers.bare[name];
+  };
 
-  /** Connect, read memory, maybe measure with the feed running, disconnect. */
+  /** Connect, maybe measure with the feed running, disconnect. */
   async function streamPhase(
     round: number,
     name: BenchServer,
@@ -192,10 +182,8 @@ export async function runBench(params: BenchParams, progress: Progress, command:
     const api = new ServerApi(server.url);
     progress.status(`round ${round}: ${phase}, ${name}`);
     const feed = await api.feed();
-    const before = await memoryAfterGc(server, collections);
     const openErrors = await client.open(transport, `${server.url}${ROUTE[transport]}`, clients, feed.head);
     await sleep(SETTLE_MS);
-    const idle = await memoryAfterGc(server, collections);
     const m: Measurement = {
       round,
       server: name,
@@ -205,10 +193,6 @@ export async function runBench(params: BenchParams, progress: Progress, command:
       serverCpuMs: 0,
       clientCpuMs: 0,
       deliveries: 0,
-      rssBeforeBytes: before.rss,
-      rssIdleBytes: idle.rss,
-      heapBeforeBytes: before.heap,
-      heapIdleBytes: idle.heap,
       errors: openErrors,
     };
     if (rate > 0) {
@@ -235,7 +219,7 @@ export async function runBench(params: BenchParams, progress: Progress, command:
   }
 
   async function pollPhase(round: number, name: BenchServer): Promise<void> {
-    const server = name === 'lab' ? servers.labPolls : serverOf(name);
+    const server = name === 'lab' ? (servers?.labPolls ?? serverOf(name)) : serverOf(name);
     const url = new URL(pollRoute, server.url).toString();
     const base = { round, server: name, clients: params.pollConnections };
     progress.status(`round ${round}: polls (wrk), ${name}`);
@@ -267,32 +251,36 @@ export async function runBench(params: BenchParams, progress: Progress, command:
     });
   }
 
+  const streams = [
+    ['websocket', 'bare ws'],
+    ['sse', 'bare SSE'],
+    ['long-poll', 'bare long poll'],
+  ] as const;
   try {
-    // Warm every server's JIT once, unmeasured.
-    progress.phase('warm-up');
-    for (const server of [servers.labPolls, servers.bare['bare Fastify'], servers.bare['bare node:http']]) {
-      await fire(new URL(pollRoute, server.url).toString(), server.pid, params.pollConnections, 1, 1);
+    if (servers !== null) {
+      // Warm every long-lived server's JIT once, unmeasured.
+      progress.phase('warm-up');
+      for (const server of [servers.labPolls, servers.bare['bare Fastify'], servers.bare['bare node:http']]) {
+        await fire(new URL(pollRoute, server.url).toString(), server.pid, params.pollConnections, 1, 1);
+      }
+      for (const [transport, bare] of streams) {
+        for (const name of ['lab', bare] as const) await streamPhase(0, name, transport, 'warm-up', 100, params.rate);
+      }
+      await streamPhase(0, 'bare Fastify long poll', 'long-poll', 'warm-up', 100, params.rate);
+      measurements.length = 0;
     }
-    const streams = [
-      ['websocket', 'bare ws'],
-      ['sse', 'bare SSE'],
-      ['long-poll', 'bare long poll'],
-    ] as const;
-    for (const [transport, bare] of streams) {
-      for (const name of ['lab', bare] as const) await streamPhase(0, name, transport, 'warm-up', 100, params.rate);
-    }
-    await streamPhase(0, 'bare Fastify long poll', 'long-poll', 'warm-up', 100, params.rate);
-    measurements.length = 0;
 
     for (let round = 1; round <= params.rounds; round++) {
       progress.phase(`round ${round}/${params.rounds}`);
       const roundStart = at();
       // Flip the order every round: neither side always runs on a machine the other just warmed.
       const pair = <T extends BenchServer>(bare: T): BenchServer[] => (round % 2 === 1 ? ['lab', bare] : [bare, 'lab']);
-      for (const [transport, bare] of streams) {
-        const crowdRate = transport === 'long-poll' ? 0 : params.crowdRate;
-        for (const name of pair(bare))
-          await streamPhase(round, name, transport, `${transport} crowd`, params.crowd, crowdRate);
+      measurements.push(...(await idleRound(round, pair, params, startFresh, client, progress)));
+      for (const [transport, bare] of params.memoryOnly ? [] : streams) {
+        // The p99 of a crowd, on the long-lived (warm) servers; a long poll's crowd has no row.
+        if (transport !== 'long-poll')
+          for (const name of pair(bare))
+            await streamPhase(round, name, transport, `${transport} crowd`, params.crowd, params.crowdRate);
         const [clients, rate] =
           transport === 'long-poll' ? [params.longPollLoad, params.longPollRate] : [params.load, params.rate];
         // The long poll has a second baseline, bare Fastify (an informational row): what Fastify alone costs.
@@ -304,11 +292,9 @@ export async function runBench(params: BenchParams, progress: Progress, command:
               : ['bare Fastify long poll', bare, 'lab'];
         for (const name of loadOrder) await streamPhase(round, name, transport, `${transport} load`, clients, rate);
       }
-      for (const name of pair('bare node:http'))
-        await streamPhase(round, name, 'short-poll', 'short-poll idle', params.crowd, 0);
       const pollOrder: BenchServer[] =
         round % 2 === 1 ? ['lab', 'bare Fastify', 'bare node:http'] : ['bare node:http', 'bare Fastify', 'lab'];
-      for (const name of pollOrder) await pollPhase(round, name);
+      for (const name of params.memoryOnly ? [] : pollOrder) await pollPhase(round, name);
       rounds.push({ round, loadavg: loadavg(), startMs: roundStart, endMs: at() });
       progress.log(
         `round ${round}/${params.rounds} done in ${((at() - roundStart) / 1000).toFixed(0)} s, load average ${loadavg()

@@ -34,6 +34,9 @@ export interface Measurement {
   /** V8's heap in use after a full GC, at the same two moments (exact to the object; RSS moves by pages). */
   heapBeforeBytes?: number;
   heapIdleBytes?: number;
+  /** The resident pages of V8's heap, used or free, at the same two moments (memory.ts: the RSS row takes the free ones out). */
+  heapResidentBeforeBytes?: number;
+  heapResidentIdleBytes?: number;
   /** Event age, ms (receive − ts, one host). */
   ageMs?: { p50: number; p99: number; max: number };
   /** Long-poll answers, for messages per answer. */

@@ -6,7 +6,7 @@
 import { formatBytes, formatValue, isNum } from '../render/table/format.js';
 import { type Cell, left, right, type TableModel } from '../render/table/model.js';
 import { LAB_WORK_PER_POLL } from './poll-parity.js';
-import { median } from './rows.js';
+import { heapPerConnection, median, rawRssPerConnection, rssPerConnection } from './rows.js';
 import type { BenchServer, BenchSummary, Measurement, RowResult } from './summary.js';
 
 const ratio = (v: number) => (isNum(v) ? `${v.toFixed(2)}×` : '—');
@@ -87,7 +87,7 @@ export function absoluteTable(summary: BenchSummary): TableModel {
   const med = (ms: Measurement[], f: (m: Measurement) => number) => median(ms.map(f));
   return {
     title: 'Absolute figures (medians over the rounds)',
-    note: 'CPU from /proc (utime + stime, 10 ms ticks); RSS/conn = (RSS idle − RSS before the clients) ÷ clients, heap/conn the same for V8’s heap in use; gen CPU = the load generator’s.',
+    note: 'CPU from /proc (utime + stime, 10 ms ticks); RSS/conn = (RSS idle − RSS before the idle clients) ÷ clients, raw; in use/conn the same for RSS − V8’s resident heap pages + V8’s heap in use (the RSS rows: scenarios/bench/memory.ts), heap/conn for V8’s heap in use; gen CPU = the load generator’s.',
     columns: [
       left('phase'),
       left('server'),
@@ -97,6 +97,7 @@ export function absoluteTable(summary: BenchSummary): TableModel {
       right('gen CPU µs/del'),
       right('server core %'),
       right('RSS/conn'),
+      right('in use/conn'),
       right('heap/conn'),
       right('p50 ms'),
       right('p99 ms'),
@@ -115,18 +116,9 @@ export function absoluteTable(summary: BenchSummary): TableModel {
         { text: per((m) => (m.serverCpuMs * 1000) / m.deliveries) },
         { text: per((m) => (m.clientCpuMs * 1000) / m.deliveries) },
         { text: per((m) => (100 * m.serverCpuMs) / (m.seconds * 1000)) },
-        {
-          text:
-            ms[0]?.rssIdleBytes === undefined
-              ? '—'
-              : formatBytes(med(ms, (m) => ((m.rssIdleBytes ?? 0) - (m.rssBeforeBytes ?? 0)) / m.clients)),
-        },
-        {
-          text:
-            ms[0]?.heapIdleBytes === undefined
-              ? '—'
-              : formatBytes(med(ms, (m) => ((m.heapIdleBytes ?? 0) - (m.heapBeforeBytes ?? 0)) / m.clients)),
-        },
+        { text: ms[0]?.rssIdleBytes === undefined ? '—' : formatBytes(med(ms, rawRssPerConnection)) },
+        { text: ms[0]?.heapResidentIdleBytes === undefined ? '—' : formatBytes(med(ms, rssPerConnection)) },
+        { text: ms[0]?.heapIdleBytes === undefined ? '—' : formatBytes(med(ms, heapPerConnection)) },
         { text: ms[0]?.ageMs ? formatValue(med(ms, (m) => m.ageMs?.p50 ?? Number.NaN)) : '—' },
         { text: ms[0]?.ageMs ? formatValue(med(ms, (m) => m.ageMs?.p99 ?? Number.NaN)) : '—' },
         { text: String(errors), tone: errors > 0 ? 'bad' : undefined },

@@ -1,5 +1,5 @@
 /**
- * The broker benchmark's CONTROL (scenarios/broker-cost/run.ts, mode `memory+ping`), loaded into the
+ * The broker benchmark's CONTROL (scenarios/broker-cost/run.ts, mode `control`), loaded into the
  * server with `--import` — a measuring device, not a lab feature: the server's own code does not know
  * it. It keeps the memory backend and adds only the wait the Redis backend has: before each ticker
  * publish, one `PING` to the same redis-server, awaited, on a raw socket (no ioredis, no Lua, no

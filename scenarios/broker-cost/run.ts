@@ -1,7 +1,7 @@
 /**
  * Benchmark (a script, not a test): what the Redis broker costs one instance. The same clients
  * (half WebSocket, half SSE, connected straight to the instance) and the same feed, with the memory
- * backend, with `--redis`, and with the CONTROL `memory+ping` (the memory backend plus one awaited
+ * backend, with `--redis`, and with a CONTROL, mode `control` (the memory backend plus one awaited
  * PING to the same redis-server before each publish: round-trip-control.ts), interleaved, ROUNDS times,
  * at each load of `--loads` (default 80 clients × 100 msg/s, the 1.2× target's row, and 500 × 40, the
  * lab's standard bench load):
@@ -16,8 +16,8 @@
  * itself and this process (the clients) and redis-server share core 1, in every run. Unpinned, the
  * Redis run has a third busy process on the same two cores, and its context switches and cache misses
  * showed up as the server's own CPU per delivery (runs of 1.07× to 1.73× at the same code, 2026-11-30).
- * `npm run bench:broker [-- --rounds N --window-s S --loads 80x100,500x40 --no-control --profile DIR
- * --no-write --no-pin]`; writes results/broker-cost/<time>/summary.json and prints a table. `--profile
+ * `npm run bench:broker [-- --rounds N --window-s S --loads 80x100,500x40 --no-control --baseline DIR
+ * --profile DIR --no-write --no-pin]`; writes results/broker-cost/<time>/summary.json and prints a table. `--profile
  * DIR` starts each server with `--cpu-prof` into DIR (one .cpuprofile per run); use it with `--no-pin`:
  * pinned, V8's sampling thread shares the server's one core and most samples are lost.
  * The machine is shared and has 2 cores: read the rounds side by side, not one number alone. The
@@ -28,7 +28,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EventSource } from 'eventsource';
 import { Redis } from 'ioredis';
@@ -49,6 +49,7 @@ const { values: flags } = parseArgs({
     'window-s': { type: 'string', default: '10' },
     loads: { type: 'string', default: '80x100,500x40' },
     'no-control': { type: 'boolean' },
+    baseline: { type: 'string' },
     profile: { type: 'string' },
     'no-write': { type: 'boolean' },
     'no-pin': { type: 'boolean' },
@@ -66,17 +67,29 @@ const LOADS: Load[] = (flags.loads ?? '').split(',').map((text) => {
   return { clients: clients ?? Number.NaN, rate: rate ?? Number.NaN };
 });
 /**
- * `memory` and `redis` are the two backends; `memory+ping` is the control: the memory backend plus
+ * `memory` and `redis` are the two backends; `control` is the memory backend plus
  * one awaited PING to the same redis-server before each publish (round-trip-control.ts).
  */
-type Mode = 'memory' | 'memory+ping' | 'redis';
-const MODES: Mode[] = flags['no-control'] ? ['memory', 'redis'] : ['memory', 'memory+ping', 'redis'];
+type Mode = 'memory' | 'control' | 'redis' | 'redis@baseline';
+/**
+ * `--baseline DIR` adds `redis@baseline`: the Redis backend of another checkout (DIR/server/main.ts,
+ * e.g. `git worktree add /tmp/base main` with node_modules linked in), run in the same rounds: an A/B of
+ * a change to the broker's code, interleaved, on the same machine state.
+ */
+const BASELINE = flags.baseline ? resolve(flags.baseline) : null;
+const MODES: Mode[] = [
+  'memory',
+  ...(flags['no-control'] ? [] : (['control'] as const)),
+  ...(BASELINE ? (['redis@baseline'] as const) : []),
+  'redis',
+];
 const SETTINGS = {
   rounds: Number(flags.rounds),
   /** The first load is the one the 1.2× target and Lab 13 read (`medians`); every load gets its row. */
   loads: LOADS,
   transports: 'half WebSocket, half SSE',
   modes: MODES,
+  baseline: BASELINE,
   payloadBytes: 256,
   warmupMs: 2_000,
   windowMs: Number(flags['window-s']) * 1000,
@@ -110,7 +123,7 @@ interface Run {
   round: number;
   clients: number;
   rate: number;
-  /** Which backend; `memory+ping` is the control. (`backend` stays the field's name for older readers.) */
+  /** Which backend, or the control (`backend` stays the field's name for older readers.) */
   backend: Mode;
   published: number;
   deliveries: number;
@@ -155,19 +168,20 @@ async function runOnce(
   admin: Redis,
 ): Promise<Run> {
   const profile = flags.profile ? ['--cpu-prof', '--cpu-prof-dir', flags.profile] : [];
-  const control = mode === 'memory+ping' ? ['--import', './scenarios/broker-cost/round-trip-control.ts'] : [];
+  const control = mode === 'control' ? ['--import', './scenarios/broker-cost/round-trip-control.ts'] : [];
   const args = [
     ...profile,
     '--import',
     'tsx',
     ...control,
-    ...['server/main.ts', '--port', '0', '--https-port', '0', '--paused'],
+    ...[mode === 'redis@baseline' ? join(BASELINE as string, 'server/main.ts') : 'server/main.ts'],
+    ...['--port', '0', '--https-port', '0', '--paused'],
   ];
-  if (mode === 'redis') args.push('--redis', redis.url, '--instance', 'bench');
-  const env: Record<string, string> = mode === 'memory+ping' ? { BROKER_COST_ROUND_TRIP: redis.url } : {};
+  if (mode === 'redis' || mode === 'redis@baseline') args.push('--redis', redis.url, '--instance', 'bench');
+  const env: Record<string, string> = mode === 'control' ? { BROKER_COST_ROUND_TRIP: redis.url } : {};
   step = `${mode} ${load.clients}×${load.rate}: starting the server`;
   const server = await startChild(args, LISTENING, env, 90_000);
-  if (mode === 'memory+ping' && !server.output().includes('round-trip control:')) {
+  if (mode === 'control' && !server.output().includes('round-trip control:')) {
     await server.stop('SIGTERM', 5_000);
     throw new Error(`the control did not load: ${server.output().slice(-1000)}`);
   }
@@ -348,7 +362,7 @@ async function main(): Promise<void> {
     ) as Record<Mode, RowCell>;
     const memory = perMode.memory.serverCpuUsPerDelivery;
     const ratio = perMode.redis.serverCpuUsPerDelivery / memory;
-    const control = perMode['memory+ping'];
+    const control = perMode.control;
     return {
       clients: load.clients,
       rate: load.rate,
@@ -356,6 +370,10 @@ async function main(): Promise<void> {
       ratio,
       /** The control's ratio: what one awaited round trip per publish alone costs the memory backend. */
       controlRatio: control ? control.serverCpuUsPerDelivery / memory : null,
+      /** With --baseline: this checkout's Redis backend ÷ the baseline's (below 1: the change saves CPU). */
+      baselineRatio: perMode['redis@baseline']
+        ? perMode.redis.serverCpuUsPerDelivery / perMode['redis@baseline'].serverCpuUsPerDelivery
+        : null,
       /** Per-round ratios, redis/memory of the same round: the spread. */
       roundRatios: Array.from({ length: SETTINGS.rounds }, (_, i) => {
         const m = of('memory', load)[i];
@@ -444,7 +462,9 @@ async function main(): Promise<void> {
       const c = row.perMode[mode];
       return `${mode} ${c.serverCpuUsPerDelivery.toFixed(2)} µs (${c.userUsPerDelivery.toFixed(1)} user + ${c.systemUsPerDelivery.toFixed(1)} system)`;
     };
-    const control = row.controlRatio === null ? '' : `; control ${row.controlRatio.toFixed(2)}×`;
+    const control =
+      (row.controlRatio === null ? '' : `; control ${row.controlRatio.toFixed(2)}×`) +
+      (row.baselineRatio === null ? '' : `; redis ÷ baseline ${row.baselineRatio.toFixed(2)}×`);
     console.log(
       `${row.met ? '✓' : '✗'} ${row.clients} clients × ${row.rate} msg/s: ${MODES.map(cell).join(', ')} → redis ${row.ratio.toFixed(2)}×${control} (rounds ${row.roundRatios.map((x) => x.toFixed(2)).join('/')}); added age p50 ${(row.perMode.redis.latencyMs.p50 - row.perMode.memory.latencyMs.p50).toFixed(2)} ms, p99 ${(row.perMode.redis.latencyMs.p99 - row.perMode.memory.latencyMs.p99).toFixed(2)} ms; Redis CPU ${(row.perMode.redis.redisCpuUsPerPublished ?? 0).toFixed(0)} µs per publish`,
     );
@@ -461,10 +481,15 @@ async function main(): Promise<void> {
     console.log(
       `  redis − memory: ${(model.redis.usPerPublish - model.memory.usPerPublish).toFixed(0)} µs per publish, ${(model.redis.usPerDelivery - model.memory.usPerDelivery).toFixed(2)} µs per delivery`,
     );
-    const control = model['memory+ping'];
+    const baseline = model['redis@baseline'];
+    if (baseline)
+      console.log(
+        `  redis − redis@baseline: ${(model.redis.usPerPublish - baseline.usPerPublish).toFixed(0)} µs per publish, ${(model.redis.usPerDelivery - baseline.usPerDelivery).toFixed(2)} µs per delivery`,
+      );
+    const control = model.control;
     if (control)
       console.log(
-        `  memory+ping − memory (the round trip alone): ${(control.usPerPublish - model.memory.usPerPublish).toFixed(0)} µs per publish, ${(control.usPerDelivery - model.memory.usPerDelivery).toFixed(2)} µs per delivery`,
+        `  control − memory (the round trip alone): ${(control.usPerPublish - model.memory.usPerPublish).toFixed(0)} µs per publish, ${(control.usPerDelivery - model.memory.usPerDelivery).toFixed(2)} µs per delivery`,
       );
   }
   console.log(`load average ${loadAverageAtStart.join(' ')} at the start, ${loadAverageAtEnd.join(' ')} at the end`);

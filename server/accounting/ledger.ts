@@ -15,8 +15,18 @@ export interface Attribution {
 type CounterName = keyof TransportCounters;
 type Counters = Record<Bucket, TransportCounters>;
 
-/** Client ids remembered at most; the least recently active is forgotten first. */
+/** Client ids remembered at most; the least recently active is forgotten first (to within REORDER_MS). */
 export const MAX_CLIENTS = 10_000;
+
+/**
+ * A client moves to the young end of the recency order at most this often. Moving it on every
+ * update (a Map delete and set per socket per tick) was a measurable share of a busy fan-out
+ * (`npm run bench`, the WebSocket CPU profile: about 2.5 %), and eviction needs the order only to
+ * within this much: a client's place is the last time it moved, at most REORDER_MS before its
+ * last activity. So the client forgotten is never one that was active more than REORDER_MS after
+ * a client kept (server/security/poll-limit.ts orders its buckets the same way).
+ */
+export const REORDER_MS = 1_000;
 
 function emptyBuckets(): Counters {
   const out = { other: emptyCounters() } as Counters;
@@ -24,15 +34,25 @@ function emptyBuckets(): Counters {
   return out;
 }
 
+interface Client {
+  counters: Counters;
+  /** When it last moved to the young end of the order (the `now` clock, ms). */
+  moved: number;
+}
+
 export class Ledger {
   private readonly totals = emptyBuckets();
-  private readonly clients = new Map<string, Counters>();
+  /** In recency order, oldest first (to within REORDER_MS). */
+  private readonly clients = new Map<string, Client>();
   /**
    * The client touched last and its counters: one response updates its client's counters several
-   * times in a row (request, messages, bytes in and out), and only the first moves it in the LRU.
+   * times in a row (request, messages, bytes in and out), and only the first looks it up.
    */
   private lastClient: string | null = null;
   private lastCounters: Counters | null = null;
+
+  /** `now`: a monotonic clock in ms (a test passes its own). */
+  constructor(private readonly now: () => number = () => performance.now()) {}
 
   add(who: Attribution, counter: CounterName, amount: number): void {
     if (amount === 0) return;
@@ -52,24 +72,29 @@ export class Ledger {
     client[who.bucket].payloadBytes += payloadBytes;
   }
 
-  /** The client's counters, made most recently used (created, evicting the least recent, if new). */
+  /** The client's counters, marked active (created, evicting the least recently active, if new). */
   private touch(who: Attribution): Counters | null {
     if (who.client === null) return null;
     if (who.client === this.lastClient && this.lastCounters !== null) return this.lastCounters;
-    let counters = this.clients.get(who.client);
-    if (counters) {
-      this.clients.delete(who.client); // re-insert: Map order is our recency order
+    let client = this.clients.get(who.client);
+    if (client !== undefined) {
+      const now = this.now();
+      if (now - client.moved > REORDER_MS) {
+        this.clients.delete(who.client); // re-insert: Map order is our recency order
+        this.clients.set(who.client, client);
+        client.moved = now;
+      }
     } else {
-      counters = emptyBuckets();
       if (this.clients.size >= MAX_CLIENTS) {
         const oldest = this.clients.keys().next().value;
         if (oldest !== undefined) this.clients.delete(oldest);
       }
+      client = { counters: emptyBuckets(), moved: this.now() };
+      this.clients.set(who.client, client);
     }
-    this.clients.set(who.client, counters);
     this.lastClient = who.client;
-    this.lastCounters = counters;
-    return counters;
+    this.lastCounters = client.counters;
+    return client.counters;
   }
 
   /** Client ids remembered now (at most MAX_CLIENTS). */
@@ -79,7 +104,7 @@ export class Ledger {
 
   /** A copy of the counters, of everyone or of one client (all zero for a client never seen). */
   read(client: string | null = null): Counters {
-    const source = client === null ? this.totals : (this.clients.get(client) ?? emptyBuckets());
+    const source = client === null ? this.totals : (this.clients.get(client)?.counters ?? emptyBuckets());
     return structuredClone(source);
   }
 }

@@ -14,7 +14,7 @@ import fp from 'fastify-plugin';
 import { isClientId, type StatsStreamEvent } from '../../contract/index.js';
 import { requireMayCut } from '../classroom/guard.js';
 import { protocolOf } from '../h2/protocols.js';
-import type { LabPluginOptions } from '../lab.js';
+import type { Lab, LabPluginOptions } from '../lab.js';
 import { checkOrigin } from '../origin.js';
 import {
   boundedInt,
@@ -25,6 +25,7 @@ import {
   queryValidator,
   TransportNameSchema,
 } from '../query.js';
+import type { RequestStep } from '../request-steps.js';
 import type { Attribution } from './ledger.js';
 import { createMetrics } from './metrics.js';
 import { h2Report, statsReport, statsReportsById } from './report.js';
@@ -47,18 +48,16 @@ const CUT_SCHEMA = {
   validatorCompiler: queryValidator,
 };
 
-const accounting: FastifyPluginAsyncTypebox<LabPluginOptions> = async (app, { lab, protocol = 'http/1.1' }) => {
+/**
+ * What every request begins with: its attribution, its protocol noted, its bytes metered from here,
+ * one request counted. A step of the one per-request hook (server/request-steps.ts), run for every
+ * route, those registered before this plugin's too. Which app this is decides where bytes are read
+ * (an h2 stream, or the socket), once, not per request.
+ */
+export function accountingBegin(lab: Lab, protocol: 'http/1.1' | 'h2'): RequestStep {
   const { accounting } = lab;
-  // HTTP/1.1 sockets are metered from the moment they are accepted; h2 connections were wrapped in
-  // a FrameTap by server/h2/listeners.ts before the h2 app's server saw them.
-  if (protocol === 'http/1.1') app.server.on('connection', (socket: Socket) => accounting.meter.track(socket));
-
-  // Declared up front so every request object has the same shape (Fastify's advice for decorations).
-  app.decorateRequest('labWho', null);
-  // A callback hook, not an async one: this runs on every request and awaits nothing.
-  // Which app this is decides where bytes are read (an h2 stream, or the socket), once, not per request.
   const h2 = protocol === 'h2';
-  app.addHook('onRequest', (request, reply, done) => {
+  return (request, reply) => {
     const who = accounting.who(request);
     if (h2) {
       const stream = (request.raw as unknown as { stream: ServerHttp2Stream }).stream;
@@ -69,8 +68,19 @@ const accounting: FastifyPluginAsyncTypebox<LabPluginOptions> = async (app, { la
       accounting.meter.begin(request.raw.socket, who, reply.raw);
     }
     accounting.request(who);
-    done();
-  });
+    return undefined;
+  };
+}
+
+const accounting: FastifyPluginAsyncTypebox<LabPluginOptions> = async (app, { lab, protocol = 'http/1.1' }) => {
+  const { accounting } = lab;
+  // HTTP/1.1 sockets are metered from the moment they are accepted; h2 connections were wrapped in
+  // a FrameTap by server/h2/listeners.ts before the h2 app's server saw them.
+  if (protocol === 'http/1.1') app.server.on('connection', (socket: Socket) => accounting.meter.track(socket));
+
+  // Declared up front so every request object has the same shape (Fastify's advice for decorations).
+  app.decorateRequest('labWho', null);
+  const h2 = protocol === 'h2';
   // Settle at the end of the response, so the counters are live between requests on a keep-alive
   // socket. An onResponse hook, not a 'finish' listener per request: Fastify already listens for
   // every response's end, and this one function serves them all (no closure per request).

@@ -16,6 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
+import type { RequestStep } from '../request-steps.js';
 import { declareRouteConfig, routeConfig } from '../route-config.js';
 
 /** The policy, directive by directive (exported for the tests and docs/reliability.md). */
@@ -128,14 +129,20 @@ function planOf(steps: readonly HeaderStep[]): HeaderPlan {
 const PAGE_PLAN = planOf(PAGE_STEPS);
 const API_PLAN = planOf(API_STEPS);
 
-export async function securityHeaders(app: FastifyInstance): Promise<void> {
+/** The headers every /api/ answer given through Fastify's reply starts with, in order (server/fast-lane.ts). */
+export const API_REPLY_HEADERS = API_PLAN.reply;
+
+/**
+ * Plans each route's headers as it is added, and returns the step of the one per-request hook
+ * (server/request-steps.ts) that puts them on the answer; answers that match no route get the page set.
+ */
+export function securityHeaders(app: FastifyInstance): RequestStep {
   declareRouteConfig(app);
   // Each route knows its headers when it is added: /api/ routes the short set, the rest the page set.
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, securityHeaders: route.url.startsWith('/api/') ? API_PLAN : PAGE_PLAN };
   });
-  // A callback hook (no promise per request); answers that match no route get the page set.
-  app.addHook('onRequest', (request, reply, done) => {
+  return (request, reply) => {
     const config = routeConfig(request);
     const plan = config.securityHeaders ?? PAGE_PLAN;
     if (config.rawHead === true) {
@@ -147,8 +154,8 @@ export async function securityHeaders(app: FastifyInstance): Promise<void> {
     } else {
       for (const [name, value] of plan.reply) reply.header(name, value);
     }
-    done();
-  });
+    return undefined;
+  };
 }
 
 declare module 'fastify' {

@@ -5,9 +5,10 @@
  * at most MAX_BUCKETS of them (the least recently used go first, to within a second), so the
  * limiter's own memory is bounded.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { TooManyRequestsError } from '../errors.js';
 import type { Lab } from '../lab.js';
+import type { RequestStep } from '../request-steps.js';
 import { routeConfig } from '../route-config.js';
 
 export const MAX_BUCKETS = 10_000;
@@ -41,7 +42,15 @@ export class PollLimiter {
 
   /** Throws 429, with Retry-After set on `reply`, when the client of bucket `key` is over its budget. */
   check(key: string, reply: FastifyReply): void {
-    if (this.perSecond === 0) return;
+    const retryAfter = this.take(key);
+    if (retryAfter === 0) return;
+    reply.header('retry-after', String(retryAfter));
+    throw new TooManyRequestsError(this.perSecond);
+  }
+
+  /** Takes a token of bucket `key`: 0 when there was one, else the Retry-After (s) of the 429 it gets. */
+  take(key: string): number {
+    if (this.perSecond === 0) return 0;
     const now = performance.now();
     let bucket = this.buckets.get(key);
     if (bucket === undefined || now - bucket.last > IDLE_MS) {
@@ -61,10 +70,22 @@ export class PollLimiter {
     }
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
-      return;
+      return 0;
     }
-    reply.header('retry-after', String(Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond))));
-    throw new TooManyRequestsError(this.perSecond);
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
+  }
+
+  /**
+   * Whether `check` would let a poll of bucket `key` through now, changing nothing: the fast lane
+   * (server/fast-lane.ts) takes a poll only when it would, so a refusal is always Fastify's. Tokens
+   * only grow with time, so a `check` made after a true answer lets the poll through too.
+   */
+  allows(key: string): boolean {
+    if (this.perSecond === 0) return true;
+    const now = performance.now();
+    const bucket = this.buckets.get(key);
+    if (bucket === undefined || now - bucket.last > IDLE_MS) return true;
+    return Math.min(this.perSecond * 2, bucket.tokens + ((now - bucket.last) / 1000) * this.perSecond) >= 1;
   }
 
   get size(): number {
@@ -72,19 +93,20 @@ export class PollLimiter {
   }
 }
 
-/** The limiter on the two polling routes (the streams have the connection bound and the frame budget). */
-export async function pollLimit(app: FastifyInstance, lab: Lab): Promise<void> {
-  const limiter = new PollLimiter(lab.options.pollRequestsPerSecond);
-  // A callback hook, not an async one: it runs on every request (a promise each is measurable, `npm run bench`).
-  app.addHook('onRequest', (request, reply, done) => {
+/**
+ * The limiter on the two polling routes (the streams have the connection bound and the frame
+ * budget), as a step of the one per-request hook (server/request-steps.ts), after the accounting's.
+ */
+export function pollLimit(lab: Lab, limiter: PollLimiter): RequestStep {
+  return (request, reply) => {
     const transport = routeConfig(request).transport;
-    if (transport !== 'short-poll' && transport !== 'long-poll') return done();
+    if (transport !== 'short-poll' && transport !== 'long-poll') return undefined;
     try {
-      // After the accounting hook (server/app.ts): the attribution is already worked out.
+      // After the accounting step (server/app.ts): the attribution is already worked out.
       limiter.check(bucketKey(lab.accounting.who(request).client, request.ip), reply);
     } catch (error) {
-      return done(error as Error);
+      return error as Error;
     }
-    done();
-  });
+    return undefined;
+  };
 }

@@ -1,8 +1,8 @@
 /**
  * What the hot paths do, counted: the live fan-out of the streams (tick-batch.ts: ONE feed
- * subscription per transport, each message's bytes built once, one write per socket per tick) and
- * the long poll's wake-ups (long-poll-waiters.ts). Tests assert the work per publish from these
- * counters without timing anything (test/hot-path.test.ts).
+ * subscription per transport, each message's bytes built once, one write per socket per tick), the
+ * long poll's wake-ups (long-poll-waiters.ts) and its hold timers (hold-deadlines.ts). Tests assert
+ * the work per publish from these counters without timing anything (test/hot-path.test.ts).
  */
 export const hotPath = {
   /** WebSocket frames built (once per message, whatever the number of sockets). */
@@ -21,4 +21,6 @@ export const hotPath = {
   longPollBodiesBuilt: 0,
   /** Held long polls answered by a publish. */
   longPollWakeups: 0,
+  /** Hold-deadline timers armed (one per distinct timeout while polls are held; hold-deadlines.ts). */
+  longPollTimersArmed: 0,
 };

@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import type { ResetNotice } from '../../contract/index.js';
+import type { Cursor, ResetNotice } from '../../contract/index.js';
 import { LONG_POLL_TIMEOUT, POLL_LIMIT, ROUTES } from '../../contract/index.js';
 import type { Attribution, OpenStream } from '../accounting/accounting.js';
 import { FutureCursorError, TooManyConnectionsError } from '../errors.js';
@@ -15,6 +15,7 @@ import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
 import { boundedInt, cursorOf, FEED_FIELDS, querySchema } from '../query.js';
 import { isGone } from './gone.js';
+import { type Expiring, HoldDeadlines } from './hold-deadlines.js';
 import { LongPollWaiters, type Waiter } from './long-poll-waiters.js';
 import { countAnswer, pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
@@ -31,17 +32,21 @@ const LONG_POLL_QUERY = querySchema(
 export default defineTransport('long-poll', async (app, { lab }) => {
   const { feed, accounting } = lab;
   const waiters = new LongPollWaiters(feed);
+  const deadlines = new HoldDeadlines();
 
   /**
    * One held poll, as one object: it is the waiter a publish wakes, the open stream the accounting
-   * counts (and shutdown closes), and what its timer and its response's 'close' find. A poll held
-   * per request then costs this object, one timer and one listener — no closure per poll (the
-   * long-poll row of `npm run bench` measures every held poll's cost).
+   * counts (and shutdown closes), the entry of its timeout's deadline queue, and what its response's
+   * 'close' finds. A poll held per request then costs this object and one listener — no closure and
+   * no timer of its own (the long-poll rows of `npm run bench` measure every held poll's cost).
    */
-  class HeldPoll implements Waiter, OpenStream {
+  class HeldPoll implements Waiter, OpenStream, Expiring {
     heldIn: Set<Waiter> | null = null;
+    deadline = 0;
+    dueIn: Expiring['dueIn'] = null;
+    dueBefore: Expiring | null = null;
+    dueAfter: Expiring | null = null;
     private settled = false;
-    private timer: NodeJS.Timeout | undefined;
 
     constructor(
       readonly since: number,
@@ -53,7 +58,7 @@ export default defineTransport('long-poll', async (app, { lab }) => {
 
     hold(): void {
       waiters.add(this);
-      this.timer = setTimeout(answerEmpty, this.timeout, this);
+      deadlines.add(this, this.timeout);
       accounting.holdStream(this);
       // The client went away (or was cut): free the waiter now, not at the timeout. A response
       // closes either after it was answered (nothing to do) or because its connection died.
@@ -77,6 +82,11 @@ export default defineTransport('long-poll', async (app, { lab }) => {
       this.answerEmpty();
     }
 
+    /** Its timeout passed with nothing new: answered 200 with no messages. */
+    expire(): void {
+      this.answerEmpty();
+    }
+
     answerEmpty(): void {
       this.finish(pollAnswer(accounting, this.who, feed.epoch, feed.head, [], null));
     }
@@ -85,19 +95,36 @@ export default defineTransport('long-poll', async (app, { lab }) => {
       if (this.settled) return;
       this.settled = true;
       waiters.remove(this);
-      clearTimeout(this.timer);
+      deadlines.remove(this);
       accounting.closeStream(this);
       (this.reply.raw as HeldResponse)[HELD] = undefined;
       if (body !== null) this.reply.send(body);
     }
   }
 
-  function answerEmpty(poll: HeldPoll): void {
-    poll.answerEmpty();
-  }
-
   function responseClosed(this: HeldResponse): void {
     this[HELD]?.finish(null);
+  }
+
+  /** Answer now, or hold the poll. Throws a future cursor and a full server (their status codes). */
+  function answer(
+    reply: FastifyReply,
+    who: Attribution,
+    cursor: Cursor<string | null> | null,
+    timeout: number,
+    limit: number,
+    resolution: Resolution,
+  ): void {
+    if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
+    if (resolution.entries.length > 0 || resolution.reset !== null || timeout === 0) {
+      reply.send(pollAnswer(accounting, who, feed.epoch, feed.head, resolution.entries, resolution.reset));
+      return;
+    }
+    if (lab.closing || accounting.openStreams >= lab.options.maxStreams)
+      throw new TooManyConnectionsError(lab.options.maxStreams);
+
+    // Nothing newer yet: hold the request. "Live only" waits for the next message after now.
+    new HeldPoll(cursor?.seq ?? feed.head, limit, who, reply, timeout).hold();
   }
 
   app.get(ROUTES['long-poll'], { config: { transport: 'long-poll' }, ...LONG_POLL_QUERY }, (request, reply) => {
@@ -107,19 +134,17 @@ export default defineTransport('long-poll', async (app, { lab }) => {
     reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
 
     const resolved = resolveCursor(lab, cursor, limit);
-    return resolved instanceof Promise ? resolved.then(answer) : answer(resolved);
-
-    function answer(resolution: Resolution) {
-      if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
-      if (resolution.entries.length > 0 || resolution.reset !== null || timeout === 0) {
-        return reply.send(pollAnswer(accounting, who, feed.epoch, feed.head, resolution.entries, resolution.reset));
-      }
-      if (lab.closing || accounting.openStreams >= lab.options.maxStreams)
-        throw new TooManyConnectionsError(lab.options.maxStreams);
-
-      // Nothing newer yet: hold the request. "Live only" waits for the next message after now.
-      new HeldPoll(cursor?.seq ?? feed.head, limit, who, reply, timeout).hold();
-      return reply;
+    if (resolved instanceof Promise) {
+      // Behind a broker the cursor may wait: Fastify then waits on the reply this resolves to.
+      return resolved.then((resolution) => {
+        answer(reply, who, cursor, timeout, limit, resolution);
+        return reply;
+      });
     }
+    // In memory it resolves in this turn. Nothing is returned: a returned reply is a thenable, and
+    // Fastify would wait on it with end-of-stream listeners per poll (reply.js, Reply.then) — for a
+    // held poll, listeners on a response that its own 'close' listener already watches.
+    answer(reply, who, cursor, timeout, limit, resolved);
+    return undefined;
   });
 });

@@ -1,36 +1,87 @@
 /** Short polling: `GET /api/poll` answers at once with whatever is newer than the cursor (maybe nothing). */
+import type { ServerResponse } from 'node:http';
 import { Type } from '@sinclair/typebox';
-import { POLL_LIMIT, ROUTES } from '../../contract/index.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Cursor, POLL_LIMIT, ROUTES } from '../../contract/index.js';
 import { FutureCursorError } from '../errors.js';
 import type { Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
-import { boundedInt, cursorOf, FEED_FIELDS, querySchema } from '../query.js';
+import type { Lab } from '../lab.js';
+import { boundedInt, cursorOf, FEED_FIELDS, type FeedQuery, querySchema } from '../query.js';
+import { API_REPLY_HEADERS } from '../security/headers.js';
 import { pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
 
-const POLL_QUERY = querySchema(Type.Object({ ...FEED_FIELDS, limit: boundedInt(POLL_LIMIT) }));
+const POLL_SCHEMA = Type.Object({ ...FEED_FIELDS, limit: boundedInt(POLL_LIMIT) });
+const POLL_QUERY = querySchema(POLL_SCHEMA);
+const CONTENT_TYPE = 'application/json; charset=utf-8';
 
-export default defineTransport('short-poll', async (app, { lab }) => {
+/** A cursor that resolved now: what the fast lane answers. */
+type Answerable = Extract<Resolution, { kind: 'ok' }>;
+
+/**
+ * The fast lane's head (server/fast-lane.ts): the names and values Fastify's reply writes for a
+ * poll answer, in its order — the security headers (server/security/headers.ts), then the two
+ * the handler sets, then the length Fastify adds — as one flat list whose last value is the length.
+ */
+const LANE_HEAD: string[] = [
+  ...API_REPLY_HEADERS.flat(),
+  'content-type',
+  CONTENT_TYPE,
+  'cache-control',
+  'no-store',
+  'content-length',
+  '',
+];
+
+/** The answer through Fastify: the poll's messages since its cursor, or the lab's error for a future cursor. */
+function answer(
+  lab: Lab,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  cursor: Cursor<string | null> | null,
+  resolution: Resolution,
+) {
+  if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
+  reply.type(CONTENT_TYPE).header('cache-control', 'no-store');
+  const who = lab.accounting.who(request);
+  return reply.send(
+    pollAnswer(lab.accounting, who, lab.feed.epoch, lab.feed.head, resolution.entries, resolution.reset),
+  );
+}
+
+export default defineTransport('short-poll', async (app, { lab, fastLane }) => {
   // Not an async handler: in memory the cursor resolves in this turn, and a promise per poll (plus
   // Fastify's wait for it) is measurable on a short poll (`npm run bench`). Behind a broker it may wait.
   app.get(ROUTES['short-poll'], { config: { transport: 'short-poll' }, ...POLL_QUERY }, (request, reply) => {
     const cursor = cursorOf(request.query);
     const resolved = resolveCursor(lab, cursor, request.query.limit);
-    return resolved instanceof Promise ? resolved.then(answer) : answer(resolved);
+    // In memory: no function made per poll. Behind a broker the answer waits for the replica.
+    if (resolved instanceof Promise)
+      return resolved.then((resolution) => answer(lab, request, reply, cursor, resolution));
+    return answer(lab, request, reply, cursor, resolved);
+  });
 
-    function answer(resolution: Resolution) {
-      if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
-      reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
-      return reply.send(
-        pollAnswer(
-          lab.accounting,
-          lab.accounting.who(request),
-          lab.feed.epoch,
-          lab.feed.head,
-          resolution.entries,
-          resolution.reset,
-        ),
-      );
-    }
+  // The same answer before Fastify's router, for a poll the lane can prove answers 200 (server/fast-lane.ts).
+  fastLane?.add<Answerable>(ROUTES['short-poll'], {
+    transport: 'short-poll',
+    schema: POLL_SCHEMA,
+    prepare(query) {
+      let cursor: ReturnType<typeof cursorOf>;
+      try {
+        cursor = cursorOf(query as FeedQuery);
+      } catch {
+        return null; // epoch without since: Fastify's 400
+      }
+      const resolved = resolveCursor(lab, cursor, query.limit as number);
+      return resolved instanceof Promise || resolved.kind === 'future' ? null : resolved;
+    },
+    answer(resolution, who, response: ServerResponse) {
+      const { feed } = lab;
+      const body = pollAnswer(lab.accounting, who, feed.epoch, feed.head, resolution.entries, resolution.reset);
+      LANE_HEAD[LANE_HEAD.length - 1] = String(Buffer.byteLength(body));
+      response.writeHead(200, LANE_HEAD);
+      response.end(body);
+    },
   });
 });

@@ -51,6 +51,38 @@ describe('bench rows', () => {
     expect(rows.every((r) => !r.pass)).toBe(true);
   });
 
+  it('the RSS row reads resident memory in use: V8’s free heap pages out, its live objects in', () => {
+    const idle = (server: Measurement['server'], rss: number, heapResident: number, heap: number): Measurement => ({
+      round: 1,
+      server,
+      phase: 'websocket idle',
+      clients: 1_000,
+      seconds: 0,
+      serverCpuMs: 0,
+      clientCpuMs: 0,
+      deliveries: 0,
+      rssBeforeBytes: 100e6,
+      heapResidentBeforeBytes: 60e6,
+      heapBeforeBytes: 24e6,
+      rssIdleBytes: 100e6 + rss,
+      heapResidentIdleBytes: 60e6 + heapResident,
+      heapIdleBytes: 24e6 + heap,
+      errors: 0,
+    });
+    // The lab filled 5 MB of free V8 pages (RSS grew by 1 MB: native only); bare ws grew its heap by whole pages.
+    const rows = computeRows([idle('lab', 1e6, 0, 5e6), idle('bare ws', 4e6, 3e6, 2.5e6)]);
+    const rss = rows.find((r) => r.id === 'websocket-rss');
+    expect(rss?.lab).toBe(6_000); // 1 MB − 0 + 5 MB over 1 000
+    expect(rss?.base).toBe(3_500); // 4 MB − 3 MB + 2.5 MB
+    expect(rss?.ratios).toEqual([6_000 / 3_500]);
+    expect(rows.find((r) => r.id === 'websocket-heap')?.ratios).toEqual([2]);
+    // A reading that shrank (a trim) is no signal, never a ratio of 0 or less.
+    expect(
+      computeRows([idle('lab', -4e6, 0, 1e6), idle('bare ws', 4e6, 3e6, 2.5e6)]).find((r) => r.id === 'websocket-rss')
+        ?.ratios,
+    ).toEqual([Number.NaN]);
+  });
+
   it('median of an even count is the mean of the middle two', () => {
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([Number.NaN, 5])).toBe(5);

@@ -1,0 +1,145 @@
+/**
+ * What each piece of Fastify machinery costs a short poll (`npm run bench:poll-machinery`): bare
+ * node:http, bare Fastify, bare Fastify plus the lab's hooks, its query schema, its security
+ * headers, all three, and the lab itself with its fast lane (server/fast-lane.ts) and without (and,
+ * with `--before <checkout>`, the lab of another checkout), each its own process, answering the same one-message body with the same headers
+ * (checked first, scenarios/bench/poll-parity.ts). Interleaved rounds of `wrk -t1 -c<n>`; the
+ * server's CPU per poll from /proc/<pid>/stat; medians. A benchmark: run it under the
+ * measurement lock on an idle machine; it asserts nothing.
+ *
+ *   npm run bench:poll-machinery -- --rounds 5 --seconds 2 [--before /path/to/other/checkout]
+ */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ControlClient } from '../../client/control.js';
+import { type ChildServer, startChild, startLabServer } from '../../tools/child-process.js';
+import { checkParity, readAnswer } from './poll-parity.js';
+import { BENCH_POLL_LIMIT } from './run.js';
+import { runWrk } from './wrk.js';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '10' },
+    before: { type: 'string' },
+    only: { type: 'string' },
+  },
+});
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime (fields 14, 15) in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+const started: ChildServer[] = [];
+const stopAll = () => Promise.allSettled(started.map((s) => s.stop()));
+process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+
+try {
+  const labArgs = ['--poll-rate-limit', String(BENCH_POLL_LIMIT)];
+  const lab = await startLabServer({ args: labArgs });
+  started.push(lab);
+  const api = new ControlClient(lab.url);
+  await api.publish('bench');
+  const feed = await api.feed();
+  const route = `/api/poll?since=${feed.head - 1}&epoch=${feed.epoch}&client=bench-poll`;
+  const labAnswer = await readAnswer(new URL(route, lab.url).toString());
+  const env = { BASELINE_BODY: labAnswer.body, BASELINE_HEADERS: JSON.stringify(labAnswer.headers) };
+  const servers: [string, ChildServer, string][] = [];
+  const bare = async (name: string, script: string, extra: Record<string, string> = {}) => {
+    const server = await startChild(['--import', 'tsx', script], undefined, { ...env, ...extra });
+    started.push(server);
+    servers.push([name, server, route]);
+  };
+  await bare('node:http', 'scenarios/baseline-server.ts');
+  await bare('Fastify', 'scenarios/fastify-baseline-server.ts');
+  const machinery = 'scenarios/bench/fastify-machinery-server.ts';
+  for (const pieces of ['hook1', 'hooks', 'schema', 'headers', 'hook1,schema,headers', 'hooks,schema,headers'])
+    await bare(`F+${pieces.replaceAll(',', '+')}`, machinery, { MACHINERY: pieces });
+  servers.push(['lab', lab, route]);
+  // The same lab with every poll through Fastify (no fast lane, server/fast-lane.ts).
+  const slow = await startLabServer({ args: [...labArgs, '--no-fast-lane'] });
+  started.push(slow);
+  const slowApi = new ControlClient(slow.url);
+  await slowApi.publish('bench');
+  const slowFeed = await slowApi.feed();
+  servers.push([
+    'lab, no fast lane',
+    slow,
+    `/api/poll?since=${slowFeed.head - 1}&epoch=${slowFeed.epoch}&client=bench-poll`,
+  ]);
+  if (values.before) {
+    const other = await startChild(
+      ['--import', 'tsx', join(values.before, 'server/main.ts'), '--port', '0', '--https-port', '0', '--paused'].concat(
+        labArgs,
+      ),
+    );
+    started.push(other);
+    const otherApi = new ControlClient(other.url);
+    await otherApi.publish('bench');
+    const otherFeed = await otherApi.feed();
+    servers.push([
+      'lab before',
+      other,
+      `/api/poll?since=${otherFeed.head - 1}&epoch=${otherFeed.epoch}&client=bench-poll`,
+    ]);
+  }
+  const only = values.only?.split(',');
+  const measured = only ? servers.filter(([name]) => only.includes(name)) : servers;
+  for (const [name, server, path] of measured) {
+    const answer = await readAnswer(new URL(path, server.url).toString());
+    if (name.startsWith('lab')) {
+      if (answer.status !== 200) throw new Error(`${name} answered ${answer.status}`);
+    } else checkParity(name, labAnswer, answer);
+    await runWrk(new URL(path, server.url).toString(), connections, 1); // warm-up
+  }
+  const rows = new Map<string, { rps: number[]; us: number[] }>(measured.map(([n]) => [n, { rps: [], us: [] }]));
+  const loads: number[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    loads.push(loadavg()[0] as number);
+    const line: string[] = [];
+    for (const [name, server, path] of measured) {
+      const before = cpuMs(server.pid);
+      const run = await runWrk(new URL(path, server.url).toString(), connections, seconds);
+      if (run.errors > 0) throw new Error(`${name}: wrk saw ${run.errors} errors`);
+      const us = ((cpuMs(server.pid) - before) * 1000) / run.requests;
+      const row = rows.get(name) as { rps: number[]; us: number[] };
+      row.rps.push(run.requests / run.seconds);
+      row.us.push(us);
+      line.push(`${name} ${Math.round(run.requests / run.seconds)}/s ${us.toFixed(1)}µs`);
+    }
+    process.stderr.write(`round ${round}/${rounds} (load ${loads.at(-1)?.toFixed(2)}): ${line.join(' | ')}\n`);
+  }
+  const f = rows.get('Fastify');
+  const node = rows.get('node:http');
+  const fRps = f ? median(f.rps) : Number.NaN;
+  const nRps = node ? median(node.rps) : Number.NaN;
+  const fUs = f ? median(f.us) : Number.NaN;
+  console.log(
+    `\nwrk -t1 -c${connections} -d${seconds}s, ${rounds} rounds, load ${loads.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  console.log('server                   polls/s   ×Fastify  ×node:http  CPU µs/poll  +µs vs Fastify');
+  for (const [name, row] of rows) {
+    const rps = median(row.rps);
+    const us = median(row.us);
+    console.log(
+      `${name.padEnd(24)} ${rps.toFixed(0).padStart(7)}   ${(rps / fRps).toFixed(2).padStart(6)}×  ${(rps / nRps).toFixed(2).padStart(8)}×  ${us.toFixed(1).padStart(10)}  ${(us - fUs).toFixed(1).padStart(12)}`,
+    );
+  }
+} finally {
+  await stopAll();
+}
