@@ -78,7 +78,7 @@ try {
   await slowApi.publish('bench');
   const slowFeed = await slowApi.feed();
   servers.push([
-    'lab, no fast lane',
+    'lab (no fast lane)',
     slow,
     `/api/poll?since=${slowFeed.head - 1}&epoch=${slowFeed.epoch}&client=bench-poll`,
   ]);

@@ -9,12 +9,15 @@
  * - `ioredis ping`: the same wait through ioredis (its per-command objects, parser, promise);
  * - `redis`: RedisBackend.publish (server/feed/redis-backend.ts): the PUBLISH script through ioredis,
  *   the publisher-local append, the XREAD loop woken now and then.
- * `npx tsx scenarios/broker-cost/per-publish.ts [--rounds 5 --count 400]` (npm run bench:broker-publish).
+ * `npx tsx scenarios/broker-cost/per-publish.ts [--rounds 5 --count 400 --baseline DIR]` (npm run
+ * bench:broker-publish); `--baseline DIR` adds `redis@baseline`, another checkout's RedisBackend (an A/B).
  * With 2 cores or more this process is pinned to core 0 and redis-server to core 1, as in run.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { startRedis } from '../../cluster/redis-process.js';
@@ -23,7 +26,11 @@ import { RedisBackend } from '../../server/feed/redis-backend.js';
 import { Ticker } from '../../server/feed/ticker.js';
 
 const { values: flags } = parseArgs({
-  options: { rounds: { type: 'string', default: '5' }, count: { type: 'string', default: '400' } },
+  options: {
+    rounds: { type: 'string', default: '5' },
+    count: { type: 'string', default: '400' },
+    baseline: { type: 'string' },
+  },
 });
 const ROUNDS = Number(flags.rounds);
 const COUNT = Number(flags.count);
@@ -38,7 +45,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const pin = (pid: number, core: number) =>
   execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
 
-type Way = 'pacing only' | 'memory' | 'memory+ping' | 'ioredis ping' | 'redis';
+type Way = 'pacing only' | 'memory' | 'memory+ping' | 'ioredis ping' | 'redis@baseline' | 'redis';
+/** `--baseline DIR`: also the RedisBackend of another checkout (DIR, node_modules linked in): an A/B of a change. */
+const BASELINE = flags.baseline ? resolve(flags.baseline) : null;
 
 async function main(): Promise<void> {
   const loadAtStart = loadavg().map((x) => x.toFixed(2));
@@ -50,10 +59,17 @@ async function main(): Promise<void> {
   const memoryFeed = new Feed(1_000);
   const brokerFeed = new Feed(1_000);
   const backend = new RedisBackend({ url: redis.url, instance: 'per-publish', retention: 1_000, prefix: 'pp:' });
-  await backend.start(
-    brokerFeed,
-    new Ticker(brokerFeed, { rate: 0, payloadBytes: 256, mode: 'steady', running: false }),
-  );
+  const quiet = { rate: 0, payloadBytes: 256, mode: 'steady', running: false } as const;
+  await backend.start(brokerFeed, new Ticker(brokerFeed, quiet));
+  const baselineFeed = new Feed(1_000);
+  let baseline: RedisBackend | null = null;
+  if (BASELINE) {
+    const module = (await import(pathToFileURL(join(BASELINE, 'server/feed/redis-backend.ts')).href)) as {
+      RedisBackend: typeof RedisBackend;
+    };
+    baseline = new module.RedisBackend({ url: redis.url, instance: 'baseline', retention: 1_000, prefix: 'pb:' });
+    await baseline.start(baselineFeed, new Ticker(baselineFeed, quiet));
+  }
   const ioredis = new Redis(redis.url);
   const raw = connect({ host: '127.0.0.1', port: redis.port });
   raw.setNoDelay(true);
@@ -74,13 +90,14 @@ async function main(): Promise<void> {
       raw.write('PING\r\n');
     });
 
-  const ways: Record<Way, () => unknown> = {
+  const ways = {
     'pacing only': () => undefined,
     memory: () => memoryFeed.publish(PAYLOAD),
     'memory+ping': () => rawPing().then(() => memoryFeed.publish(PAYLOAD)),
     'ioredis ping': () => ioredis.ping().then(() => memoryFeed.publish(PAYLOAD)),
+    ...(baseline ? { 'redis@baseline': () => (baseline as RedisBackend).publish(PAYLOAD) } : {}),
     redis: () => backend.publish(PAYLOAD),
-  };
+  } as Record<Way, () => unknown>;
   const samples = new Map<Way, { user: number; system: number }[]>();
   try {
     for (let round = 1; round <= ROUNDS; round++) {
@@ -105,6 +122,7 @@ async function main(): Promise<void> {
     raw.destroy();
     ioredis.disconnect();
     await backend.close();
+    await baseline?.close();
     await redis.remove();
   }
   const median = (values: number[]) => {

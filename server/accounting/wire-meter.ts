@@ -69,8 +69,30 @@ export function sentBytes(socket: Socket, exact = true): number {
   return (socket.bytesWritten ?? 0) - socket.writableLength;
 }
 
+/** net.Socket's own `_destroy`, which a metered socket's `_destroy` calls after its last reading. */
+const socketDestroy = (Socket.prototype as unknown as SocketInternals)._destroy;
+
+/** What one metered socket costs the meter's heap, for test/accounting/wire-meter-memory.test.ts to count. */
+export interface MeterFootprint {
+  /** Sockets whose `_destroy` is the meter's one shared function (no closure per socket). */
+  sharedDestroy: number;
+  /** Sockets with a wrapper closure of their own (a socket whose `_destroy` was already its own). */
+  ownDestroy: number;
+  /** Sockets the meter listens to for `close` (only where `_destroy` cannot settle them). */
+  closeListeners: number;
+}
+
 export class WireMeter {
   private readonly sockets = new Map<Socket, Metered>();
+  /**
+   * A plain TCP socket's `_destroy`, the same function for every socket (`this` is the socket): a
+   * lab holds thousands of idle sockets, and a wrapper closure per socket cost ~300 B of heap each
+   * (closure, context, and the `once('close')` wrapper beside it).
+   */
+  private readonly destroyShared: SocketInternals['_destroy'];
+  /** `close` of a socket `_destroy` does not settle (TLS over TCP, or no internals), the same for every socket. */
+  private readonly closeShared: (this: Socket) => void;
+  readonly footprint: MeterFootprint = { sharedDestroy: 0, ownDestroy: 0, closeListeners: 0 };
   /**
    * `exact` when Node's socket internals are there (docs/accounting.md, "Exact or approximate");
    * `approximate` without them, or when forced (to check the fallback on a Node that has them).
@@ -82,6 +104,34 @@ export class WireMeter {
     options: { forceApproximate?: boolean } = {},
   ) {
     this.mode = !options.forceApproximate && nodeHasSocketInternals() ? 'exact' : 'approximate';
+    const meter = this;
+    this.destroyShared = function (this: Socket, error, callback) {
+      meter.destroyed(this);
+      return (socketDestroy as NonNullable<SocketInternals['_destroy']>).call(this, error, callback);
+    };
+    this.closeShared = function (this: Socket) {
+      meter.closed(this);
+    };
+  }
+
+  /**
+   * On destroy, libuv drops whatever it still holds: note what the kernel had by then, the moment
+   * before. (Every destroy path — ours, ws's terminate, a reset from the peer — goes through
+   * _destroy, and Node emits `close` only after it.) Nothing is read or written after this, so a
+   * plain socket is settled and forgotten here, with no `close` listener of ours.
+   */
+  private destroyed(wire: Socket): void {
+    const metered = this.sockets.get(wire);
+    if (metered === undefined) return;
+    if (metered.finalSent === null) metered.finalSent = sentBytes(wire, true);
+    if (metered.socket === wire) this.closed(wire);
+  }
+
+  private closed(socket: Socket): void {
+    const metered = this.sockets.get(socket);
+    if (metered === undefined) return;
+    this.settle(metered);
+    this.sockets.delete(socket);
   }
 
   /**
@@ -101,21 +151,29 @@ export class WireMeter {
       finalSent: null,
     };
     this.sockets.set(socket, metered);
-    // On destroy, libuv drops whatever it still holds: note what the kernel had by then, the moment
-    // before. (Every destroy path — ours, ws's terminate, a reset from the peer — goes through _destroy.)
     const internals = wire as unknown as SocketInternals;
     const destroy = internals._destroy;
-    const exact = this.mode === 'exact';
-    if (exact && typeof destroy === 'function') {
-      internals._destroy = function (this: Socket, error, callback) {
-        if (metered.finalSent === null) metered.finalSent = sentBytes(this, exact);
-        return destroy.call(this, error, callback);
-      };
+    let settledOnDestroy = false;
+    if (this.mode === 'exact' && typeof destroy === 'function') {
+      if (wire === socket && destroy === socketDestroy && !Object.hasOwn(wire, '_destroy')) {
+        // The plain case (HTTP/1.1 over TCP): one shared function finds the record by the socket.
+        internals._destroy = this.destroyShared;
+        this.footprint.sharedDestroy += 1;
+        settledOnDestroy = true;
+      } else {
+        // TLS over TCP (the record is the TLS socket's), or someone else's `_destroy` is there
+        // already: a wrapper of its own, as before.
+        internals._destroy = function (this: Socket, error, callback) {
+          if (metered.finalSent === null) metered.finalSent = sentBytes(this, true);
+          return destroy.call(this, error, callback);
+        };
+        this.footprint.ownDestroy += 1;
+      }
     }
-    socket.once('close', () => {
-      this.settle(metered);
-      this.sockets.delete(socket);
-    });
+    if (!settledOnDestroy) {
+      socket.on('close', this.closeShared);
+      this.footprint.closeListeners += 1;
+    }
     if (wire !== socket) this.settle(metered);
   }
 

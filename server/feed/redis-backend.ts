@@ -23,7 +23,8 @@
  *   what this instance holds, and the loops retry; when Redis is back the same epoch resumes
  *   where it was, or a lost stream becomes an epoch reset.
  */
-import { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
+import { Command, Redis } from 'ioredis';
 import type { Cursor, FeedSettings } from '../../contract/index.js';
 import { FeedUnavailableError } from '../errors.js';
 import type { BackendStatus, FeedBackend, PublishResult } from './backend.js';
@@ -83,6 +84,11 @@ if not holder then
 end
 return 0
 `;
+
+/** The PUBLISH script's SHA1: what EVALSHA names (Redis answers NOSCRIPT until the script is loaded). */
+const PUBLISH_SHA = createHash('sha1').update(PUBLISH).digest('hex');
+
+const ignore = () => {};
 
 interface LabRedis extends Redis {
   labEnsureEpoch(epochKey: string, seqKey: string, streamKey: string, candidate: string): Promise<[string, number]>;
@@ -171,9 +177,7 @@ export class RedisBackend implements FeedBackend {
     this.ticker = ticker;
     // Nothing is published until the lease says this instance's ticker is the one.
     ticker.setActive(false);
-    ticker.publishVia((data) => {
-      this.publish(data).catch(() => {});
-    });
+    ticker.publishVia(this.publishForTicker);
     try {
       await Promise.all([this.commands.connect(), this.reader.connect(), this.subscriber.connect()]);
     } catch (error) {
@@ -185,6 +189,8 @@ export class RedisBackend implements FeedBackend {
     // Load this replica: the epoch, then the tail of the stream, oldest first.
     const [epoch] = await this.commands.labEnsureEpoch(this.keys.epoch, this.keys.seq, this.keys.stream, newEpoch());
     feed.adoptEpoch(epoch, 0);
+    // Publishes name the script by its SHA (sendPublish): load it now rather than at the first NOSCRIPT.
+    await this.commands.script('LOAD', PUBLISH);
     const tail = (await this.commands.xrevrange(
       this.keys.stream,
       '+',
@@ -210,31 +216,73 @@ export class RedisBackend implements FeedBackend {
     this.leaseTimer.unref();
   }
 
-  async publish(data: unknown): Promise<PublishResult> {
+  publish(data: unknown): Promise<PublishResult> {
     const dataJson = JSON.stringify(data ?? null);
     const ts = nowMs();
-    let answer: [string, number, string];
-    try {
-      answer = await this.commands.labPublish(
-        this.keys.epoch,
-        this.keys.seq,
-        this.keys.stream,
-        newEpoch(),
-        this.options.retention,
-        String(ts),
-        dataJson,
-        this.options.instance,
-      );
-    } catch (error) {
-      this.publishFailures += 1;
-      throw new FeedUnavailableError((error as Error).message);
-    }
+    return this.sendPublish(ts, dataJson).then(
+      (answer) => this.published(answer, ts, dataJson),
+      (error: Error) => {
+        if (!error.message.includes('NOSCRIPT')) throw this.publishFailed(error);
+        // Redis lost its script cache (a restart): ioredis' script path loads it (EVAL) and answers.
+        return this.commands
+          .labPublish(...this.publishArgs(ts, dataJson))
+          .then((answer) => this.published(answer, ts, dataJson))
+          .catch((again: Error) => {
+            throw this.publishFailed(again);
+          });
+      },
+    );
+  }
+
+  /**
+   * The ticker's publish: the same as `publish`, without the promise its caller would only discard
+   * (one `then` per message instead of an async function, an await and a `catch`).
+   */
+  private readonly publishForTicker = (data: unknown): void => {
+    this.publish(data).then(undefined, ignore);
+  };
+
+  /**
+   * One EVALSHA of the PUBLISH script, sent as a plain command: ioredis' script path would add, per
+   * message, a wrapped command class, two argument copies, a `catch` for NOSCRIPT and a callback
+   * adapter (docs/scale-out.md, "What the broker costs"). NOSCRIPT is handled by `publish`.
+   */
+  private sendPublish(ts: number, dataJson: string): Promise<[string, number, string]> {
+    const command = new Command('evalsha', [PUBLISH_SHA, 3, ...this.publishArgs(ts, dataJson)], {
+      replyEncoding: 'utf8',
+    });
+    this.commands.sendCommand(command);
+    return command.promise as Promise<[string, number, string]>;
+  }
+
+  private publishArgs(ts: number, dataJson: string): [string, string, string, string, number, string, string, string] {
+    const { keys } = this;
+    return [
+      keys.epoch,
+      keys.seq,
+      keys.stream,
+      newEpoch(),
+      this.options.retention,
+      String(ts),
+      dataJson,
+      this.options.instance,
+    ];
+  }
+
+  private publishFailed(error: Error): Error {
+    this.publishFailures += 1;
+    return new FeedUnavailableError(error.message);
+  }
+
+  /**
+   * Ours is the next message of this replica: append it now, exactly as the XREAD would
+   * (same epoch, seq, ts and data). Everything before it in the stream has a smaller seq, so it is
+   * here already, and the XREAD may go on from this id. Otherwise (a message of another instance
+   * in between, a new epoch) the XREAD brings it, in order.
+   */
+  private published(answer: [string, number, string], ts: number, dataJson: string): PublishResult {
     const [epoch, seqText, id] = answer;
     const seq = Number(seqText);
-    // Ours is the next message of this replica: append it now, exactly as the XREAD would
-    // (same epoch, seq, ts and data). Everything before it in the stream has a smaller seq, so it is
-    // here already, and the XREAD may go on from this id. Otherwise (a message of another instance
-    // in between, a new epoch) the XREAD brings it, in order.
     const feed = this.feed;
     if (feed && epoch === feed.epoch && seq === feed.head + 1) {
       feed.append(seq, ts, dataJson);

@@ -52,37 +52,33 @@ export type SseKind = 'chunk' | 'event';
 
 const CRLF = Buffer.from('\r\n');
 
-/** A message's event, bare and as a chunk (`<length in hex>\r\n<event>\r\n`), each built on first use. */
-class SseBytes {
-  private chunk: Buffer | undefined;
+/**
+ * Kept per entry (as long as the feed's retention ring holds it), so a catch-up, a mid-tick join
+ * and a tick with both kinds of stream reuse what the publish built. Only the bare event is kept:
+ * a chunk is built from it once per tick (tick-batch.ts keeps a tick's bytes per kind).
+ */
+const eventByEntry = new WeakMap<FeedEntry, Buffer>();
 
-  constructor(readonly event: Buffer) {}
-
-  of(kind: SseKind): Buffer {
-    if (kind === 'event') return this.event;
-    this.chunk ??= Buffer.concat([Buffer.from(`${this.event.length.toString(16)}\r\n`), this.event, CRLF]);
-    return this.chunk;
+/** The entry's SSE event as bytes (an entry's epoch is the one of the feed it was published in). */
+export function sseEventBytes(entry: FeedEntry, feed: Feed): Buffer {
+  let event = eventByEntry.get(entry);
+  if (event === undefined) {
+    hotPath.sseEventsBuilt += 1;
+    event = Buffer.from(sseEvent(entry, feed.epoch));
+    eventByEntry.set(entry, event);
   }
+  return event;
 }
 
-/** Kept per entry, so a catch-up or a mid-tick join reuses what the publish built. */
-const bytesByEntry = new WeakMap<FeedEntry, SseBytes>();
-
-/** The entry's SSE bytes (an entry's epoch is the one of the feed it was published in). */
-export function sseBytesOf(entry: FeedEntry, feed: Feed): SseBytes {
-  let bytes = bytesByEntry.get(entry);
-  if (bytes === undefined) {
-    hotPath.sseEventsBuilt += 1;
-    bytes = new SseBytes(Buffer.from(sseEvent(entry, feed.epoch)));
-    bytesByEntry.set(entry, bytes);
-  }
-  return bytes;
+/** The event as one HTTP/1.1 chunk: `<length in hex>\r\n<event>\r\n`, what `res.write` would frame. */
+function chunkOf(event: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${event.length.toString(16)}\r\n`), event, CRLF]);
 }
 
 /** The SSE fan-out's wire (tick-batch.ts) for one lab's feed. */
 export function sseWire(feed: Feed): TickWire<SseKind> {
   return {
-    bytesOf: (entry, kind) => sseBytesOf(entry, feed).of(kind),
+    bytesOf: (entry, kind) => (kind === 'event' ? sseEventBytes(entry, feed) : chunkOf(sseEventBytes(entry, feed))),
     concatenated: () => {
       hotPath.sseBatchesBuilt += 1;
     },

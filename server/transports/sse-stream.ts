@@ -18,7 +18,7 @@ import { type CatchUpStream, catchUp, catchUpHighWater } from './catch-up.js';
 import { hotPath } from './fan-out.js';
 import { isGone } from './gone.js';
 import type { Heartbeat } from './heartbeat.js';
-import { chunkedSocketOf, type SseKind, sseBytesOf, sseReset } from './sse-event.js';
+import { chunkedSocketOf, type SseKind, sseEventBytes, sseReset } from './sse-event.js';
 import type { TickBatch, TickFanOut, TickSubscriber } from './tick-batch.js';
 
 /** What every stream of one lab shares. */
@@ -87,7 +87,7 @@ export class SseStream implements OpenStream, TickSubscriber<SseKind>, CatchUpSt
   // --- the catch-up (catch-up.ts): a resuming client's backlog, paced by the socket ---
 
   write(entry: FeedEntry, written: () => void): void {
-    this.res.write(sseBytesOf(entry, this.shared.lab.feed).event, () => written());
+    this.res.write(sseEventBytes(entry, this.shared.lab.feed), () => written());
     this.shared.lab.accounting.deliveredOne(this.who, entry);
   }
 
