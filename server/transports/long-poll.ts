@@ -13,7 +13,8 @@ import type { Attribution, OpenStream } from '../accounting/accounting.js';
 import { FutureCursorError, TooManyConnectionsError } from '../errors.js';
 import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
-import { boundedInt, cursorOf, FEED_FIELDS, querySchema } from '../query.js';
+import { boundedInt, cursorOf, FEED_FIELDS, type FeedQuery, querySchema } from '../query.js';
+import { API_REPLY_HEADERS } from '../security/headers.js';
 import { isGone } from './gone.js';
 import { type Expiring, HoldDeadlines } from './hold-deadlines.js';
 import { LongPollWaiters, type Waiter } from './long-poll-waiters.js';
@@ -25,11 +26,38 @@ const HELD = Symbol('held long poll');
 type HeldResponse = ServerResponse & { [HELD]?: { finish(body: null): void } };
 
 // A bad `timeout` has its own code, LAB_BAD_TIMEOUT; a bad `limit` is LAB_BAD_QUERY (docs/contract.md).
-const LONG_POLL_QUERY = querySchema(
-  Type.Object({ ...FEED_FIELDS, timeout: boundedInt(LONG_POLL_TIMEOUT, 'timeout'), limit: boundedInt(POLL_LIMIT) }),
-);
+const LONG_POLL_SCHEMA = Type.Object({
+  ...FEED_FIELDS,
+  timeout: boundedInt(LONG_POLL_TIMEOUT, 'timeout'),
+  limit: boundedInt(POLL_LIMIT),
+});
+const LONG_POLL_QUERY = querySchema(LONG_POLL_SCHEMA);
+const CONTENT_TYPE = 'application/json; charset=utf-8';
 
-export default defineTransport('long-poll', async (app, { lab }) => {
+/**
+ * The fast lane's heads (server/fast-lane.ts): the names and values Fastify's reply writes for a
+ * long-poll answer, in its order — the security headers, the two the handler sets, on shutdown the
+ * `connection: close` that `close()` adds, then the length Fastify adds (the last value).
+ */
+const LANE_HEAD = [...API_REPLY_HEADERS.flat(), 'content-type', CONTENT_TYPE, 'cache-control', 'no-store'];
+const LANE_ANSWER = [...LANE_HEAD, 'content-length', ''];
+const LANE_LAST_ANSWER = [...LANE_HEAD, 'connection', 'close', 'content-length', ''];
+
+function laneSend(response: ServerResponse, head: string[], body: string): void {
+  head[head.length - 1] = String(Buffer.byteLength(body));
+  response.writeHead(200, head);
+  response.end(body);
+}
+
+/** What the lane's `prepare` found, for its `answer` right after (fast-lane.ts calls both in one turn). */
+interface LanePoll {
+  resolution: Extract<Resolution, { kind: 'ok' }>;
+  since: number;
+  limit: number;
+  timeout: number;
+}
+
+export default defineTransport('long-poll', async (app, { lab, fastLane }) => {
   const { feed, accounting } = lab;
   const waiters = new LongPollWaiters(feed);
   const deadlines = new HoldDeadlines();
@@ -52,9 +80,14 @@ export default defineTransport('long-poll', async (app, { lab }) => {
       readonly since: number,
       readonly limit: number,
       readonly who: Attribution,
-      private readonly reply: FastifyReply,
+      /** Fastify's reply, or null when the fast lane holds the poll (then it answers on `res` itself). */
+      private readonly reply: FastifyReply | null,
+      private readonly res: ServerResponse,
       private readonly timeout: number,
     ) {}
+
+    /** The fast lane's poll: answered with `connection: close` on shutdown, as Fastify's reply is. */
+    private lastAnswer = false;
 
     hold(): void {
       waiters.add(this);
@@ -62,7 +95,7 @@ export default defineTransport('long-poll', async (app, { lab }) => {
       accounting.holdStream(this);
       // The client went away (or was cut): free the waiter now, not at the timeout. A response
       // closes either after it was answered (nothing to do) or because its connection died.
-      const res = this.reply.raw as HeldResponse;
+      const res = this.res as HeldResponse;
       res[HELD] = this;
       res.on('close', responseClosed);
       if (isGone(res)) this.finish(null);
@@ -77,8 +110,10 @@ export default defineTransport('long-poll', async (app, { lab }) => {
 
     /** Shutdown: answered 200 with nothing, so the client simply polls again. */
     close(): void {
-      // HTTP/2 has no Connection header (RFC 9113 §8.2.2); its streams end with the answer.
-      if (this.reply.request.raw.httpVersionMajor < 2) this.reply.header('connection', 'close');
+      // HTTP/2 has no Connection header (RFC 9113 §8.2.2); its streams end with the answer. The
+      // fast lane serves HTTP/1.1 only.
+      if (this.reply === null) this.lastAnswer = true;
+      else if (this.reply.request.raw.httpVersionMajor < 2) this.reply.header('connection', 'close');
       this.answerEmpty();
     }
 
@@ -97,8 +132,10 @@ export default defineTransport('long-poll', async (app, { lab }) => {
       waiters.remove(this);
       deadlines.remove(this);
       accounting.closeStream(this);
-      (this.reply.raw as HeldResponse)[HELD] = undefined;
-      if (body !== null) this.reply.send(body);
+      (this.res as HeldResponse)[HELD] = undefined;
+      if (body === null) return;
+      if (this.reply !== null) this.reply.send(body);
+      else laneSend(this.res, this.lastAnswer ? LANE_LAST_ANSWER : LANE_ANSWER, body);
     }
   }
 
@@ -124,7 +161,7 @@ export default defineTransport('long-poll', async (app, { lab }) => {
       throw new TooManyConnectionsError(lab.options.maxStreams);
 
     // Nothing newer yet: hold the request. "Live only" waits for the next message after now.
-    new HeldPoll(cursor?.seq ?? feed.head, limit, who, reply, timeout).hold();
+    new HeldPoll(cursor?.seq ?? feed.head, limit, who, reply, reply.raw, timeout).hold();
   }
 
   app.get(ROUTES['long-poll'], { config: { transport: 'long-poll' }, ...LONG_POLL_QUERY }, (request, reply) => {
@@ -146,5 +183,43 @@ export default defineTransport('long-poll', async (app, { lab }) => {
     // held poll, listeners on a response that its own 'close' listener already watches.
     answer(reply, who, cursor, timeout, limit, resolved);
     return undefined;
+  });
+
+  // The same answer, or the same held poll, before Fastify's router, for a poll the lane can prove
+  // Fastify would answer 200 or hold (server/fast-lane.ts): a long poll is a request per delivery.
+  let pending: LanePoll | null = null;
+  fastLane?.add<LanePoll>(ROUTES['long-poll'], {
+    transport: 'long-poll',
+    schema: LONG_POLL_SCHEMA,
+    prepare(query) {
+      let cursor: ReturnType<typeof cursorOf>;
+      try {
+        cursor = cursorOf(query as FeedQuery);
+      } catch {
+        return null; // epoch without since: Fastify's 400
+      }
+      const limit = query.limit as number;
+      const timeout = query.timeout as number;
+      const resolved = resolveCursor(lab, cursor, limit);
+      if (resolved instanceof Promise || resolved.kind === 'future') return null;
+      const now = resolved.entries.length > 0 || resolved.reset !== null || timeout === 0;
+      // A poll to hold past the connection bound is Fastify's 503.
+      if (!now && accounting.openStreams >= lab.options.maxStreams) return null;
+      pending ??= { resolution: resolved, since: 0, limit: 0, timeout: 0 };
+      pending.resolution = resolved;
+      pending.since = cursor?.seq ?? feed.head;
+      pending.limit = limit;
+      pending.timeout = timeout;
+      return pending;
+    },
+    answer(poll, who, response) {
+      const { resolution, timeout } = poll;
+      if (resolution.entries.length > 0 || resolution.reset !== null || timeout === 0) {
+        const body = pollAnswer(accounting, who, feed.epoch, feed.head, resolution.entries, resolution.reset);
+        laneSend(response, LANE_ANSWER, body);
+        return;
+      }
+      new HeldPoll(poll.since, poll.limit, who, null, response, timeout).hold();
+    },
   });
 });
