@@ -11,6 +11,7 @@ import net from 'node:net';
 import { decode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { emptyCounters } from '../contract/index.js';
 import { Ledger, MAX_CLIENTS, REORDER_MS } from '../server/accounting/ledger.js';
 import { Feed, type FeedEntry } from '../server/feed/feed.js';
 import { hotPath } from '../server/transports/fan-out.js';
@@ -371,6 +372,23 @@ describe('ledger: per-client memory stays bounded', () => {
     expect(ledger.read('c0').sse.messages).toBe(0);
     expect(ledger.read(`c${MAX_CLIENTS + 4}`).sse).toMatchObject({ messages: 1, payloadBytes: 10 });
     expect(ledger.read().sse).toMatchObject({ messages: MAX_CLIENTS + 5, payloadBytes: 10 * (MAX_CLIENTS + 5) });
+  });
+
+  it('holds a counter set only for the buckets a client used; reading fills in the rest as zeros', () => {
+    const ledger = new Ledger();
+    for (let i = 0; i < 100; i++) ledger.addDelivered({ bucket: 'websocket', client: `w${i}` }, 2, 20);
+    ledger.add({ bucket: 'other', client: 'w0' }, 'requests', 1);
+    ledger.add({ bucket: 'websocket', client: 'w0' }, 'bytesOut', 7);
+    // 100 clients of one transport, one of them also in `other`: 101 sets, not 100 × 6.
+    expect(ledger.clientBucketCount).toBe(101);
+    const w0 = ledger.read('w0');
+    expect(w0.websocket).toMatchObject({ messages: 2, payloadBytes: 20, bytesOut: 7 });
+    expect(w0.other.requests).toBe(1);
+    expect(w0.sse).toEqual(emptyCounters());
+    expect(ledger.read('never-seen').websocket).toEqual(emptyCounters());
+    // A copy: changing it changes nothing inside.
+    w0.websocket.messages = 99;
+    expect(ledger.read('w0').websocket.messages).toBe(2);
   });
 
   it('forgets the least recently active to within REORDER_MS: a client moves up at most that often', () => {
