@@ -238,6 +238,18 @@ export function cursorOf(query: FeedQuery, lastEventId?: string): Cursor<string 
   return { seq: Number(since), epoch: epoch ?? null };
 }
 
+/**
+ * `cursorOf` for a fast lane's `prepare` (server/fast-lane.ts): `undefined` where it would throw
+ * (an epoch without since), so the lane hands that request to Fastify, whose 400 it stays.
+ */
+export function laneCursorOf(query: FeedQuery): Cursor<string | null> | null | undefined {
+  try {
+    return cursorOf(query);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A query Fastify did not validate (a WebSocket's, Socket.IO's), checked against FeedQuerySchema. */
 function checked(query: RawQuery): FeedQuery {
   const result = checkFeedQuery(query);

@@ -8,77 +8,11 @@
  * burst over the poll limit (the limiter's clock held still) gets the same 200s, 429s and
  * Retry-After both ways. The lane must have answered many of them, or the test proves nothing.
  */
-import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TransportCounters } from '../contract/index.js';
 import { publishMany, type Running, startLab } from './harness.js';
-
-interface Answer {
-  status: number;
-  headers: [string, string][];
-  body: string;
-}
-
-/** One keep-alive HTTP/1.1 connection that sends raw request text and reads whole answers. */
-class RawClient {
-  private buffer = Buffer.alloc(0);
-  private bodiless = false;
-  private closed = false;
-  private waiting: (() => void) | null = null;
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      this.waiting?.();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.waiting?.();
-    });
-  }
-
-  static open(port: number): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(new RawClient(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  /** Sends one request and reads its answer (a HEAD's has no body, whatever its Content-Length says). */
-  async send(request: string): Promise<Answer> {
-    this.bodiless = request.startsWith('HEAD ');
-    this.socket.write(request);
-    for (;;) {
-      const answer = this.take();
-      if (answer) return answer;
-      if (this.closed) throw new Error(`the server closed the connection; asked:\n${request}`);
-      await new Promise<void>((resolve) => {
-        this.waiting = resolve;
-      });
-    }
-  }
-
-  private take(): Answer | null {
-    const end = this.buffer.indexOf('\r\n\r\n');
-    if (end < 0) return null;
-    const lines = this.buffer.subarray(0, end).toString('latin1').split('\r\n');
-    const headers = lines.slice(1).map((line) => {
-      const colon = line.indexOf(':');
-      return [line.slice(0, colon), line.slice(colon + 1).trim()] as [string, string];
-    });
-    const length = this.bodiless
-      ? 0
-      : Number(headers.find(([name]) => name.toLowerCase() === 'content-length')?.[1] ?? 0);
-    if (this.buffer.length < end + 4 + length) return null;
-    const body = this.buffer.subarray(end + 4, end + 4 + length).toString('utf8');
-    this.buffer = this.buffer.subarray(end + 4 + length);
-    return { status: Number(lines[0]?.split(' ')[1]), headers, body };
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
+import { type RawAnswer as Answer, RawHttpClient as RawClient } from './raw-http-client.js';
 
 let lab: Running;
 let epoch: string;

@@ -7,76 +7,37 @@
  * then expired, and a future cursor (Fastify's 400 both ways). The lane must have served the
  * good ones, or the test proves nothing.
  */
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransportCounters } from '../contract/index.js';
 import { publishMany, type Running, startLab, until } from './harness.js';
+import { RawHttpClient } from './raw-http-client.js';
 
 interface Answer {
   status: number;
+  /** Names in lower case, Date left out (each server's own clock). */
   headers: [string, string][];
   body: string;
 }
 
-/** One keep-alive HTTP/1.1 connection that sends raw request text and reads one whole answer. */
-class RawClient {
-  private buffer = Buffer.alloc(0);
-  private wake: (() => void) | null = null;
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      this.wake?.();
-    });
-  }
-
-  static open(port: number): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(new RawClient(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  send(path: string): void {
-    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
-  }
-
-  async answer(): Promise<Answer> {
-    for (;;) {
-      const end = this.buffer.indexOf('\r\n\r\n');
-      if (end >= 0) {
-        const lines = this.buffer.subarray(0, end).toString('latin1').split('\r\n');
-        const headers = lines.slice(1).map((line) => {
-          const colon = line.indexOf(':');
-          return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()] as [string, string];
-        });
-        const length = Number(headers.find(([name]) => name === 'content-length')?.[1] ?? 0);
-        if (this.buffer.length >= end + 4 + length) {
-          const body = this.buffer.subarray(end + 4, end + 4 + length).toString('utf8');
-          this.buffer = this.buffer.subarray(end + 4 + length);
-          const status = Number(lines[0]?.split(' ')[1]);
-          return { status, headers: headers.filter(([name]) => name !== 'date'), body };
-        }
-      }
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
-    }
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
+/** A GET on `client`'s connection, and its answer with names in lower case and no Date. */
+function get(client: RawHttpClient, path: string): void {
+  client.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+}
+async function answerOf(client: RawHttpClient): Promise<Answer> {
+  const { status, headers, body } = await client.answer();
+  const named = headers.map(([name, value]) => [name.toLowerCase(), value] as [string, string]);
+  return { status, headers: named.filter(([name]) => name !== 'date'), body };
 }
 
 let lab: Running;
-let viaLane: RawClient;
-let viaFastify: RawClient;
+let viaLane: RawHttpClient;
+let viaFastify: RawHttpClient;
 
 beforeAll(async () => {
   lab = await startLab();
   await publishMany(lab.url, 5);
-  viaLane = await RawClient.open(lab.port);
-  viaFastify = await RawClient.open(lab.port);
+  viaLane = await RawHttpClient.open(lab.port);
+  viaFastify = await RawHttpClient.open(lab.port);
 });
 
 afterAll(async () => {
@@ -106,18 +67,18 @@ async function bothWays(name: string, query: string, held: boolean, between: () 
   let lane: Answer;
   let fastify: Answer;
   options.fastPollLane = true;
-  viaLane.send(`/api/long-poll?client=${name}-L&${query}`);
+  get(viaLane, `/api/long-poll?client=${name}-L&${query}`);
   if (!held) {
-    lane = await viaLane.answer();
+    lane = await answerOf(viaLane);
     options.fastPollLane = false;
-    viaFastify.send(`/api/long-poll?client=${name}-F&${query}`);
-    fastify = await viaFastify.answer();
+    get(viaFastify, `/api/long-poll?client=${name}-F&${query}`);
+    fastify = await answerOf(viaFastify);
   } else {
     await until(() => accounting.openStreams === open + 1, 10_000, 'the lane poll held');
     options.fastPollLane = false;
-    viaFastify.send(`/api/long-poll?client=${name}-F&${query}`);
+    get(viaFastify, `/api/long-poll?client=${name}-F&${query}`);
     await until(() => accounting.openStreams === open + 2, 10_000, 'both polls held');
-    const answers = Promise.all([viaLane.answer(), viaFastify.answer()]);
+    const answers = Promise.all([answerOf(viaLane), answerOf(viaFastify)]);
     between();
     [lane, fastify] = await answers;
   }

@@ -13,7 +13,7 @@ import type { Attribution, OpenStream } from '../accounting/accounting.js';
 import { FutureCursorError, TooManyConnectionsError } from '../errors.js';
 import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
-import { boundedInt, cursorOf, FEED_FIELDS, type FeedQuery, querySchema } from '../query.js';
+import { boundedInt, cursorOf, FEED_FIELDS, type FeedQuery, laneCursorOf, querySchema } from '../query.js';
 import { API_REPLY_HEADERS } from '../security/headers.js';
 import { isGone } from './gone.js';
 import { type Expiring, HoldDeadlines } from './hold-deadlines.js';
@@ -192,12 +192,8 @@ export default defineTransport('long-poll', async (app, { lab, fastLane }) => {
     transport: 'long-poll',
     schema: LONG_POLL_SCHEMA,
     prepare(query) {
-      let cursor: ReturnType<typeof cursorOf>;
-      try {
-        cursor = cursorOf(query as FeedQuery);
-      } catch {
-        return null; // epoch without since: Fastify's 400
-      }
+      const cursor = laneCursorOf(query as FeedQuery);
+      if (cursor === undefined) return null;
       const limit = query.limit as number;
       const timeout = query.timeout as number;
       const resolved = resolveCursor(lab, cursor, limit);

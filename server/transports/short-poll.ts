@@ -7,7 +7,7 @@ import { FutureCursorError } from '../errors.js';
 import type { Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
 import type { Lab } from '../lab.js';
-import { boundedInt, cursorOf, FEED_FIELDS, type FeedQuery, querySchema } from '../query.js';
+import { boundedInt, cursorOf, FEED_FIELDS, type FeedQuery, laneCursorOf, querySchema } from '../query.js';
 import { API_REPLY_HEADERS } from '../security/headers.js';
 import { pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
@@ -67,12 +67,8 @@ export default defineTransport('short-poll', async (app, { lab, fastLane }) => {
     transport: 'short-poll',
     schema: POLL_SCHEMA,
     prepare(query) {
-      let cursor: ReturnType<typeof cursorOf>;
-      try {
-        cursor = cursorOf(query as FeedQuery);
-      } catch {
-        return null; // epoch without since: Fastify's 400
-      }
+      const cursor = laneCursorOf(query as FeedQuery);
+      if (cursor === undefined) return null;
       const resolved = resolveCursor(lab, cursor, query.limit as number);
       return resolved instanceof Promise || resolved.kind === 'future' ? null : resolved;
     },
