@@ -14,11 +14,10 @@ import { FutureCursorError, TooManyConnectionsError } from '../errors.js';
 import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
 import { boundedInt, cursorOf, FEED_FIELDS, type FeedQuery, laneCursorOf, querySchema } from '../query.js';
-import { API_REPLY_HEADERS } from '../security/headers.js';
 import { isGone } from './gone.js';
 import { type Expiring, HoldDeadlines } from './hold-deadlines.js';
 import { LongPollWaiters, type Waiter } from './long-poll-waiters.js';
-import { countAnswer, pollAnswer } from './poll-answer.js';
+import { countAnswer, laneHead, laneSend, POLL_CONTENT_TYPE, pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
 
 /** The response's held poll, for the one 'close' listener all held polls share. */
@@ -32,21 +31,14 @@ const LONG_POLL_SCHEMA = Type.Object({
   limit: boundedInt(POLL_LIMIT),
 });
 const LONG_POLL_QUERY = querySchema(LONG_POLL_SCHEMA);
-const CONTENT_TYPE = 'application/json; charset=utf-8';
 
-/**
- * The fast lane's heads (server/fast-lane.ts): the names and values Fastify's reply writes for a
- * long-poll answer, in its order — the security headers, the two the handler sets, on shutdown the
- * `connection: close` that `close()` adds, then the length Fastify adds (the last value).
- */
-const LANE_HEAD = [...API_REPLY_HEADERS.flat(), 'content-type', CONTENT_TYPE, 'cache-control', 'no-store'];
-const LANE_ANSWER = [...LANE_HEAD, 'content-length', ''];
-const LANE_LAST_ANSWER = [...LANE_HEAD, 'connection', 'close', 'content-length', ''];
+/** The fast lane's heads of a long-poll answer (poll-answer.ts); on shutdown with the `connection: close` of `close()`. */
+const LANE_ANSWER = laneHead();
+const LANE_LAST_ANSWER = laneHead('connection', 'close');
 
-function laneSend(response: ServerResponse, head: string[], body: string): void {
-  head[head.length - 1] = String(Buffer.byteLength(body));
-  response.writeHead(200, head);
-  response.end(body);
+/** Whether a poll is answered now: something to send, or no wait asked for; otherwise it is held. */
+function answersNow(resolution: Extract<Resolution, { kind: 'ok' }>, timeout: number): boolean {
+  return resolution.entries.length > 0 || resolution.reset !== null || timeout === 0;
 }
 
 /** What the lane's `prepare` found, for its `answer` right after (fast-lane.ts calls both in one turn). */
@@ -153,7 +145,7 @@ export default defineTransport('long-poll', async (app, { lab, fastLane }) => {
     resolution: Resolution,
   ): void {
     if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
-    if (resolution.entries.length > 0 || resolution.reset !== null || timeout === 0) {
+    if (answersNow(resolution, timeout)) {
       reply.send(pollAnswer(accounting, who, feed.epoch, feed.head, resolution.entries, resolution.reset));
       return;
     }
@@ -168,7 +160,7 @@ export default defineTransport('long-poll', async (app, { lab, fastLane }) => {
     const { timeout, limit } = request.query;
     const cursor = cursorOf(request.query);
     const who = accounting.who(request);
-    reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
+    reply.type(POLL_CONTENT_TYPE).header('cache-control', 'no-store');
 
     const resolved = resolveCursor(lab, cursor, limit);
     if (resolved instanceof Promise) {
@@ -198,7 +190,7 @@ export default defineTransport('long-poll', async (app, { lab, fastLane }) => {
       const timeout = query.timeout as number;
       const resolved = resolveCursor(lab, cursor, limit);
       if (resolved instanceof Promise || resolved.kind === 'future') return null;
-      const now = resolved.entries.length > 0 || resolved.reset !== null || timeout === 0;
+      const now = answersNow(resolved, timeout);
       // A poll to hold past the connection bound is Fastify's 503.
       if (!now && accounting.openStreams >= lab.options.maxStreams) return null;
       pending ??= { resolution: resolved, since: 0, limit: 0, timeout: 0 };
@@ -210,7 +202,7 @@ export default defineTransport('long-poll', async (app, { lab, fastLane }) => {
     },
     answer(poll, who, response) {
       const { resolution, timeout } = poll;
-      if (resolution.entries.length > 0 || resolution.reset !== null || timeout === 0) {
+      if (answersNow(resolution, timeout)) {
         const body = pollAnswer(accounting, who, feed.epoch, feed.head, resolution.entries, resolution.reset);
         laneSend(response, LANE_ANSWER, body);
         return;

@@ -8,31 +8,17 @@ import type { Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
 import type { Lab } from '../lab.js';
 import { boundedInt, cursorOf, FEED_FIELDS, type FeedQuery, laneCursorOf, querySchema } from '../query.js';
-import { API_REPLY_HEADERS } from '../security/headers.js';
-import { pollAnswer } from './poll-answer.js';
+import { laneHead, laneSend, POLL_CONTENT_TYPE, pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
 
 const POLL_SCHEMA = Type.Object({ ...FEED_FIELDS, limit: boundedInt(POLL_LIMIT) });
 const POLL_QUERY = querySchema(POLL_SCHEMA);
-const CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** A cursor that resolved now: what the fast lane answers. */
 type Answerable = Extract<Resolution, { kind: 'ok' }>;
 
-/**
- * The fast lane's head (server/fast-lane.ts): the names and values Fastify's reply writes for a
- * poll answer, in its order — the security headers (server/security/headers.ts), then the two
- * the handler sets, then the length Fastify adds — as one flat list whose last value is the length.
- */
-const LANE_HEAD: string[] = [
-  ...API_REPLY_HEADERS.flat(),
-  'content-type',
-  CONTENT_TYPE,
-  'cache-control',
-  'no-store',
-  'content-length',
-  '',
-];
+/** The fast lane's head of a poll answer (poll-answer.ts). */
+const LANE_HEAD = laneHead();
 
 /** The answer through Fastify: the poll's messages since its cursor, or the lab's error for a future cursor. */
 function answer(
@@ -43,7 +29,7 @@ function answer(
   resolution: Resolution,
 ) {
   if (resolution.kind === 'future') throw new FutureCursorError(cursor?.seq ?? 0, resolution.head);
-  reply.type(CONTENT_TYPE).header('cache-control', 'no-store');
+  reply.type(POLL_CONTENT_TYPE).header('cache-control', 'no-store');
   const who = lab.accounting.who(request);
   return reply.send(
     pollAnswer(lab.accounting, who, lab.feed.epoch, lab.feed.head, resolution.entries, resolution.reset),
@@ -75,9 +61,7 @@ export default defineTransport('short-poll', async (app, { lab, fastLane }) => {
     answer(resolution, who, response: ServerResponse) {
       const { feed } = lab;
       const body = pollAnswer(lab.accounting, who, feed.epoch, feed.head, resolution.entries, resolution.reset);
-      LANE_HEAD[LANE_HEAD.length - 1] = String(Buffer.byteLength(body));
-      response.writeHead(200, LANE_HEAD);
-      response.end(body);
+      laneSend(response, LANE_HEAD, body);
     },
   });
 });
