@@ -18,7 +18,7 @@ import { createLab, type Lab } from './lab.js';
 import { ListenerPorts, networkPlugin } from './networks.js';
 import { addRequestSteps, type RequestStep } from './request-steps.js';
 import { securityHeaders } from './security/headers.js';
-import { hostGuard, hostRefusal as hostRefusalOf } from './security/host.js';
+import { hostRefusal as hostRefusalOf } from './security/host.js';
 import { PollLimiter, pollLimit } from './security/poll-limit.js';
 import { transports } from './transports/index.js';
 
@@ -147,7 +147,8 @@ async function registerLab(app: FastifyInstance, lab: Lab, protocol: 'http/1.1' 
     ...(lab.backend.kind !== 'memory' ? [instanceHeader(lab.instance)] : []),
     securityHeaders(app),
     accountingBegin(lab, protocol),
-    hostGuard(hostRefusal),
+    // The Host guard (server/security/host.ts).
+    hostRefusal,
     pollLimit(lab, limiter),
     // CORS for requests through a network listener (server/networks.ts).
     listenerPorts.step,

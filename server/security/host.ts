@@ -9,7 +9,6 @@
  */
 import { ForeignHostError } from '../errors.js';
 import type { Lab } from '../lab.js';
-import type { RequestStep } from '../request-steps.js';
 import { isLoopbackHost } from './exposure.js';
 
 /** The host name of a Host header value, without the port (IPv6 brackets kept off too). */
@@ -33,7 +32,10 @@ interface Asking {
   headers: { host?: string | undefined };
 }
 
-/** The guard's answer for a request: its 403, or undefined when it may pass. */
+/**
+ * The guard's answer for a request: its 403, or undefined when it may pass. The same function is a
+ * step of the one per-request hook (server/request-steps.ts) and the fast lane's Host check.
+ */
 export function hostRefusal(lab: Lab): (request: Asking) => Error | undefined {
   // The server's own address is one of very few: the answer for the last one is kept, not worked out per request.
   let lastLocal: string | undefined;
@@ -49,9 +51,4 @@ export function hostRefusal(lab: Lab): (request: Asking) => Error | undefined {
     const host = request.headers.host;
     return hostAllowed(host, lab.options.allowedHosts) ? undefined : new ForeignHostError(String(host));
   };
-}
-
-/** The guard, as a step of the one per-request hook (server/request-steps.ts). */
-export function hostGuard(refusal: (request: Asking) => Error | undefined): RequestStep {
-  return (request) => refusal(request);
 }

@@ -59,7 +59,7 @@ export class PollLimiter {
       bucket = { tokens: this.perSecond * 2, last: now, moved: now };
       this.buckets.set(key, bucket);
     } else {
-      bucket.tokens = Math.min(this.perSecond * 2, bucket.tokens + ((now - bucket.last) / 1000) * this.perSecond);
+      bucket.tokens = this.tokensAt(bucket, now);
       bucket.last = now;
       if (now - bucket.moved > REORDER_MS) {
         // Re-inserted: the map stays in least-recently-used order (to within REORDER_MS).
@@ -85,7 +85,12 @@ export class PollLimiter {
     const now = performance.now();
     const bucket = this.buckets.get(key);
     if (bucket === undefined || now - bucket.last > IDLE_MS) return true;
-    return Math.min(this.perSecond * 2, bucket.tokens + ((now - bucket.last) / 1000) * this.perSecond) >= 1;
+    return this.tokensAt(bucket, now) >= 1;
+  }
+
+  /** The bucket's tokens at `now`: refilled at perSecond since its last poll, up to two seconds' worth. */
+  private tokensAt(bucket: Bucket, now: number): number {
+    return Math.min(this.perSecond * 2, bucket.tokens + ((now - bucket.last) / 1000) * this.perSecond);
   }
 
   get size(): number {
