@@ -199,3 +199,9 @@ export function readProcCounts(
     return null;
   }
 }
+
+/** Every thread of `pid` onto one core (taskset, util-linux): the benchmarks' like-with-like placement. */
+export function pinToCore(pid: number | undefined, core: number): void {
+  if (pid === undefined) throw new Error('cannot pin a process without a pid');
+  execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+}

@@ -10,13 +10,14 @@
  *
  *   npm run bench:poll-machinery -- --rounds 5 --seconds 2 [--before /path/to/other/checkout]
  */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ControlClient } from '../../client/control.js';
 import { type ChildServer, startChild, startLabServer } from '../../tools/child-process.js';
+import { readProc } from '../proc-meter.js';
 import { checkParity, readAnswer } from './poll-parity.js';
+import { median } from './rows.js';
 import { BENCH_POLL_LIMIT } from './run.js';
 import { runWrk } from './wrk.js';
 
@@ -33,18 +34,8 @@ const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime (fields 14, 15) in clock ticks of 10 ms.
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
+/** The server's CPU so far, ms (every thread, from /proc). */
+const cpuMs = (pid: number): number => readProc(pid)?.cpuMs ?? Number.NaN;
 
 const started: ChildServer[] = [];
 const stopAll = () => Promise.allSettled(started.map((s) => s.stop()));

@@ -13,7 +13,6 @@
  * bench:broker-publish); `--baseline DIR` adds `redis@baseline`, another checkout's RedisBackend (an A/B).
  * With 2 cores or more this process is pinned to core 0 and redis-server to core 1, as in run.ts.
  */
-import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +23,8 @@ import { startRedis } from '../../cluster/redis-process.js';
 import { Feed } from '../../server/feed/feed.js';
 import { RedisBackend } from '../../server/feed/redis-backend.js';
 import { Ticker } from '../../server/feed/ticker.js';
+import { median } from '../bench/rows.js';
+import { pinToCore } from '../proc-meter.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -42,8 +43,6 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 20 || !Number.isInteger(
 const GAP_MS = 5;
 const PAYLOAD = { kind: 'tick', n: 0, pad: 'x'.repeat(180) };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const pin = (pid: number, core: number) =>
-  execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
 
 type Way = 'pacing only' | 'memory' | 'memory+ping' | 'ioredis ping' | 'redis@baseline' | 'redis';
 /** `--baseline DIR`: also the RedisBackend of another checkout (DIR, node_modules linked in): an A/B of a change. */
@@ -53,8 +52,8 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg().map((x) => x.toFixed(2));
   const redis = await startRedis();
   if (cpus().length >= 2) {
-    pin(process.pid, 0);
-    pin(redis.pid ?? 0, 1);
+    pinToCore(process.pid, 0);
+    pinToCore(redis.pid ?? 0, 1);
   }
   const memoryFeed = new Feed(1_000);
   const brokerFeed = new Feed(1_000);
@@ -125,11 +124,6 @@ async function main(): Promise<void> {
     await baseline?.close();
     await redis.remove();
   }
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-  };
   const floor = samples.get('pacing only') ?? [];
   const floorUser = median(floor.map((s) => s.user));
   const floorSystem = median(floor.map((s) => s.system));

@@ -25,7 +25,6 @@
  * the rate, and the two loads differ in rate: read it as "per publish at these rates".
  */
 
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -39,9 +38,17 @@ import type { FeedClient } from '../../client/transports/types.js';
 import { startRedis } from '../../cluster/redis-process.js';
 import { type FeedState, type StatsResponse, TRANSPORTS } from '../../contract/index.js';
 import { startChild } from '../../tools/child-process.js';
+import { median } from '../bench/rows.js';
 import { machineInfo } from '../machine.js';
 import { DEFAULT_RESULTS_DIR } from '../output.js';
-import { type CpuSplit, readProc, readProcCounts, readProcCpuSplit, readThreadsCpuSplitMs } from '../proc-meter.js';
+import {
+  type CpuSplit,
+  pinToCore,
+  readProc,
+  readProcCounts,
+  readProcCpuSplit,
+  readThreadsCpuSplitMs,
+} from '../proc-meter.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -185,7 +192,7 @@ async function runOnce(
     await server.stop('SIGTERM', 5_000);
     throw new Error(`the control did not load: ${server.output().slice(-1000)}`);
   }
-  if (PIN) pin(server.pid, 0);
+  if (PIN) pinToCore(server.pid, 0);
   const clients: FeedClient[] = [];
   let latency = new LatencyHistogram();
   try {
@@ -284,18 +291,6 @@ async function runOnce(
   }
 }
 
-/** Every thread of `pid` onto one core (taskset, util-linux). */
-function pin(pid: number | undefined, core: number): void {
-  if (pid === undefined) throw new Error('cannot pin a process without a pid');
-  execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-
 /** Least squares of y = fixed + perUnit · x over the points (at least two distinct x). */
 function fitLine(points: { x: number; y: number }[]): { fixed: number; perUnit: number } | null {
   const n = points.length;
@@ -321,8 +316,8 @@ async function main(): Promise<void> {
   const admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await admin.connect();
   if (PIN) {
-    pin(process.pid, 1);
-    pin(redis.pid, 1);
+    pinToCore(process.pid, 1);
+    pinToCore(redis.pid, 1);
   }
   const runs: Run[] = [];
   const total = SETTINGS.rounds * LOADS.length * MODES.length;
