@@ -24,7 +24,7 @@ import { checkOrigin } from '../origin.js';
 import { CLIENT_QUERY, type RawQuery } from '../query.js';
 import { TickFanOut } from './tick-batch.js';
 import { defineTransport } from './transport.js';
-import { WsConnection, type WsShared } from './ws-connection.js';
+import { TickBytes, WsConnection, type WsShared } from './ws-connection.js';
 import { WS_WIRE } from './ws-frame.js';
 import { checkUpgradeHeaders } from './ws-guard.js';
 import { wsHeartbeat } from './ws-heartbeat.js';
@@ -80,8 +80,12 @@ function handshakesOf(lab: Lab): Map<string, Handshake> {
  * connection keeps its request, its reply and their headers for as long as it lives.
  */
 function releaseUpgradeResponse(socket: Socket): void {
-  const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  response?.detachSocket(socket);
+  const internals = socket as Socket & { _httpMessage?: ServerResponse | null; _sockname?: object | null };
+  internals._httpMessage?.detachSocket(socket);
+  // The Host check read the socket's local address (server/security/host.ts), and Node keeps it
+  // on the socket from then on (an object and a string, 88 B): nothing reads it after the
+  // upgrade, and Node reads it again if anything asks.
+  internals._sockname = null;
 }
 
 export default defineTransport('websocket', async (app, { lab }) => {
@@ -94,6 +98,7 @@ export default defineTransport('websocket', async (app, { lab }) => {
     fragmentLimits: { maxFragments: options.wsMaxFragments, timeoutMs: options.wsFragmentTimeoutMs },
     instance: lab.backend.kind === 'memory' ? undefined : lab.instance,
     log: app.log,
+    tick: new TickBytes(),
   };
   const { instance } = shared;
 

@@ -5,7 +5,9 @@
  * A lab holds thousands of idle sockets, so a connection is ONE object whose methods are shared,
  * not a dozen closures per socket: the listeners below are module functions that find the
  * connection on the socket, the heartbeat is one timer for all (ws-heartbeat.ts), the fragment
- * guard one shared function (ws-guard.ts), the fan-out a set of these objects (tick-batch.ts).
+ * guard one shared function that keeps its count here (ws-guard.ts), the fan-out a set of these
+ * objects (tick-batch.ts). An idle connection holds no number V8 must box either: the frame budget
+ * is made at the first frame the client sends.
  */
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
@@ -28,7 +30,7 @@ import { SLOW_CONSUMER_REASON } from './socket-io-backlog.js';
 import type { TickBatch, TickFanOut, TickSubscriber } from './tick-batch.js';
 import { codecFor, type WsCodec } from './ws-codec.js';
 import { framesOf, rawSocketFor } from './ws-frame.js';
-import { type FragmentGuard, type FragmentLimits, type FragmentViolation, guardFragments } from './ws-guard.js';
+import { type FragmentGuarded, type FragmentLimits, guardFragments, stopFragmentTimer } from './ws-guard.js';
 import type { Beating, WsHeartbeat } from './ws-heartbeat.js';
 
 /** A close frame waits behind queued data; a peer that never reads it is dropped after this. */
@@ -43,6 +45,37 @@ export interface WsShared {
   /** Behind a broker, the instance's name (in `hello`); undefined for a lone lab. */
   instance: string | undefined;
   log: FastifyBaseLogger;
+  /** The tick being delivered, worked out once for all sockets of one codec. */
+  tick: TickBytes;
+}
+
+/**
+ * A tick's bytes and payload size for one codec, looked up once per tick rather than once per
+ * socket (two Map lookups in TickBatch per socket otherwise): every plain socket of that codec is
+ * handed the same batch from 0 in one fan-out.
+ */
+export class TickBytes {
+  batch: TickBatch<WsSubprotocol> | null = null;
+  codec: WsSubprotocol | null = null;
+  bytes: Buffer = Buffer.alloc(0);
+  payloadBytes = 0;
+
+  of(batch: TickBatch<WsSubprotocol>, codec: WsCodec): this {
+    if (this.batch !== batch || this.codec !== codec.name) {
+      this.batch = batch;
+      this.codec = codec.name;
+      this.bytes = batch.bytes(codec.name);
+      this.payloadBytes = batch.payloadBytes(codec.name, codec.entryBytes);
+    }
+    return this;
+  }
+}
+
+/** Token bucket for incoming frames, made at a connection's first frame. */
+interface FrameBudget {
+  tokens: number;
+  /** performance.now() of the last refill. */
+  at: number;
 }
 
 const CONNECTION = Symbol('lab ws connection');
@@ -67,18 +100,19 @@ function terminate(socket: WebSocket): void {
 }
 
 export class WsConnection
-  implements OpenStream, TickSubscriber<WsSubprotocol>, CatchUpStream, Beating, FragmentViolation
+  implements OpenStream, TickSubscriber<WsSubprotocol>, CatchUpStream, Beating, FragmentGuarded
 {
   alive = true;
   skip = 0;
   private closing = false;
+  /** The fragment guard's count and timer (ws-guard.ts). */
+  fragments = 0;
+  fragmentTimer: NodeJS.Timeout | null = null;
   private readonly codec: WsCodec;
   /** The TCP socket prebuilt frames go to; null with an extension (permessage-deflate): ws frames those. */
   private readonly raw: Socket | null;
-  private readonly guard: FragmentGuard;
-  /** Token bucket for incoming frames: `wsFramesPerSecond`, bursts up to two seconds' worth. */
-  private tokens: number;
-  private refilledAt = performance.now();
+  /** Token bucket for incoming frames (`wsFramesPerSecond`, bursts up to two seconds' worth); null until the first. */
+  private budget: FrameBudget | null = null;
 
   constructor(
     readonly socket: WebSocket,
@@ -87,11 +121,10 @@ export class WsConnection
   ) {
     this.codec = codecFor(socket.protocol);
     this.raw = rawSocketFor(socket);
-    this.tokens = shared.lab.options.wsFramesPerSecond * 2;
     (socket as Tagged)[CONNECTION] = this;
     // The listener before anything else: frames that arrive first are lost otherwise.
     socket.on('message', onMessage);
-    this.guard = guardFragments(socket, shared.fragmentLimits, this);
+    guardFragments(socket, this);
     socket.on('pong', onPong);
     socket.on('close', onClose);
     shared.heartbeat.add(this);
@@ -183,19 +216,31 @@ export class WsConnection
 
   deliver(batch: TickBatch<WsSubprotocol>, start: number): void {
     if (this.closing) return;
-    const { codec } = this;
-    if (this.raw === null) {
-      // permessage-deflate: ws frames and compresses each message for this socket alone.
-      for (let i = start; i < batch.entries.length; i++)
-        this.socket.send(codec.entry(batch.entries[i] as FeedEntry).payload);
-    } else if (this.socket.readyState === this.socket.OPEN) {
-      hotPath.wsLiveWrites += 1;
-      this.raw.write(batch.bytes(codec.name, start));
+    const { codec, raw, socket } = this;
+    let payloadBytes: number;
+    if (raw !== null && start === 0) {
+      // The common case: the whole tick, the same bytes for every plain socket of this codec.
+      const tick = this.shared.tick.of(batch, codec);
+      if (socket.readyState === socket.OPEN) {
+        hotPath.wsLiveWrites += 1;
+        raw.write(tick.bytes);
+      }
+      payloadBytes = tick.payloadBytes;
+    } else {
+      if (raw === null) {
+        // permessage-deflate: ws frames and compresses each message for this socket alone.
+        for (let i = start; i < batch.entries.length; i++)
+          socket.send(codec.entry(batch.entries[i] as FeedEntry).payload);
+      } else if (socket.readyState === socket.OPEN) {
+        hotPath.wsLiveWrites += 1;
+        raw.write(batch.bytes(codec.name, start));
+      }
+      payloadBytes = batch.payloadBytes(codec.name, codec.entryBytes, start);
     }
     const entries = start === 0 ? batch.entries : batch.entries.slice(start);
-    this.shared.lab.accounting.delivered(this.who, entries, batch.payloadBytes(codec.name, codec.entryBytes, start));
+    this.shared.lab.accounting.delivered(this.who, entries, payloadBytes);
     // The write is whole and uncorked: what the kernel did not take is in bufferedAmount now.
-    if (this.socket.bufferedAmount > this.shared.lab.options.slowConsumerBytes)
+    if (socket.bufferedAmount > this.shared.lab.options.slowConsumerBytes)
       this.end(CLOSE_CODES.slowConsumer, SLOW_CONSUMER_REASON);
   }
 
@@ -250,10 +295,13 @@ export class WsConnection
 
   private allowFrame(rate: number): boolean {
     const now = performance.now();
-    this.tokens = Math.min(rate * 2, this.tokens + ((now - this.refilledAt) / 1000) * rate);
-    this.refilledAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    // A new budget is full: two seconds' worth.
+    this.budget ??= { tokens: rate * 2, at: now };
+    const { budget } = this;
+    budget.tokens = Math.min(rate * 2, budget.tokens + ((now - budget.at) / 1000) * rate);
+    budget.at = now;
+    if (budget.tokens < 1) return false;
+    budget.tokens -= 1;
     return true;
   }
 
@@ -269,6 +317,10 @@ export class WsConnection
     this.closing = true;
     this.socket.close(code, reason);
     setTimeout(terminate, CLOSE_GRACE_MS, this.socket).unref();
+  }
+
+  get fragmentLimits(): FragmentLimits {
+    return this.shared.fragmentLimits;
   }
 
   /** The fragment guard's verdict (ws-guard.ts). */
@@ -297,7 +349,7 @@ export class WsConnection
 
   closed(): void {
     this.shared.heartbeat.delete(this);
-    this.guard.stop();
+    stopFragmentTimer(this);
     this.shared.fanOut.remove(this);
     this.shared.lab.accounting.closeStream(this);
   }
