@@ -28,6 +28,7 @@ import { TickBytes, WsConnection, type WsShared } from './ws-connection.js';
 import { WS_WIRE } from './ws-frame.js';
 import { checkUpgradeHeaders } from './ws-guard.js';
 import { wsHeartbeat } from './ws-heartbeat.js';
+import { LabWebSocket, labSocket } from './ws-socket.js';
 
 /** `compress=1` turns permessage-deflate negotiation on; absent or `0`, off. Anything else is a 400. */
 function wantsCompression(query: RawQuery): boolean {
@@ -101,6 +102,11 @@ export default defineTransport('websocket', async (app, { lab }) => {
     tick: new TickBytes(),
   };
   const { instance } = shared;
+  // Every socket this route upgrades is a LabWebSocket, which hands its events to its connection
+  // without a listener each (ws-socket.ts); ws makes each socket of `options.WebSocket` at the upgrade.
+  // (ws's types ask for the module's statics on the class too; ws itself only calls `new`.)
+  const { options: wsOptions } = app.websocketServer;
+  wsOptions.WebSocket = LabWebSocket as unknown as NonNullable<typeof wsOptions.WebSocket>;
 
   // ws tells us the 101 response lines just before it writes them: keep both sides, per client.
   // One map per lab, not per app: the page may ask over h2 about a WebSocket upgraded over HTTP/1.1.
@@ -152,7 +158,7 @@ export default defineTransport('websocket', async (app, { lab }) => {
     },
     (socket: WebSocket, request) => {
       releaseUpgradeResponse(request.raw.socket);
-      const connection = new WsConnection(socket, accounting.who(request), shared);
+      const connection = new WsConnection(labSocket(socket), accounting.who(request), shared);
       connection.takeErrors();
       connection.start(request.query as RawQuery);
     },

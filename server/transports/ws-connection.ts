@@ -32,6 +32,7 @@ import { codecFor, type WsCodec } from './ws-codec.js';
 import { framesOf, rawSocketFor } from './ws-frame.js';
 import { type FragmentGuarded, type FragmentLimits, guardFragments, stopFragmentTimer } from './ws-guard.js';
 import type { Beating, WsHeartbeat } from './ws-heartbeat.js';
+import type { LabWebSocket, WsEvents } from './ws-socket.js';
 
 /** A close frame waits behind queued data; a peer that never reads it is dropped after this. */
 const CLOSE_GRACE_MS = 5_000;
@@ -78,29 +79,12 @@ interface FrameBudget {
   at: number;
 }
 
-const CONNECTION = Symbol('lab ws connection');
-type Tagged = WebSocket & { [CONNECTION]?: WsConnection };
-const connectionOf = (socket: WebSocket): WsConnection => (socket as Tagged)[CONNECTION] as WsConnection;
-
-// The socket's listeners: one function each for every socket (`this` is the socket).
-function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
-  connectionOf(this).receive(data, isBinary);
-}
-function onPong(this: WebSocket): void {
-  connectionOf(this).alive = true;
-}
-function onClose(this: WebSocket): void {
-  connectionOf(this).closed();
-}
-function onError(this: WebSocket, error: Error): void {
-  connectionOf(this).failed(error);
-}
 function terminate(socket: WebSocket): void {
   socket.terminate();
 }
 
 export class WsConnection
-  implements OpenStream, TickSubscriber<WsSubprotocol>, CatchUpStream, Beating, FragmentGuarded
+  implements OpenStream, TickSubscriber<WsSubprotocol>, CatchUpStream, Beating, FragmentGuarded, WsEvents
 {
   alive = true;
   skip = 0;
@@ -115,18 +99,16 @@ export class WsConnection
   private budget: FrameBudget | null = null;
 
   constructor(
-    readonly socket: WebSocket,
+    readonly socket: LabWebSocket,
     readonly who: Attribution,
     private readonly shared: WsShared,
   ) {
     this.codec = codecFor(socket.protocol);
     this.raw = rawSocketFor(socket);
-    (socket as Tagged)[CONNECTION] = this;
-    // The listener before anything else: frames that arrive first are lost otherwise.
-    socket.on('message', onMessage);
+    // Before anything else: the socket hands us its events from now on (ws-socket.ts), and frames
+    // that arrived first would be lost otherwise.
+    socket.connection = this;
     guardFragments(socket, this);
-    socket.on('pong', onPong);
-    socket.on('close', onClose);
     shared.heartbeat.add(this);
     shared.lab.accounting.holdStream(this);
   }
@@ -136,11 +118,8 @@ export class WsConnection
    * request and reply for as long as the socket lives; same behaviour: log, terminate.
    */
   takeErrors(): void {
-    const theirs = this.socket.listeners('error') as ((error: Error) => void)[];
-    // Ours first, theirs off after: removing the last listener of an event would `delete` it from
-    // the socket's listener table, which V8 then keeps as a (larger) dictionary.
-    this.socket.on('error', onError);
-    for (const listener of theirs) this.socket.off('error', listener);
+    // The socket hands its errors to us already (ws-socket.ts); theirs would only keep the upgrade alive.
+    this.socket.removeAllListeners('error');
   }
 
   /** Reads the cursor of the upgrade's query, then hello, catch-up and live. */
