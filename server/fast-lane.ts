@@ -22,9 +22,16 @@
  * - the lane's own `prepare` says it can answer (the short poll: the cursor resolves now, and is
  *   not in the future).
  * Then it does what the hook steps do (server/app.ts: the request counted, its protocol noted, its
- * bytes metered from here; a poll token taken), answers, and settles the socket when the answer
- * has been written, as the accounting's onResponse hook does. HTTP/2 never comes here (the h2 app
+ * bytes metered from here; a poll token taken) and answers. HTTP/2 never comes here (the h2 app
  * has its own server). docs/architecture.md says what the lane skips.
+ *
+ * It does not settle the socket when the answer is written, as Fastify's onResponse hook does
+ * (server/accounting/plugin.ts): settling only moves bytes from the socket's marks into the ledger
+ * (server/accounting/wire-meter.ts), and every moment that could change whose they are or show
+ * them settles first — the next request's `begin` (the answer's bytes out to this request, the
+ * next one's bytes in to it), the socket's destroy, and every reader of the counters (`/api/stats`
+ * and its stream, `/api/stats/h2`, `/metrics`, the classroom's view: `settleAll`). So the counts
+ * any reader sees are the same, and a poll spares a 'finish' listener and a settlement.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TObject } from '@sinclair/typebox';
@@ -32,7 +39,7 @@ import { isClientId, type TransportName } from '../contract/index.js';
 import type { Attribution } from './accounting/ledger.js';
 import { protocolOf } from './h2/protocols.js';
 import type { Lab } from './lab.js';
-import { directCheck } from './query.js';
+import { type LaneQuery, laneQuery } from './query.js';
 import { bucketKey, type PollLimiter } from './security/poll-limit.js';
 
 /** What a route hands the lane: its transport, its query schema, and its answer in two halves. */
@@ -41,7 +48,9 @@ export interface Lane<Prepared> {
   schema: TObject;
   /**
    * What the answer will be, or null to hand the request to Fastify. It may count nothing and
-   * change nothing: the request may still go to Fastify after it.
+   * change nothing: the request may still go to Fastify after it. `query` has every field of the
+   * schema (an absent one undefined, a default filled in); it is filled again for the next request
+   * (server/query.ts laneQuery), so `prepare` keeps none of it.
    */
   prepare(query: Record<string, unknown>): Prepared | null;
   /** Answers on `response`, counting what only the transport knows (messages, empty answers). */
@@ -49,61 +58,37 @@ export interface Lane<Prepared> {
 }
 
 interface Entry {
+  path: string;
   lane: Lane<unknown>;
-  check: (query: Record<string, unknown>) => Record<string, unknown> | undefined;
-  fields: ReadonlySet<string>;
+  query: LaneQuery;
   limited: boolean;
-}
-
-/** A value that needs no percent-decoding and that every field's pattern allows at most. */
-const PLAIN = /^[0-9A-Za-z_.-]+$/;
-
-/**
- * `a=1&b=2` as a query-string parser reads it, when every pair is plain (no `%`, `+`, empty name or
- * value, repeated or unknown name); null for anything else, which Fastify then reads itself.
- */
-export function plainQuery(search: string, fields: ReadonlySet<string>): Record<string, string> | null {
-  const query: Record<string, string> = {};
-  if (search === '') return query;
-  let start = 0;
-  while (start <= search.length) {
-    let end = search.indexOf('&', start);
-    if (end < 0) end = search.length;
-    const eq = search.indexOf('=', start);
-    if (eq < 0 || eq >= end) return null;
-    const name = search.slice(start, eq);
-    const value = search.slice(eq + 1, end);
-    if (!fields.has(name) || name in query || !PLAIN.test(value)) return null;
-    query[name] = value;
-    start = end + 1;
-  }
-  return query;
+  /**
+   * The attribution of the last request answered: the next one of the same client (the same
+   * string, server/query.ts laneQuery) takes it as it is. Attributions are never changed once
+   * made, so one object may stand for many requests.
+   */
+  who: Attribution;
 }
 
 export class FastLane {
-  private readonly lanes = new Map<string, Entry>();
+  /** A lane per path: at most a few (the two polls), so found by comparing, not by a map of sliced paths. */
+  private readonly lanes: Entry[] = [];
   /** Requests the lane answered (the rest went to Fastify): counted for the tests. */
   served = 0;
-  /** One function for every answer's 'finish' (no closure per request): settle its socket. */
-  private readonly settle: (this: ServerResponse) => void;
 
   constructor(
     private readonly lab: Lab,
     private readonly limiter: PollLimiter,
     private readonly hostRefusal: (request: IncomingMessage) => Error | undefined,
-  ) {
-    const { meter } = lab.accounting;
-    this.settle = function settleAnswered(this: ServerResponse) {
-      meter.settleSocket(this.req.socket);
-    };
-  }
+  ) {}
 
   /** Serves `path`'s well-formed requests by `lane`; `limited`: the poll limit applies (both polls). */
   add<Prepared>(path: string, lane: Lane<Prepared>, limited = true): void {
-    const check = directCheck(lane.schema);
-    if (check === null) throw new Error(`the fast lane cannot check ${path}'s query schema directly`);
-    const fields = new Set(Object.keys(lane.schema.properties));
-    this.lanes.set(path, { lane: lane as Lane<unknown>, check, fields, limited });
+    const query = laneQuery(lane.schema);
+    if (query === null) throw new Error(`the fast lane cannot check ${path}'s query schema directly`);
+    if (this.lanes.some((entry) => entry.path === path)) throw new Error(`the fast lane already serves ${path}`);
+    const who: Attribution = { bucket: lane.transport, client: null };
+    this.lanes.push({ path, lane: lane as Lane<unknown>, query, limited, who });
   }
 
   /** Puts the lane in front of Fastify's own request listener on `server` (the HTTP/1.1 app's). */
@@ -118,25 +103,38 @@ export class FastLane {
     });
   }
 
+  /** The lane of `url`'s path (the part before any `?`), if any. */
+  private entryOf(url: string): Entry | undefined {
+    for (let i = 0; i < this.lanes.length; i++) {
+      const entry = this.lanes[i] as Entry;
+      const { path } = entry;
+      if (url.startsWith(path) && (url.length === path.length || url.charCodeAt(path.length) === 63)) return entry;
+    }
+    return undefined;
+  }
+
   /** Answers `request` if it is the lane's (true); false hands it, untouched, to Fastify. */
   serve(request: IncomingMessage, response: ServerResponse): boolean {
     const { lab } = this;
     if (!lab.options.fastPollLane || lab.closing || request.method !== 'GET') return false;
     const url = request.url ?? '';
-    const mark = url.indexOf('?');
-    const entry = this.lanes.get(mark < 0 ? url : url.slice(0, mark));
+    const entry = this.entryOf(url);
     if (entry === undefined) return false;
     const headers = request.headers;
     if (headers.origin !== undefined || headers['content-length'] !== undefined) return false;
     if (headers['transfer-encoding'] !== undefined) return false;
     if (this.hostRefusal(request) !== undefined) return false;
-    const raw = plainQuery(mark < 0 ? '' : url.slice(mark + 1), entry.fields);
-    if (raw === null) return false;
-    const query = entry.check(raw);
-    if (query === undefined) return false;
-    const client = raw.client;
-    const who: Attribution = { bucket: entry.lane.transport, client: isClientId(client) ? client : null };
-    const key = bucketKey(who.client, request.socket.remoteAddress as string);
+    // The query starts after the path's '?' (past the end when there is none: an empty query).
+    const query = entry.query(url, entry.path.length + 1);
+    if (query === null) return false;
+    const client = query.client;
+    let who = entry.who;
+    if (client !== who.client && (client !== undefined || who.client !== null)) {
+      who = { bucket: entry.lane.transport, client: isClientId(client) ? client : null };
+      entry.who = who;
+    }
+    // The address only when there is no client id to count by (reading it costs a getter call).
+    const key = who.client ?? bucketKey(null, request.socket.remoteAddress as string);
     if (entry.limited && !this.limiter.allows(key)) return false;
     const prepared = entry.lane.prepare(query);
     if (prepared === null) return false;
@@ -147,7 +145,6 @@ export class FastLane {
     accounting.request(who);
     if (entry.limited) this.limiter.take(key);
     this.served++;
-    response.on('finish', this.settle);
     entry.lane.answer(prepared, who, response);
     return true;
   }

@@ -273,3 +273,145 @@ export function parseEventId(id: string): Cursor {
 export function parseClient(query: RawQuery): string | null {
   return checked(query).client ?? null;
 }
+
+/**
+ * A fast lane's reading of a route's query (server/fast-lane.ts), straight from the request's URL:
+ * `name=value` pairs of the schema's own fields, each at most once, in characters that need no
+ * percent-decoding, each field's test run once; null for anything else, which Fastify then reads,
+ * checks and words itself. It accepts what Fastify's query parser plus `directCheck` accept with
+ * the same values (test/fast-lane.property.test.ts, test/query-direct.property.test.ts).
+ * The result is ONE object per reader, filled again for every request (every field, an absent
+ * one undefined, a whole number's default filled in): valid until the next call, so a lane's
+ * `prepare` reads it and keeps nothing of it. No object per request, and one shape for all, so
+ * its reads and writes stay cheap. A field's value that repeats the last one accepted is that
+ * very string, not a new copy: a keep-alive client sends the same `client` on every poll, and the
+ * same string is then cheap to look up again (its hash is kept) and is tested once, not per poll.
+ */
+export type LaneQuery = (url: string, from: number) => Record<string, unknown> | null;
+
+/** A value that needs no percent-decoding: what a query-string parser reads as written. */
+const PLAIN = /^[0-9A-Za-z_.-]+$/;
+
+/**
+ * Whether `pattern` accepts only non-empty values of PLAIN's characters: `^[class]{m,n}$` or
+ * `^[class]+$` (m ≥ 1), the class made of `0-9`, `a-z`, `A-Z`, `_`, `.` and a last `-`. Then a
+ * value it accepts needs no separate PLAIN test.
+ */
+export function plainOnly(pattern: string): boolean {
+  const shape = /^\^\[([^\]]+)\](?:\{(\d+),\d+\}|\+)\$$/.exec(pattern);
+  if (shape === null || (shape[2] !== undefined && Number(shape[2]) < 1)) return false;
+  let members = shape[1] as string;
+  while (members !== '') {
+    const range = /^(?:0-9|a-z|A-Z)/.exec(members);
+    if (range !== null) members = members.slice(3);
+    else if (members[0] === '_' || members[0] === '.' || members === '-') members = members.slice(1);
+    else return false;
+  }
+  return true;
+}
+
+/** How one field of a lane query is read: a string tested by its pattern, or a whole number. */
+type LaneField =
+  | { kind: 'string'; name: string; pattern: RegExp | null; maxLength: number; plain: boolean; required: boolean }
+  | { kind: 'integer'; name: string; minimum: number; maximum: number; absent: number | null | undefined };
+
+/** One field's reading, or null when its schema has a keyword `fieldCheck` would not take. */
+function laneField(name: string, property: Record<string, unknown>, required: boolean): LaneField | null {
+  if (fieldCheck(property, required) === null) return null;
+  if (property.type === 'string') {
+    const pattern = typeof property.pattern === 'string' ? property.pattern : null;
+    return {
+      kind: 'string',
+      name,
+      pattern: pattern === null ? null : new RegExp(pattern),
+      maxLength: typeof property.maxLength === 'number' ? property.maxLength : Number.POSITIVE_INFINITY,
+      plain: pattern !== null && plainOnly(pattern),
+      required,
+    };
+  }
+  const minimum = property.minimum as number;
+  const maximum = property.maximum as number;
+  const fallback = property.default;
+  // Absent: the default (null when the full check refuses it), undefined when it may be absent.
+  const within = Number.isInteger(fallback) && (fallback as number) >= minimum && (fallback as number) <= maximum;
+  const absent = fallback === undefined ? (required ? null : undefined) : within ? (fallback as number) : null;
+  return { kind: 'integer', name, minimum, maximum, absent };
+}
+
+/** The lane's query reader of `schema`, or null when `directCheck` cannot check it. */
+export function laneQuery(schema: TObject): LaneQuery | null {
+  if (directCheck(schema) === null) return null;
+  const required = new Set(schema.required ?? []);
+  const fields: LaneField[] = [];
+  for (const [name, property] of Object.entries(schema.properties)) {
+    const read = laneField(name, property as unknown as Record<string, unknown>, required.has(name));
+    if (read === null) return null;
+    fields.push(read);
+  }
+  if (fields.length > 30) return null; // `seen` below is a 31-bit mask
+  // Each field's value when it is not sent; the fields that must be sent.
+  const absentValues = fields.map((field) =>
+    field.kind === 'integer' ? field.absent : field.required ? null : undefined,
+  );
+  let mustBeSent = 0;
+  absentValues.forEach((absent, i) => {
+    if (absent === null) mustBeSent |= 1 << i;
+  });
+  /** The one result, all fields present from the start (its shape never changes). */
+  const query: Record<string, unknown> = {};
+  for (const field of fields) query[field.name] = undefined;
+  /** Each string field's last accepted value (one per field: bounded). */
+  const last: (string | undefined)[] = fields.map(() => undefined);
+
+  /** Field i's value in url[from, end), or undefined when it would not be accepted. */
+  const fieldValue = (i: number, url: string, from: number, end: number): unknown => {
+    const field = fields[i] as LaneField;
+    const length = end - from;
+    if (field.kind === 'integer') {
+      // Digits only, 1 to 9 of them (DIGITS), read as the number they write.
+      if (length < 1 || length > 9) return undefined;
+      let n = 0;
+      for (let at = from; at < end; at++) {
+        const digit = url.charCodeAt(at) - 48;
+        if (digit < 0 || digit > 9) return undefined;
+        n = n * 10 + digit;
+      }
+      return n >= field.minimum && n <= field.maximum ? n : undefined;
+    }
+    const seen = last[i];
+    if (seen !== undefined && seen.length === length && url.startsWith(seen, from)) return seen;
+    if (length > field.maxLength) return undefined;
+    const value = url.slice(from, end);
+    if (field.pattern !== null && !field.pattern.test(value)) return undefined;
+    if (!field.plain && !PLAIN.test(value)) return undefined;
+    last[i] = value;
+    return value;
+  };
+
+  return (url, from) => {
+    for (let i = 0; i < fields.length; i++) query[(fields[i] as LaneField).name] = absentValues[i] ?? undefined;
+    const length = url.length;
+    let seen = 0;
+    let start = from;
+    while (start < length) {
+      let end = url.indexOf('&', start);
+      if (end < 0) end = length;
+      let i = 0;
+      for (; i < fields.length; i++) {
+        const name = (fields[i] as LaneField).name;
+        const eq = start + name.length;
+        if (eq < end && url.charCodeAt(eq) === 61 && url.startsWith(name, start)) break;
+      }
+      if (i === fields.length || (seen & (1 << i)) !== 0) return null;
+      seen |= 1 << i;
+      const value = fieldValue(i, url, start + (fields[i] as LaneField).name.length + 1, end);
+      if (value === undefined) return null;
+      query[(fields[i] as LaneField).name] = value;
+      // A trailing '&' leaves an empty pair, which a plain query does not have.
+      if (end === length) break;
+      start = end + 1;
+      if (start === length) return null;
+    }
+    return (seen & mustBeSent) === mustBeSent ? query : null;
+  };
+}

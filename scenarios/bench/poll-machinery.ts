@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ControlClient } from '../../client/control.js';
 import { type ChildServer, startChild, startLabServer } from '../../tools/child-process.js';
-import { readProc } from '../proc-meter.js';
+import { type CpuSplit, readProc, readThreadsCpuSplitMs } from '../proc-meter.js';
 import { checkParity, readAnswer } from './poll-parity.js';
 import { median } from './rows.js';
 import { BENCH_POLL_LIMIT } from './run.js';
@@ -36,6 +36,13 @@ const connections = Number(values.connections);
 
 /** The server's CPU so far, ms (every thread, from /proc). */
 const cpuMs = (pid: number): number => readProc(pid)?.cpuMs ?? Number.NaN;
+/**
+ * The JS thread's user and system CPU so far, ms (/proc/<pid>/task/<pid>/stat): user is the
+ * JavaScript and what it makes V8 and Node's C++ do, system the kernel's work for its reads and
+ * writes. Where a gap to a baseline sits, without a profiler.
+ */
+const jsThreadMs = (pid: number): CpuSplit =>
+  readThreadsCpuSplitMs(pid).get('main (JS)') ?? { userMs: Number.NaN, systemMs: Number.NaN };
 
 const started: ChildServer[] = [];
 const stopAll = () => Promise.allSettled(started.map((s) => s.stop()));
@@ -99,7 +106,8 @@ try {
     } else checkParity(name, labAnswer, answer);
     await runWrk(new URL(path, server.url).toString(), connections, 1); // warm-up
   }
-  const rows = new Map<string, { rps: number[]; us: number[] }>(measured.map(([n]) => [n, { rps: [], us: [] }]));
+  type Row = { rps: number[]; us: number[]; user: number[]; system: number[] };
+  const rows = new Map<string, Row>(measured.map(([n]) => [n, { rps: [], us: [], user: [], system: [] }]));
   const loads: number[] = [];
   for (let round = 1; round <= rounds; round++) {
     loads.push(loadavg()[0] as number);
@@ -107,12 +115,17 @@ try {
     // The order flipped every round, so no server always runs right after the same one.
     for (const [name, server, path] of round % 2 === 1 ? measured : [...measured].reverse()) {
       const before = cpuMs(server.pid);
+      const js = jsThreadMs(server.pid);
       const run = await runWrk(new URL(path, server.url).toString(), connections, seconds);
       if (run.errors > 0) throw new Error(`${name}: wrk saw ${run.errors} errors`);
-      const us = ((cpuMs(server.pid) - before) * 1000) / run.requests;
-      const row = rows.get(name) as { rps: number[]; us: number[] };
+      const perPoll = (ms: number) => (ms * 1000) / run.requests;
+      const us = perPoll(cpuMs(server.pid) - before);
+      const jsAfter = jsThreadMs(server.pid);
+      const row = rows.get(name) as Row;
       row.rps.push(run.requests / run.seconds);
       row.us.push(us);
+      row.user.push(perPoll(jsAfter.userMs - js.userMs));
+      row.system.push(perPoll(jsAfter.systemMs - js.systemMs));
       line.push(`${name} ${Math.round(run.requests / run.seconds)}/s ${us.toFixed(1)}µs`);
     }
     process.stderr.write(`round ${round}/${rounds} (load ${loads.at(-1)?.toFixed(2)}): ${line.join(' | ')}\n`);
@@ -125,12 +138,15 @@ try {
   console.log(
     `\nwrk -t1 -c${connections} -d${seconds}s, ${rounds} rounds, load ${loads.map((l) => l.toFixed(2)).join(' ')}`,
   );
-  console.log('server                   polls/s   ×Fastify  ×node:http  CPU µs/poll  +µs vs Fastify');
+  // user/system: the JS thread's alone, µs per poll (the rest of `CPU` is libuv's and V8's other threads).
+  console.log(
+    'server                   polls/s   ×Fastify  ×node:http  CPU µs/poll  +µs vs Fastify  JS user  JS system',
+  );
   for (const [name, row] of rows) {
     const rps = median(row.rps);
     const us = median(row.us);
     console.log(
-      `${name.padEnd(24)} ${rps.toFixed(0).padStart(7)}   ${(rps / fRps).toFixed(2).padStart(6)}×  ${(rps / nRps).toFixed(2).padStart(8)}×  ${us.toFixed(1).padStart(10)}  ${(us - fUs).toFixed(1).padStart(12)}`,
+      `${name.padEnd(24)} ${rps.toFixed(0).padStart(7)}   ${(rps / fRps).toFixed(2).padStart(6)}×  ${(rps / nRps).toFixed(2).padStart(8)}×  ${us.toFixed(1).padStart(10)}  ${(us - fUs).toFixed(1).padStart(12)}  ${median(row.user).toFixed(1).padStart(7)}  ${median(row.system).toFixed(1).padStart(9)}`,
     );
   }
 } finally {

@@ -14,7 +14,8 @@
  * browser reuses one for everything), so bytes are attributed per request: what is read belongs to
  * the request last begun on the socket; what is written belongs to the response that owns the socket
  * (Node writes one response at a time, in order, even when requests are pipelined). Unsettled bytes
- * are settled whenever either changes, at the end of each response, and whenever stats are read.
+ * are settled whenever either changes, at the end of each response Fastify answers (the fast lane
+ * leaves it to the next of these, server/fast-lane.ts), and whenever stats are read.
  * (With pipelining, two requests that arrive in one TCP read cannot be told apart: their bytes go
  * to the first. No browser pipelines.)
  */

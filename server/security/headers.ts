@@ -13,8 +13,8 @@
  * - Strict-Transport-Security on `localhost` would pin every localhost port of the student's
  *   browser to HTTPS for a year.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { RequestStep } from '../request-steps.js';
 import { declareRouteConfig, routeConfig } from '../route-config.js';
@@ -104,15 +104,23 @@ const API_STEPS = helmetSteps({ ...PAGE_HELMET, ...API_HELMET } as HelmetOptions
  * into the reply's own header object, so Node's `writeHead` takes its fast path (one object, no
  * merge). Headers set on the raw response with `setHeader` before it would make every `writeHead`
  * merge Fastify's headers in one `setHeader` at a time (a measurable share of a short poll, see
- * `npm run bench`). A route that hijacks the reply and writes its own head on the raw response (SSE,
- * the live stats stream, Engine.IO) says `config: { rawHead: true }`: its headers are set on the raw
+ * `npm run bench`). A route that hijacks the reply and writes its own head on the raw response (the
+ * live stats stream, Engine.IO) says `config: { rawHead: true }`: its headers are set on the raw
  * response, where its own `writeHead` merges them. Same names, values and order either way (Fastify
  * writes names in lower case: the same bytes on the wire).
+ *
+ * `rawHead: 'own'` (SSE): the route writes its head in ONE `writeHead` and puts the security headers
+ * in it itself (`ownHead`). Headers set with `setHeader` stay on the response as a header table (an
+ * object and one [name, value] array per header, ~1.2 KB) as long as the response lives, and an idle
+ * SSE stream lives for hours (the memory rows of `npm run bench`); one object passed to `writeHead`
+ * is only read. Same names, values and order on the wire as `rawHead: true`.
  */
 interface HeaderPlan {
   /** Lower-case names and values, in helmet's order (removals dropped: nothing is set yet when they run). */
   reply: readonly (readonly [name: string, value: string])[];
   raw: readonly HeaderStep[];
+  /** The raw steps done on an empty head: helmet's names (their case is on the wire) and values, in order. */
+  own: Readonly<Record<string, string>>;
 }
 
 function planOf(steps: readonly HeaderStep[]): HeaderPlan {
@@ -123,7 +131,14 @@ function planOf(steps: readonly HeaderStep[]): HeaderPlan {
     if (at >= 0) reply.splice(at, 1);
     if (value !== null) reply.push([lower, value]);
   }
-  return { reply, raw: steps };
+  const own: Record<string, string> = {};
+  for (const [name, value] of steps) {
+    // setHeader and removeHeader match names in any case; the name set last is the one written.
+    const same = Object.keys(own).find((n) => n.toLowerCase() === name.toLowerCase());
+    if (same !== undefined) delete own[same];
+    if (value !== null) own[name] = value;
+  }
+  return { reply, raw: steps, own };
 }
 
 const PAGE_PLAN = planOf(PAGE_STEPS);
@@ -145,6 +160,7 @@ export function securityHeaders(app: FastifyInstance): RequestStep {
   return (request, reply) => {
     const config = routeConfig(request);
     const plan = config.securityHeaders ?? PAGE_PLAN;
+    if (config.rawHead === 'own') return undefined;
     if (config.rawHead === true) {
       const res = reply.raw;
       for (const [name, value] of plan.raw) {
@@ -158,14 +174,34 @@ export function securityHeaders(app: FastifyInstance): RequestStep {
   };
 }
 
+/**
+ * The whole head of a `rawHead: 'own'` route's answer, for its one `writeHead`: the security headers,
+ * then any header a later request step set on the raw response (CORS through a network listener,
+ * server/networks.ts, a lower-case name), then the route's own — the order they had when the
+ * security headers were set on the raw response first. In that rare case the response keeps its
+ * header table (Node merges into it); otherwise it has none.
+ */
+export function ownHead(request: FastifyRequest, res: ServerResponse, route: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  const security = (routeConfig(request).securityHeaders ?? PAGE_PLAN).own;
+  const names = res.getHeaderNames();
+  if (names.length === 0) return { ...security, ...route };
+  const later: OutgoingHttpHeaders = {};
+  for (const name of names) {
+    later[name] = res.getHeader(name);
+    res.removeHeader(name);
+  }
+  return { ...security, ...later, ...route };
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The security headers of this route's answers (set by securityHeaders). */
     securityHeaders?: HeaderPlan;
     /**
      * The route hijacks its reply and writes its own head on the raw response (`reply.raw.writeHead`):
-     * its security headers must be on the raw response, not in Fastify's reply.
+     * its security headers must be on the raw response, not in Fastify's reply. `'own'`: the route
+     * puts them in its one `writeHead` itself (`ownHead`), so the response keeps no header table.
      */
-    rawHead?: boolean;
+    rawHead?: boolean | 'own';
   }
 }

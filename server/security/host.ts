@@ -40,6 +40,11 @@ export function hostRefusal(lab: Lab): (request: Asking) => Error | undefined {
   // The server's own address is one of very few: the answer for the last one is kept, not worked out per request.
   let lastLocal: string | undefined;
   let lastLoopback = false;
+  // A keep-alive client sends the same Host on every request: the last few accepted are kept, so an
+  // identical one is not trimmed, lower-cased and matched again. Only accepted ones: a refusal is
+  // worked out in full every time (and words its own error). Kept for one list of allowed hosts.
+  const accepted = new AcceptedHosts();
+  let acceptedFor: readonly string[] | undefined;
   return (request) => {
     const local = request.socket.localAddress;
     if (local === undefined) return undefined;
@@ -49,6 +54,40 @@ export function hostRefusal(lab: Lab): (request: Asking) => Error | undefined {
     }
     if (!lastLoopback) return undefined;
     const host = request.headers.host;
-    return hostAllowed(host, lab.options.allowedHosts) ? undefined : new ForeignHostError(String(host));
+    if (host === undefined) return undefined;
+    const { allowedHosts } = lab.options;
+    if (allowedHosts !== acceptedFor) {
+      accepted.clear();
+      acceptedFor = allowedHosts;
+    }
+    if (accepted.has(host)) return undefined;
+    if (!hostAllowed(host, allowedHosts)) return new ForeignHostError(host);
+    accepted.add(host);
+    return undefined;
   };
+}
+
+/** Host values accepted lately: at most ACCEPTED_HOSTS, the oldest replaced first. */
+const ACCEPTED_HOSTS = 8;
+
+class AcceptedHosts {
+  private readonly values: string[] = [];
+  private next = 0;
+
+  has(host: string): boolean {
+    const { values } = this;
+    for (let i = 0; i < values.length; i++) if (values[i] === host) return true;
+    return false;
+  }
+
+  add(host: string): void {
+    if (this.values.length < ACCEPTED_HOSTS) this.values.push(host);
+    else this.values[this.next] = host;
+    this.next = (this.next + 1) % ACCEPTED_HOSTS;
+  }
+
+  clear(): void {
+    this.values.length = 0;
+    this.next = 0;
+  }
 }

@@ -7,10 +7,12 @@
  * other status, so overload is said in-band (`event: overload` + `retry:`) and the stream ends.
  */
 import type { ServerResponse } from 'node:http';
+import type { FastifyRequest } from 'fastify';
 import { ROUTES } from '../../contract/index.js';
 import type { Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
 import { cursorOf, FEED_QUERY } from '../query.js';
+import { ownHead } from '../security/headers.js';
 import { isGone } from './gone.js';
 import { Heartbeat } from './heartbeat.js';
 import { sseHello, sseWire } from './sse-event.js';
@@ -26,17 +28,24 @@ export function overloadRetryMs(retryMs: number, random: () => number = Math.ran
   return Math.round(retryMs * (0.5 + random()));
 }
 
-function writeHead(res: ServerResponse, instance: string | undefined): void {
-  res.writeHead(200, {
-    // The stream is hijacked: Fastify's hooks set no header on it, so the instance is named here.
-    ...(instance === undefined ? {} : { 'x-lab-instance': instance }),
-    'content-type': 'text/event-stream; charset=utf-8',
-    // no-transform: compression middleware and proxies must not buffer the stream.
-    'cache-control': 'no-cache, no-transform',
-    // HTTP/2 forbids connection-specific headers (RFC 9113 §8.2.2): there a stream is the connection.
-    ...(res.req.httpVersionMajor >= 2 ? {} : { connection: 'keep-alive' }),
-    'x-accel-buffering': 'no',
-  });
+/**
+ * The head, security headers included, in one `writeHead` (`rawHead: 'own'`, server/security/headers.ts):
+ * the response then keeps no header table for as long as the stream lives.
+ */
+function writeHead(request: FastifyRequest, res: ServerResponse, instance: string | undefined): void {
+  res.writeHead(
+    200,
+    ownHead(request, res, {
+      // The stream is hijacked: Fastify's hooks set no header on it, so the instance is named here.
+      ...(instance === undefined ? {} : { 'x-lab-instance': instance }),
+      'content-type': 'text/event-stream; charset=utf-8',
+      // no-transform: compression middleware and proxies must not buffer the stream.
+      'cache-control': 'no-cache, no-transform',
+      // HTTP/2 forbids connection-specific headers (RFC 9113 §8.2.2): there a stream is the connection.
+      ...(res.req.httpVersionMajor >= 2 ? {} : { connection: 'keep-alive' }),
+      'x-accel-buffering': 'no',
+    }),
+  );
 }
 
 export default defineTransport('sse', async (app, { lab }) => {
@@ -48,7 +57,7 @@ export default defineTransport('sse', async (app, { lab }) => {
     heartbeat: new Heartbeat(options.sseHeartbeatMs, beatSse),
   };
 
-  app.get(ROUTES.sse, { config: { transport: 'sse', rawHead: true }, ...FEED_QUERY }, (request, reply) => {
+  app.get(ROUTES.sse, { config: { transport: 'sse', rawHead: 'own' }, ...FEED_QUERY }, (request, reply) => {
     // Malformed input is refused before the stream starts (a 400 is right: nothing to resume).
     const lastEventId = request.headers['last-event-id'];
     const cursor = cursorOf(request.query, typeof lastEventId === 'string' ? lastEventId : undefined);
@@ -66,7 +75,7 @@ export default defineTransport('sse', async (app, { lab }) => {
       if (late && isGone(res)) return;
 
       if (lab.closing || accounting.openStreams >= options.maxStreams) {
-        writeHead(res, instance);
+        writeHead(request, res, instance);
         const reason = lab.closing ? 'restart' : 'too many connections';
         const retryMs = overloadRetryMs(options.sseOverloadRetryMs);
         // EventSource hides `retry:` from scripts, so the wait is in the data too.
@@ -74,7 +83,11 @@ export default defineTransport('sse', async (app, { lab }) => {
         return;
       }
 
-      writeHead(res, instance);
+      writeHead(request, res, instance);
+      // HTTP/1.1: the head on its own. Node builds it as a string of ~35 concatenated pieces and keeps it on
+      // the response (~1 KB for as long as the stream lives); written alone it is flattened where it lies,
+      // written in front of the hello it would be copied and kept unflattened. (HTTP/2 sends a HEADERS frame.)
+      if (res.req.httpVersionMajor < 2) res.flushHeaders();
       // Where this stream starts: the cursor when it is honoured, the head for live-only; a reset's own id says the rest.
       const position = resolution.kind === 'ok' && !resolution.reset && cursor ? cursor.seq : feed.head;
       res.write(sseHello(options.sseRetryMs, feed.epoch, position, feed.head, feed.oldest, instance));
