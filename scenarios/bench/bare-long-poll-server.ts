@@ -49,7 +49,6 @@ feed.subscribe((entry) => {
   const answer = body([entry]);
   const held = waiting;
   waiting = [];
-  for (const response of held)
-    if (!response.writableEnded && !response.destroyed) send(response, answer);
+  for (const response of held) if (!response.writableEnded && !response.destroyed) send(response, answer);
 });
 listen(server, 'Bare long poll', feed.epoch);
