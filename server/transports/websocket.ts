@@ -24,10 +24,11 @@ import { checkOrigin } from '../origin.js';
 import { CLIENT_QUERY, type RawQuery } from '../query.js';
 import { TickFanOut } from './tick-batch.js';
 import { defineTransport } from './transport.js';
-import { WsConnection, type WsShared } from './ws-connection.js';
+import { TickBytes, WsConnection, type WsShared } from './ws-connection.js';
 import { WS_WIRE } from './ws-frame.js';
 import { checkUpgradeHeaders } from './ws-guard.js';
 import { wsHeartbeat } from './ws-heartbeat.js';
+import { LabWebSocket, labSocket } from './ws-socket.js';
 
 /** `compress=1` turns permessage-deflate negotiation on; absent or `0`, off. Anything else is a 400. */
 function wantsCompression(query: RawQuery): boolean {
@@ -80,8 +81,12 @@ function handshakesOf(lab: Lab): Map<string, Handshake> {
  * connection keeps its request, its reply and their headers for as long as it lives.
  */
 function releaseUpgradeResponse(socket: Socket): void {
-  const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  response?.detachSocket(socket);
+  const internals = socket as Socket & { _httpMessage?: ServerResponse | null; _sockname?: object | null };
+  internals._httpMessage?.detachSocket(socket);
+  // The Host check read the socket's local address (server/security/host.ts), and Node keeps it
+  // on the socket from then on (an object and a string, 88 B): nothing reads it after the
+  // upgrade, and Node reads it again if anything asks.
+  internals._sockname = null;
 }
 
 export default defineTransport('websocket', async (app, { lab }) => {
@@ -94,8 +99,14 @@ export default defineTransport('websocket', async (app, { lab }) => {
     fragmentLimits: { maxFragments: options.wsMaxFragments, timeoutMs: options.wsFragmentTimeoutMs },
     instance: lab.backend.kind === 'memory' ? undefined : lab.instance,
     log: app.log,
+    tick: new TickBytes(),
   };
   const { instance } = shared;
+  // Every socket this route upgrades is a LabWebSocket, which hands its events to its connection
+  // without a listener each (ws-socket.ts); ws makes each socket of `options.WebSocket` at the upgrade.
+  // (ws's types ask for the module's statics on the class too; ws itself only calls `new`.)
+  const { options: wsOptions } = app.websocketServer;
+  wsOptions.WebSocket = LabWebSocket as unknown as NonNullable<typeof wsOptions.WebSocket>;
 
   // ws tells us the 101 response lines just before it writes them: keep both sides, per client.
   // One map per lab, not per app: the page may ask over h2 about a WebSocket upgraded over HTTP/1.1.
@@ -147,7 +158,7 @@ export default defineTransport('websocket', async (app, { lab }) => {
     },
     (socket: WebSocket, request) => {
       releaseUpgradeResponse(request.raw.socket);
-      const connection = new WsConnection(socket, accounting.who(request), shared);
+      const connection = new WsConnection(labSocket(socket), accounting.who(request), shared);
       connection.takeErrors();
       connection.start(request.query as RawQuery);
     },

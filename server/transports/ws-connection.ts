@@ -5,7 +5,9 @@
  * A lab holds thousands of idle sockets, so a connection is ONE object whose methods are shared,
  * not a dozen closures per socket: the listeners below are module functions that find the
  * connection on the socket, the heartbeat is one timer for all (ws-heartbeat.ts), the fragment
- * guard one shared function (ws-guard.ts), the fan-out a set of these objects (tick-batch.ts).
+ * guard one shared function that keeps its count here (ws-guard.ts), the fan-out a set of these
+ * objects (tick-batch.ts). An idle connection holds no number V8 must box either: the frame budget
+ * is made at the first frame the client sends.
  */
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
@@ -28,8 +30,9 @@ import { SLOW_CONSUMER_REASON } from './socket-io-backlog.js';
 import type { TickBatch, TickFanOut, TickSubscriber } from './tick-batch.js';
 import { codecFor, type WsCodec } from './ws-codec.js';
 import { framesOf, rawSocketFor } from './ws-frame.js';
-import { type FragmentGuard, type FragmentLimits, type FragmentViolation, guardFragments } from './ws-guard.js';
+import { type FragmentGuarded, type FragmentLimits, guardFragments, stopFragmentTimer } from './ws-guard.js';
 import type { Beating, WsHeartbeat } from './ws-heartbeat.js';
+import type { LabWebSocket, WsEvents } from './ws-socket.js';
 
 /** A close frame waits behind queued data; a peer that never reads it is dropped after this. */
 const CLOSE_GRACE_MS = 5_000;
@@ -43,57 +46,69 @@ export interface WsShared {
   /** Behind a broker, the instance's name (in `hello`); undefined for a lone lab. */
   instance: string | undefined;
   log: FastifyBaseLogger;
+  /** The tick being delivered, worked out once for all sockets of one codec. */
+  tick: TickBytes;
 }
 
-const CONNECTION = Symbol('lab ws connection');
-type Tagged = WebSocket & { [CONNECTION]?: WsConnection };
-const connectionOf = (socket: WebSocket): WsConnection => (socket as Tagged)[CONNECTION] as WsConnection;
+/**
+ * A tick's bytes and payload size for one codec, looked up once per tick rather than once per
+ * socket (two Map lookups in TickBatch per socket otherwise): every plain socket of that codec is
+ * handed the same batch from 0 in one fan-out.
+ */
+export class TickBytes {
+  batch: TickBatch<WsSubprotocol> | null = null;
+  codec: WsSubprotocol | null = null;
+  bytes: Buffer = Buffer.alloc(0);
+  payloadBytes = 0;
 
-// The socket's listeners: one function each for every socket (`this` is the socket).
-function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
-  connectionOf(this).receive(data, isBinary);
+  of(batch: TickBatch<WsSubprotocol>, codec: WsCodec): this {
+    if (this.batch !== batch || this.codec !== codec.name) {
+      this.batch = batch;
+      this.codec = codec.name;
+      this.bytes = batch.bytes(codec.name);
+      this.payloadBytes = batch.payloadBytes(codec.name, codec.entryBytes);
+    }
+    return this;
+  }
 }
-function onPong(this: WebSocket): void {
-  connectionOf(this).alive = true;
+
+/** Token bucket for incoming frames, made at a connection's first frame. */
+interface FrameBudget {
+  tokens: number;
+  /** performance.now() of the last refill. */
+  at: number;
 }
-function onClose(this: WebSocket): void {
-  connectionOf(this).closed();
-}
-function onError(this: WebSocket, error: Error): void {
-  connectionOf(this).failed(error);
-}
+
 function terminate(socket: WebSocket): void {
   socket.terminate();
 }
 
 export class WsConnection
-  implements OpenStream, TickSubscriber<WsSubprotocol>, CatchUpStream, Beating, FragmentViolation
+  implements OpenStream, TickSubscriber<WsSubprotocol>, CatchUpStream, Beating, FragmentGuarded, WsEvents
 {
   alive = true;
   skip = 0;
   private closing = false;
+  /** The fragment guard's count and timer (ws-guard.ts). */
+  fragments = 0;
+  fragmentTimer: NodeJS.Timeout | null = null;
   private readonly codec: WsCodec;
   /** The TCP socket prebuilt frames go to; null with an extension (permessage-deflate): ws frames those. */
   private readonly raw: Socket | null;
-  private readonly guard: FragmentGuard;
-  /** Token bucket for incoming frames: `wsFramesPerSecond`, bursts up to two seconds' worth. */
-  private tokens: number;
-  private refilledAt = performance.now();
+  /** Token bucket for incoming frames (`wsFramesPerSecond`, bursts up to two seconds' worth); null until the first. */
+  private budget: FrameBudget | null = null;
 
   constructor(
-    readonly socket: WebSocket,
+    readonly socket: LabWebSocket,
     readonly who: Attribution,
     private readonly shared: WsShared,
   ) {
     this.codec = codecFor(socket.protocol);
     this.raw = rawSocketFor(socket);
-    this.tokens = shared.lab.options.wsFramesPerSecond * 2;
-    (socket as Tagged)[CONNECTION] = this;
-    // The listener before anything else: frames that arrive first are lost otherwise.
-    socket.on('message', onMessage);
-    this.guard = guardFragments(socket, shared.fragmentLimits, this);
-    socket.on('pong', onPong);
-    socket.on('close', onClose);
+    // Before anything else: the socket hands us its events from now on (ws-socket.ts), and frames
+    // that arrived first would be lost otherwise.
+    socket.connection = this;
+    guardFragments(socket, this);
     shared.heartbeat.add(this);
     shared.lab.accounting.holdStream(this);
   }
@@ -103,11 +118,8 @@ export class WsConnection
    * request and reply for as long as the socket lives; same behaviour: log, terminate.
    */
   takeErrors(): void {
-    const theirs = this.socket.listeners('error') as ((error: Error) => void)[];
-    // Ours first, theirs off after: removing the last listener of an event would `delete` it from
-    // the socket's listener table, which V8 then keeps as a (larger) dictionary.
-    this.socket.on('error', onError);
-    for (const listener of theirs) this.socket.off('error', listener);
+    // The socket hands its errors to us already (ws-socket.ts); theirs would only keep the upgrade alive.
+    this.socket.removeAllListeners('error');
   }
 
   /** Reads the cursor of the upgrade's query, then hello, catch-up and live. */
@@ -183,19 +195,31 @@ export class WsConnection
 
   deliver(batch: TickBatch<WsSubprotocol>, start: number): void {
     if (this.closing) return;
-    const { codec } = this;
-    if (this.raw === null) {
-      // permessage-deflate: ws frames and compresses each message for this socket alone.
-      for (let i = start; i < batch.entries.length; i++)
-        this.socket.send(codec.entry(batch.entries[i] as FeedEntry).payload);
-    } else if (this.socket.readyState === this.socket.OPEN) {
-      hotPath.wsLiveWrites += 1;
-      this.raw.write(batch.bytes(codec.name, start));
+    const { codec, raw, socket } = this;
+    let payloadBytes: number;
+    if (raw !== null && start === 0) {
+      // The common case: the whole tick, the same bytes for every plain socket of this codec.
+      const tick = this.shared.tick.of(batch, codec);
+      if (socket.readyState === socket.OPEN) {
+        hotPath.wsLiveWrites += 1;
+        raw.write(tick.bytes);
+      }
+      payloadBytes = tick.payloadBytes;
+    } else {
+      if (raw === null) {
+        // permessage-deflate: ws frames and compresses each message for this socket alone.
+        for (let i = start; i < batch.entries.length; i++)
+          socket.send(codec.entry(batch.entries[i] as FeedEntry).payload);
+      } else if (socket.readyState === socket.OPEN) {
+        hotPath.wsLiveWrites += 1;
+        raw.write(batch.bytes(codec.name, start));
+      }
+      payloadBytes = batch.payloadBytes(codec.name, codec.entryBytes, start);
     }
     const entries = start === 0 ? batch.entries : batch.entries.slice(start);
-    this.shared.lab.accounting.delivered(this.who, entries, batch.payloadBytes(codec.name, codec.entryBytes, start));
+    this.shared.lab.accounting.delivered(this.who, entries, payloadBytes);
     // The write is whole and uncorked: what the kernel did not take is in bufferedAmount now.
-    if (this.socket.bufferedAmount > this.shared.lab.options.slowConsumerBytes)
+    if (socket.bufferedAmount > this.shared.lab.options.slowConsumerBytes)
       this.end(CLOSE_CODES.slowConsumer, SLOW_CONSUMER_REASON);
   }
 
@@ -250,10 +274,13 @@ export class WsConnection
 
   private allowFrame(rate: number): boolean {
     const now = performance.now();
-    this.tokens = Math.min(rate * 2, this.tokens + ((now - this.refilledAt) / 1000) * rate);
-    this.refilledAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    // A new budget is full: two seconds' worth.
+    this.budget ??= { tokens: rate * 2, at: now };
+    const { budget } = this;
+    budget.tokens = Math.min(rate * 2, budget.tokens + ((now - budget.at) / 1000) * rate);
+    budget.at = now;
+    if (budget.tokens < 1) return false;
+    budget.tokens -= 1;
     return true;
   }
 
@@ -269,6 +296,10 @@ export class WsConnection
     this.closing = true;
     this.socket.close(code, reason);
     setTimeout(terminate, CLOSE_GRACE_MS, this.socket).unref();
+  }
+
+  get fragmentLimits(): FragmentLimits {
+    return this.shared.fragmentLimits;
   }
 
   /** The fragment guard's verdict (ws-guard.ts). */
@@ -297,7 +328,7 @@ export class WsConnection
 
   closed(): void {
     this.shared.heartbeat.delete(this);
-    this.guard.stop();
+    stopFragmentTimer(this);
     this.shared.fanOut.remove(this);
     this.shared.lab.accounting.closeStream(this);
   }

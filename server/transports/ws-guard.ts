@@ -39,7 +39,7 @@ interface ReceiverInternals {
   _fin: boolean;
   _opcode: number;
   getData(cb: unknown): unknown;
-  [GUARD]?: FragmentGuard;
+  [GUARDED]?: FragmentGuarded;
 }
 
 export interface FragmentLimits {
@@ -47,70 +47,66 @@ export interface FragmentLimits {
   timeoutMs: number;
 }
 
-/** Who hears a violation: the connection, which closes with the code and reason. */
-export interface FragmentViolation {
+/**
+ * The connection whose frames are counted: it keeps the count and the timer itself (two fields,
+ * not an object of their own per socket) and hears a violation, on which it closes with the code
+ * and reason.
+ */
+export interface FragmentGuarded {
+  readonly fragmentLimits: FragmentLimits;
+  /** Data frames of the unfinished message so far (its non-final frames). */
+  fragments: number;
+  /** Runs while a fragmented message is unfinished. */
+  fragmentTimer: NodeJS.Timeout | null;
   violation(code: number, reason: string): void;
 }
 
-const GUARD = Symbol('fragment guard');
+const GUARDED = Symbol('fragment guard');
 
-/**
- * One socket's fragment count, kept on its ws Receiver. One shared `getData` reads it for every
- * socket (no closure per socket: a lab holds thousands of idle ones).
- */
-export class FragmentGuard {
-  fragments = 0;
-  timer: NodeJS.Timeout | null = null;
-
-  constructor(
-    readonly limits: FragmentLimits,
-    readonly owner: FragmentViolation,
-    readonly getData: (cb: unknown) => unknown,
-  ) {}
-
-  /** Forget the unfinished message's timer (a message completed, or the socket closed). */
-  stop(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-  }
+/** Forget the unfinished message's timer (a message completed, or the socket closed). */
+export function stopFragmentTimer(guarded: FragmentGuarded): void {
+  if (guarded.fragmentTimer !== null) clearTimeout(guarded.fragmentTimer);
+  guarded.fragmentTimer = null;
 }
 
-function unfinished(guard: FragmentGuard): void {
-  guard.timer = null;
-  guard.owner.violation(1008, `fragmented message not finished within ${guard.limits.timeoutMs} ms`);
+function unfinished(guarded: FragmentGuarded): void {
+  guarded.fragmentTimer = null;
+  guarded.violation(1008, `fragmented message not finished within ${guarded.fragmentLimits.timeoutMs} ms`);
 }
 
+/** Every guarded receiver's `getData`, one function for all (`this` is the receiver). */
 function guardedGetData(this: ReceiverInternals, cb: unknown): unknown {
-  const guard = this[GUARD] as FragmentGuard;
+  const guarded = this[GUARDED] as FragmentGuarded;
   // Control frames (opcode ≥ 8) may come between fragments; they are not part of the message.
   if (this._opcode < 0x08) {
     if (this._fin) {
-      guard.fragments = 0;
-      guard.stop();
+      guarded.fragments = 0;
+      stopFragmentTimer(guarded);
     } else {
-      guard.fragments += 1;
-      if (guard.fragments === 1) {
-        guard.timer = setTimeout(unfinished, guard.limits.timeoutMs, guard);
-        guard.timer.unref();
+      guarded.fragments += 1;
+      const limits = guarded.fragmentLimits;
+      if (guarded.fragments === 1) {
+        guarded.fragmentTimer = setTimeout(unfinished, limits.timeoutMs, guarded);
+        guarded.fragmentTimer.unref();
       }
       // fragments counts the non-final frames; with the final one the message has fragments + 1.
-      if (guard.fragments + 1 > guard.limits.maxFragments) {
-        guard.stop();
-        guard.owner.violation(1009, `message in more than ${guard.limits.maxFragments} fragments`);
+      if (guarded.fragments + 1 > limits.maxFragments) {
+        stopFragmentTimer(guarded);
+        guarded.violation(1009, `message in more than ${limits.maxFragments} fragments`);
       }
     }
   }
-  return guard.getData.call(this, cb);
+  // Then ws's own getData, its Receiver.prototype's (the check below made sure it is there).
+  return (Object.getPrototypeOf(this) as ReceiverInternals).getData.call(this, cb);
 }
 
-/** Counts the data frames of each message on `socket`; tells `owner` once a limit is passed. */
-export function guardFragments(socket: WebSocket, limits: FragmentLimits, owner: FragmentViolation): FragmentGuard {
+/** Counts the data frames of each message on `socket` into `guarded`, which hears once a limit is passed. */
+export function guardFragments(socket: WebSocket, guarded: FragmentGuarded): void {
   const receiver = (socket as unknown as { _receiver?: ReceiverInternals })._receiver;
-  if (!receiver || typeof receiver.getData !== 'function' || typeof receiver._fin !== 'boolean') {
+  const own = receiver === undefined ? undefined : Object.getPrototypeOf(receiver)?.getData;
+  if (!receiver || typeof own !== 'function' || receiver.getData !== own || typeof receiver._fin !== 'boolean') {
     throw new Error('ws-guard: ws Receiver internals (getData, _fin, _opcode) not found: check the ws version');
   }
-  const guard = new FragmentGuard(limits, owner, receiver.getData);
-  receiver[GUARD] = guard;
+  receiver[GUARDED] = guarded;
   receiver.getData = guardedGetData;
-  return guard;
 }
