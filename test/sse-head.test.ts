@@ -1,7 +1,8 @@
 /**
  * Issue 10, SSE memory per idle stream: the stream's head is written in one `writeHead` with the
  * security headers in it (`rawHead: 'own'`, server/security/headers.ts), so an open stream keeps no
- * header table on its response — counted here — and the head on the wire is the one it always was:
+ * header table on its response, and its close listener is not wrapped by `once` — counted here —
+ * and the head on the wire is the one it always was:
  * the same names (in their case), values and order, a CORS header through a network listener
  * included.
  */
@@ -52,7 +53,7 @@ const SSE = [
 ];
 
 describe('an SSE stream head', () => {
-  it('is the same bytes as ever, and the open stream keeps no header table', async () => {
+  it('is the same bytes as ever; the open stream keeps no header table and no once wrapper', async () => {
     const before = responses.length;
     const { lines, socket } = await headOf(lab.port, '/api/sse?client=head-1');
     expect(lines).toEqual(['HTTP/1.1 200 OK', ...SECURITY, ...SSE]);
@@ -61,6 +62,10 @@ describe('an SSE stream head', () => {
     expect(response.headersSent).toBe(true);
     // Headers set with setHeader would stay here for as long as the stream is open.
     expect(response.getHeaderNames()).toEqual([]);
+    // The stream's close listener is its own function, not wrapped by `once` (a bound function and a state object).
+    const closeListeners = response.rawListeners('close').map((listener) => listener.name);
+    expect(closeListeners).toContain('onClose');
+    expect(closeListeners).not.toContain('bound onceWrapper');
     socket.destroy();
   });
 
