@@ -14,10 +14,18 @@ import { type Running, startLab, until } from './harness.js';
 
 let lab: Running;
 const responses: ServerResponse[] = [];
+/** The names of each response's `finish` listeners once Fastify has routed it (this listener runs after Fastify's). */
+const finishAtRouting = new Map<string, string[]>();
 
 beforeAll(async () => {
   lab = await startLab();
-  lab.app.server.on('request', (_request, response: ServerResponse) => responses.push(response));
+  lab.app.server.on('request', (request, response: ServerResponse) => {
+    responses.push(response);
+    finishAtRouting.set(
+      request.url ?? '',
+      response.listeners('finish').map((listener) => listener.name),
+    );
+  });
 });
 afterAll(async () => {
   await lab.close();
@@ -66,6 +74,17 @@ describe('an SSE stream head', () => {
     const closeListeners = response.rawListeners('close').map((listener) => listener.name);
     expect(closeListeners).toContain('onClose');
     expect(closeListeners).not.toContain('bound onceWrapper');
+    // Fastify's end listener (it keeps its Reply and Request) is let go: the logger is off (sse.ts).
+    expect(response.listeners('finish').map((listener) => listener.name)).not.toContain('onResFinished');
+    expect(response.listeners('error').map((listener) => listener.name)).not.toContain('onResFinished');
+    socket.destroy();
+  });
+
+  it("lets go of Fastify's end listener, which an ordinary answer keeps (so a rename in Fastify fails here)", async () => {
+    await (await fetch(`${lab.url}/api/time`)).text();
+    expect(finishAtRouting.get('/api/time')).toContain('onResFinished');
+    const { socket } = await headOf(lab.port, '/api/sse?client=head-3');
+    expect(finishAtRouting.get('/api/sse?client=head-3')).not.toContain('onResFinished');
     socket.destroy();
   });
 
