@@ -20,6 +20,11 @@ let waiting: http.ServerResponse[] = [];
 const body = (entries: readonly FeedEntry[]): string =>
   `{"epoch":"${feed.epoch}","head":${feed.head},"messages":[${entries.map((e) => e.text).join(',')}]}`;
 
+/** A 200 with `text`, its length in the head as the lab's and Fastify's answers have it (not chunked). */
+function send(response: http.ServerResponse, text: string): void {
+  response.writeHead(200, { ...HEADERS, 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
 const server = http.createServer((request, response) => {
   if (control(request, response)) return;
   if (!request.url?.startsWith('/api/long-poll')) {
@@ -31,12 +36,12 @@ const server = http.createServer((request, response) => {
   const timeout = Number(query.get('timeout') ?? 30_000);
   const entries = feed.after(since);
   if (entries.length > 0) {
-    response.writeHead(200, HEADERS).end(body(entries));
+    send(response, body(entries));
     return;
   }
   waiting.push(response);
   const timer = setTimeout(() => {
-    if (!response.writableEnded) response.writeHead(200, HEADERS).end(body([]));
+    if (!response.writableEnded) send(response, body([]));
   }, timeout);
   response.once('close', () => clearTimeout(timer));
 });
@@ -44,7 +49,6 @@ feed.subscribe((entry) => {
   const answer = body([entry]);
   const held = waiting;
   waiting = [];
-  for (const response of held)
-    if (!response.writableEnded && !response.destroyed) response.writeHead(200, HEADERS).end(answer);
+  for (const response of held) if (!response.writableEnded && !response.destroyed) send(response, answer);
 });
 listen(server, 'Bare long poll', feed.epoch);

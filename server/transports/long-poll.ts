@@ -9,13 +9,14 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Cursor, ResetNotice } from '../../contract/index.js';
 import { LONG_POLL_TIMEOUT, POLL_LIMIT, ROUTES } from '../../contract/index.js';
-import type { Attribution, OpenStream } from '../accounting/accounting.js';
+import type { Attribution } from '../accounting/accounting.js';
 import { FutureCursorError, TooManyConnectionsError } from '../errors.js';
 import type { FeedEntry, Resolution } from '../feed/feed.js';
 import { resolveCursor } from '../feed/resolve.js';
 import { boundedInt, cursorOf, FEED_FIELDS, type FeedQuery, laneCursorOf, querySchema } from '../query.js';
 import { isGone } from './gone.js';
 import { type Expiring, HoldDeadlines } from './hold-deadlines.js';
+import { type StreamSlot, StreamSlots } from './long-poll-slots.js';
 import { LongPollWaiters, type Waiter } from './long-poll-waiters.js';
 import { countAnswer, laneHead, laneSend, POLL_CONTENT_TYPE, pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
@@ -53,20 +54,24 @@ export default defineTransport('long-poll', async (app, { lab, fastLane }) => {
   const { feed, accounting } = lab;
   const waiters = new LongPollWaiters(feed);
   const deadlines = new HoldDeadlines();
+  const slots = new StreamSlots(accounting);
 
   /**
-   * One held poll, as one object: it is the waiter a publish wakes, the open stream the accounting
-   * counts (and shutdown closes), the entry of its timeout's deadline queue, and what its response's
-   * 'close' finds. A poll held per request then costs this object and one listener — no closure and
-   * no timer of its own (the long-poll rows of `npm run bench` measure every held poll's cost).
+   * One held poll, as one object: it is the waiter a publish wakes, the entry of its timeout's
+   * deadline queue, and what its response's 'close' finds; the accounting counts it (and shutdown
+   * closes it) through a reused slot (long-poll-slots.ts says why not through this object). A poll
+   * held per request then costs this object and one listener — no closure and no timer of its own
+   * (the long-poll rows of `npm run bench` measure every held poll's cost).
    */
-  class HeldPoll implements Waiter, OpenStream, Expiring {
+  class HeldPoll implements Waiter, Expiring {
     heldIn: Set<Waiter> | null = null;
     deadline = 0;
     dueIn: Expiring['dueIn'] = null;
     dueBefore: Expiring | null = null;
     dueAfter: Expiring | null = null;
     private settled = false;
+    /** Its entry in the accounting's open streams while held. */
+    private slot: StreamSlot | null = null;
 
     constructor(
       readonly since: number,
@@ -84,7 +89,7 @@ export default defineTransport('long-poll', async (app, { lab, fastLane }) => {
     hold(): void {
       waiters.add(this);
       deadlines.add(this, this.timeout);
-      accounting.holdStream(this);
+      this.slot = slots.open(this.who, this);
       // The client went away (or was cut): free the waiter now, not at the timeout. A response
       // closes either after it was answered (nothing to do) or because its connection died.
       const res = this.res as HeldResponse;
@@ -123,7 +128,8 @@ export default defineTransport('long-poll', async (app, { lab, fastLane }) => {
       this.settled = true;
       waiters.remove(this);
       deadlines.remove(this);
-      accounting.closeStream(this);
+      if (this.slot !== null) slots.close(this.slot);
+      this.slot = null;
       (this.res as HeldResponse)[HELD] = undefined;
       if (body === null) return;
       if (this.reply !== null) this.reply.send(body);
