@@ -87,7 +87,7 @@ export class FastLane {
     const query = laneQuery(lane.schema);
     if (query === null) throw new Error(`the fast lane cannot check ${path}'s query schema directly`);
     if (this.lanes.some((entry) => entry.path === path)) throw new Error(`the fast lane already serves ${path}`);
-    const who: Attribution = { bucket: lane.transport, client: null };
+    const who: Attribution = { bucket: lane.transport, client: null, held: null };
     this.lanes.push({ path, lane: lane as Lane<unknown>, query, limited, who });
   }
 
@@ -130,7 +130,7 @@ export class FastLane {
     const client = query.client;
     let who = entry.who;
     if (client !== who.client && (client !== undefined || who.client !== null)) {
-      who = { bucket: entry.lane.transport, client: isClientId(client) ? client : null };
+      who = { bucket: entry.lane.transport, client: isClientId(client) ? client : null, held: null };
       entry.who = who;
     }
     // The address only when there is no client id to count by (reading it costs a getter call).

@@ -372,7 +372,8 @@ describe('long poll: held again and again, every publish wakes the poll held at 
 describe('ledger: per-client memory stays bounded', () => {
   it('remembers at most MAX_CLIENTS clients, forgetting the least recently active', () => {
     const ledger = new Ledger();
-    for (let i = 0; i < MAX_CLIENTS + 5; i++) ledger.addDelivered({ bucket: 'sse', client: `c${i}` }, 1, 10);
+    for (let i = 0; i < MAX_CLIENTS + 5; i++)
+      ledger.addDelivered({ bucket: 'sse', client: `c${i}`, held: null }, 1, 10);
     expect(ledger.clientCount).toBe(MAX_CLIENTS);
     expect(ledger.read('c0').sse.messages).toBe(0);
     expect(ledger.read(`c${MAX_CLIENTS + 4}`).sse).toMatchObject({ messages: 1, payloadBytes: 10 });
@@ -381,9 +382,9 @@ describe('ledger: per-client memory stays bounded', () => {
 
   it('holds a counter set only for the buckets a client used; reading fills in the rest as zeros', () => {
     const ledger = new Ledger();
-    for (let i = 0; i < 100; i++) ledger.addDelivered({ bucket: 'websocket', client: `w${i}` }, 2, 20);
-    ledger.add({ bucket: 'other', client: 'w0' }, 'requests', 1);
-    ledger.add({ bucket: 'websocket', client: 'w0' }, 'bytesOut', 7);
+    for (let i = 0; i < 100; i++) ledger.addDelivered({ bucket: 'websocket', client: `w${i}`, held: null }, 2, 20);
+    ledger.add({ bucket: 'other', client: 'w0', held: null }, 'requests', 1);
+    ledger.add({ bucket: 'websocket', client: 'w0', held: null }, 'bytesOut', 7);
     // 100 clients of one transport, one of them also in `other`: 101 sets, not 100 × 6.
     expect(ledger.clientBucketCount).toBe(101);
     const w0 = ledger.read('w0');
@@ -399,7 +400,7 @@ describe('ledger: per-client memory stays bounded', () => {
   it('forgets the least recently active to within REORDER_MS: a client moves up at most that often', () => {
     let now = 0;
     const ledger = new Ledger(() => now);
-    const touch = (client: string) => ledger.add({ bucket: 'short-poll', client }, 'requests', 1);
+    const touch = (client: string) => ledger.add({ bucket: 'short-poll', client, held: null }, 'requests', 1);
     const fill = (from: number, to: number) => {
       for (let i = from; i < to; i++) touch(`c${i}`);
     };
@@ -431,19 +432,19 @@ describe('ledger: per-client memory stays bounded', () => {
     let now = 0;
     const ledger = new Ledger(() => now);
     const fill = (from: number, to: number) => {
-      for (let i = from; i < to; i++) ledger.add({ bucket: 'short-poll', client: `c${i}` }, 'requests', 1);
+      for (let i = from; i < to; i++) ledger.add({ bucket: 'short-poll', client: `c${i}`, held: null }, 'requests', 1);
     };
     fill(0, MAX_CLIENTS);
     // c0 is the least recent; three updates in a row, past REORDER_MS, make it the most recent, once.
     now = 2 * REORDER_MS;
     for (const counter of ['requests', 'bytesIn', 'bytesOut'] as const)
-      ledger.add({ bucket: 'short-poll', client: 'c0' }, counter, 1);
+      ledger.add({ bucket: 'short-poll', client: 'c0', held: null }, counter, 1);
     fill(MAX_CLIENTS, MAX_CLIENTS + 1); // evicts c1, the least recent now
     expect(ledger.read('c0')['short-poll']).toMatchObject({ requests: 2, bytesIn: 1, bytesOut: 1 });
     expect(ledger.read('c1')['short-poll'].requests).toBe(0);
     // The client touched last and then evicted is forgotten for good: a new update starts from zero.
     fill(MAX_CLIENTS + 1, 2 * MAX_CLIENTS + 1);
-    ledger.add({ bucket: 'short-poll', client: 'c0' }, 'requests', 1);
+    ledger.add({ bucket: 'short-poll', client: 'c0', held: null }, 'requests', 1);
     expect(ledger.read('c0')['short-poll'].requests).toBe(1);
     expect(ledger.clientCount).toBe(MAX_CLIENTS);
   });

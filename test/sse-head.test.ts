@@ -1,7 +1,8 @@
 /**
  * Issue 10, SSE memory per idle stream: the stream's head is written in one `writeHead` with the
  * security headers in it (`rawHead: 'own'`, server/security/headers.ts), so an open stream keeps no
- * header table on its response — counted here — and the head on the wire is the one it always was:
+ * header table on its response, and its close listener is not wrapped by `once` — counted here —
+ * and the head on the wire is the one it always was:
  * the same names (in their case), values and order, a CORS header through a network listener
  * included.
  */
@@ -13,10 +14,18 @@ import { type Running, startLab, until } from './harness.js';
 
 let lab: Running;
 const responses: ServerResponse[] = [];
+/** The names of each response's `finish` listeners once Fastify has routed it (this listener runs after Fastify's). */
+const finishAtRouting = new Map<string, string[]>();
 
 beforeAll(async () => {
   lab = await startLab();
-  lab.app.server.on('request', (_request, response: ServerResponse) => responses.push(response));
+  lab.app.server.on('request', (request, response: ServerResponse) => {
+    responses.push(response);
+    finishAtRouting.set(
+      request.url ?? '',
+      response.listeners('finish').map((listener) => listener.name),
+    );
+  });
 });
 afterAll(async () => {
   await lab.close();
@@ -52,7 +61,7 @@ const SSE = [
 ];
 
 describe('an SSE stream head', () => {
-  it('is the same bytes as ever, and the open stream keeps no header table', async () => {
+  it('is the same bytes as ever; the open stream keeps no header table and no once wrapper', async () => {
     const before = responses.length;
     const { lines, socket } = await headOf(lab.port, '/api/sse?client=head-1');
     expect(lines).toEqual(['HTTP/1.1 200 OK', ...SECURITY, ...SSE]);
@@ -61,6 +70,21 @@ describe('an SSE stream head', () => {
     expect(response.headersSent).toBe(true);
     // Headers set with setHeader would stay here for as long as the stream is open.
     expect(response.getHeaderNames()).toEqual([]);
+    // The stream's close listener is its own function, not wrapped by `once` (a bound function and a state object).
+    const closeListeners = response.rawListeners('close').map((listener) => listener.name);
+    expect(closeListeners).toContain('onClose');
+    expect(closeListeners).not.toContain('bound onceWrapper');
+    // Fastify's end listener (it keeps its Reply and Request) is let go: the logger is off (sse.ts).
+    expect(response.listeners('finish').map((listener) => listener.name)).not.toContain('onResFinished');
+    expect(response.listeners('error').map((listener) => listener.name)).not.toContain('onResFinished');
+    socket.destroy();
+  });
+
+  it("lets go of Fastify's end listener, which an ordinary answer keeps (so a rename in Fastify fails here)", async () => {
+    await (await fetch(`${lab.url}/api/time`)).text();
+    expect(finishAtRouting.get('/api/time')).toContain('onResFinished');
+    const { socket } = await headOf(lab.port, '/api/sse?client=head-3');
+    expect(finishAtRouting.get('/api/sse?client=head-3')).not.toContain('onResFinished');
     socket.destroy();
   });
 

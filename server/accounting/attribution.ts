@@ -14,6 +14,7 @@ export function attributionOf(request: FastifyRequest): Attribution {
   request.labWho = {
     bucket: routeConfig(request).transport ?? 'other',
     client: isClientId(client) ? client : null,
+    held: null,
   };
   return request.labWho;
 }

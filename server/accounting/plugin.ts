@@ -116,7 +116,10 @@ const accounting: FastifyPluginAsyncTypebox<LabPluginOptions> = async (app, { la
     };
     push();
     const timer = setInterval(push, interval);
-    const release = accounting.openStream({ who: { bucket: 'other', client: null }, close: () => res.end() });
+    const release = accounting.openStream({
+      who: { bucket: 'other', client: null, held: null },
+      close: () => res.end(),
+    });
     res.once('close', () => {
       clearInterval(timer);
       release();

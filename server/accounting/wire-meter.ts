@@ -45,7 +45,7 @@ interface SocketInternals {
   _destroy?: (error: Error | null, callback: (error?: Error | null) => void) => void;
 }
 
-const UNATTRIBUTED: Attribution = { bucket: 'other', client: null };
+const UNATTRIBUTED: Attribution = { bucket: 'other', client: null, held: null };
 
 /**
  * Whether this Node has the internals the exact count needs. Probed once on a fresh socket: a

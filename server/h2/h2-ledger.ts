@@ -105,7 +105,7 @@ interface OpenTls {
   plain: () => { in: number; out: number };
 }
 
-const OTHER: Attribution = { bucket: 'other', client: null };
+const OTHER: Attribution = { bucket: 'other', client: null, held: null };
 
 export class TlsTally {
   private readonly closedTotals: TlsReport = {

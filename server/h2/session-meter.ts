@@ -26,7 +26,7 @@ import { FrameTap } from './frame-tap.js';
 import { type FrameBytes, type FrameKind, FrameReader, frameKind } from './frames.js';
 import type { H2Ledger, TlsTally } from './h2-ledger.js';
 
-const OTHER: Attribution = { bucket: 'other', client: null };
+const OTHER: Attribution = { bucket: 'other', client: null, held: null };
 
 interface Owner {
   who: Attribution | null;

@@ -23,7 +23,7 @@ export interface Closable {
 }
 
 /** Whom a free slot belongs to: nobody (it is in no open-stream count while free). */
-const NOBODY: Attribution = { bucket: 'long-poll', client: null };
+const NOBODY: Attribution = { bucket: 'long-poll', client: null, held: null };
 
 /** Slots made, all labs of the process together (for tests): one per poll held at once, not one per poll. */
 export const streamSlots = { made: 0 };

@@ -235,6 +235,7 @@ export default defineTransport('socket.io', async (app, { lab }) => {
     const who: Attribution = {
       bucket: 'socket.io',
       client: typeof client === 'string' && CLIENT.test(client) ? client : null,
+      held: null,
     };
     const release = accounting.openStream({ who, close: () => socket.conn.close() });
     socket.once('disconnect', () => {

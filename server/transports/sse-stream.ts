@@ -80,7 +80,9 @@ export class SseStream implements OpenStream, TickSubscriber<SseKind>, CatchUpSt
     }
     this.shared.heartbeat.add(this);
     accounting.holdStream(this);
-    this.res.once('close', onClose);
+    // `on`, not `once`: `once` wraps the listener in a bound function and a state object (~130 B per idle
+    // stream, kept as long as it is open); the response emits `close` once, and `closed` counts once anyway.
+    this.res.on('close', onClose);
     if (isGone(this.res)) this.closed();
   }
 

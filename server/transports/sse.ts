@@ -48,6 +48,23 @@ function writeHead(request: FastifyRequest, res: ServerResponse, instance: strin
   );
 }
 
+/**
+ * Fastify listens for the end of a response (`finish`, `error`) to run the onResponse hooks and log
+ * it, with a closure that keeps its Reply and Request (~390 B) for as long as the response is open:
+ * hours, for an idle stream (the memory rows of `npm run bench`). With the logger off the only
+ * onResponse hook is the accounting settle (server/accounting/plugin.ts), which an HTTP/1.1 stream
+ * does not need: its socket is settled when it is destroyed, by the next request's begin, and by
+ * every read of the counters (the fast lane's answers are settled the same way, docs/accounting.md).
+ * Found by the name Fastify gives it (lib/reply.js); test/sse-head.test.ts fails if it changes.
+ */
+function releaseFastifyEnd(res: ServerResponse): void {
+  for (const event of ['finish', 'error'] as const) {
+    for (const listener of res.listeners(event)) {
+      if (listener.name === 'onResFinished') res.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+}
+
 export default defineTransport('sse', async (app, { lab }) => {
   const { feed, accounting, options } = lab;
   const shared: SseShared = {
@@ -87,7 +104,10 @@ export default defineTransport('sse', async (app, { lab }) => {
       // HTTP/1.1: the head on its own. Node builds it as a string of ~35 concatenated pieces and keeps it on
       // the response (~1 KB for as long as the stream lives); written alone it is flattened where it lies,
       // written in front of the hello it would be copied and kept unflattened. (HTTP/2 sends a HEADERS frame.)
-      if (res.req.httpVersionMajor < 2) res.flushHeaders();
+      if (res.req.httpVersionMajor < 2) {
+        res.flushHeaders();
+        if (!options.logger) releaseFastifyEnd(res);
+      }
       // Where this stream starts: the cursor when it is honoured, the head for live-only; a reset's own id says the rest.
       const position = resolution.kind === 'ok' && !resolution.reset && cursor ? cursor.seq : feed.head;
       res.write(sseHello(options.sseRetryMs, feed.epoch, position, feed.head, feed.oldest, instance));

@@ -16,7 +16,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { type Handshake, present, ROUTES, WS_COMPRESS_PARAM } from '../../contract/index.js';
 import { BadQueryError, NoHandshakeError, TooManyConnectionsError } from '../errors.js';
 import type { Lab } from '../lab.js';
@@ -27,7 +27,7 @@ import { defineTransport } from './transport.js';
 import { TickBytes, WsConnection, type WsShared } from './ws-connection.js';
 import { WS_WIRE } from './ws-frame.js';
 import { checkUpgradeHeaders } from './ws-guard.js';
-import { wsHeartbeat } from './ws-heartbeat.js';
+import { WsHeartbeat } from './ws-heartbeat.js';
 import { LabWebSocket, labSocket } from './ws-socket.js';
 
 /** `compress=1` turns permessage-deflate negotiation on; absent or `0`, off. Anything else is a 400. */
@@ -89,13 +89,20 @@ function releaseUpgradeResponse(socket: Socket): void {
   internals._sockname = null;
 }
 
+/** ws's set of a server's sockets, each a LabWebSocket (the server's `WebSocket` option, set below). */
+function trackedSockets(server: WebSocketServer): Set<LabWebSocket> {
+  if (!(server.clients instanceof Set)) throw new Error('websocket: ws must track its clients (clientTracking)');
+  return server.clients as Set<WebSocket> as Set<LabWebSocket>;
+}
+
 export default defineTransport('websocket', async (app, { lab }) => {
   const { accounting, options } = lab;
   const shared: WsShared = {
     lab,
     // One feed subscription for every socket: a tick's messages framed once per codec, one write per socket.
     fanOut: new TickFanOut(lab.feed, WS_WIRE),
-    heartbeat: wsHeartbeat(options.wsPingMs),
+    // The sweep walks ws's own set of this server's sockets (clientTracking, ws's default).
+    heartbeat: new WsHeartbeat(options.wsPingMs, trackedSockets(app.websocketServer)),
     fragmentLimits: { maxFragments: options.wsMaxFragments, timeoutMs: options.wsFragmentTimeoutMs },
     instance: lab.backend.kind === 'memory' ? undefined : lab.instance,
     log: app.log,

@@ -109,7 +109,7 @@ export class WsConnection
     // that arrived first would be lost otherwise.
     socket.connection = this;
     guardFragments(socket, this);
-    shared.heartbeat.add(this);
+    shared.heartbeat.add();
     shared.lab.accounting.holdStream(this);
   }
 
@@ -327,7 +327,7 @@ export class WsConnection
   }
 
   closed(): void {
-    this.shared.heartbeat.delete(this);
+    this.shared.heartbeat.delete();
     stopFragmentTimer(this);
     this.shared.fanOut.remove(this);
     this.shared.lab.accounting.closeStream(this);

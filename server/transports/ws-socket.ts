@@ -7,11 +7,10 @@
  * idle sockets. Events go on to ws's own listeners as before (the server's client set on `close`).
  */
 import { WebSocket } from 'ws';
+import type { Beating } from './ws-heartbeat.js';
 
 /** What a socket's events are for (WsConnection). */
-export interface WsEvents {
-  /** A pong came: the heartbeat's flag (ws-heartbeat.ts). */
-  alive: boolean;
+export interface WsEvents extends Beating {
   receive(data: Buffer, isBinary: boolean): void;
   closed(): void;
   failed(error: Error): void;
