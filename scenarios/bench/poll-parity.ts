@@ -70,7 +70,8 @@ export const LAB_WORK_PER_POLL: readonly string[] = [
   'the query read and checked against its schema (server/query.ts, the direct check): since, epoch, client, ' +
     'limit; bare Fastify and bare node:http read no query at all',
   'long poll only: a well-formed one is answered or held by the fast lane too (server/transports/long-poll.ts); ' +
-    'a held poll is also an open stream of the connection bound (server/accounting/streams.ts), ' +
+    'a held poll is also an open stream of the connection bound (server/accounting/streams.ts), counted through ' +
+    'a slot reused from poll to poll (server/transports/long-poll-slots.ts), ' +
     'sits in the waiters index by cursor (server/transports/long-poll-waiters.ts) and in its timeout’s deadline ' +
     'queue (one timer per distinct timeout, server/transports/hold-deadlines.ts), with one close listener; the ' +
     'bare long polls hold a plain list, each poll with a timer of its own and a close listener',
