@@ -75,4 +75,7 @@ export const LAB_WORK_PER_POLL: readonly string[] = [
     'sits in the waiters index by cursor (server/transports/long-poll-waiters.ts) and in its timeout’s deadline ' +
     'queue (one timer per distinct timeout, server/transports/hold-deadlines.ts), with one close listener; the ' +
     'bare long polls hold a plain list, each poll with a timer of its own and a close listener',
+  'not per poll but per second: the event-loop delay monitor behind /metrics (server/accounting/metrics.ts, ' +
+    'a 10 ms timer) wakes an idle lab ~100 times a second; a row of few deliveries per second, such as the ' +
+    'long poll’s, carries that CPU in its figure per delivery, which the bare servers do not have',
 ];
