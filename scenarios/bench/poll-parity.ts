@@ -64,7 +64,7 @@ export const LAB_WORK_PER_POLL: readonly string[] = [
   'the per-client poll limit (server/security/poll-limit.ts): checked on every poll, set so high for the bench ' +
     'that it never answers 429 (its default, 500/s per client, would refuse most of wrk’s polls)',
   'accounting: requests, messages and payload bytes per transport and per client, bytes at the TCP socket ' +
-    'settled once per response (server/accounting/)',
+    'settled when the next request begins, the socket ends or a counter is read (server/accounting/)',
   'the security headers: recorded once (server/security/headers.ts), written by the fast lane as one flat list ' +
     'in Fastify’s order; the baselines send the same headers, so the bytes on the wire are the same',
   'the query read and checked against its schema (server/query.ts, the direct check): since, epoch, client, ' +
@@ -75,7 +75,4 @@ export const LAB_WORK_PER_POLL: readonly string[] = [
     'sits in the waiters index by cursor (server/transports/long-poll-waiters.ts) and in its timeout’s deadline ' +
     'queue (one timer per distinct timeout, server/transports/hold-deadlines.ts), with one close listener; the ' +
     'bare long polls hold a plain list, each poll with a timer of its own and a close listener',
-  'not per poll but per second: the event-loop delay monitor behind /metrics (server/accounting/metrics.ts, ' +
-    'a 10 ms timer) wakes an idle lab ~100 times a second; a row of few deliveries per second, such as the ' +
-    'long poll’s, carries that CPU in its figure per delivery, which the bare servers do not have',
 ];

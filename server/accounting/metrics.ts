@@ -2,10 +2,10 @@
  * `GET /metrics` in Prometheus text format: the ledger's counters, open connections and the
  * event-loop delay. One prom-client Registry per app, so two apps in one process never collide.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { TRANSPORTS, type TransportCounters } from '../../contract/index.js';
 import type { Lab } from '../lab.js';
+import { ScrapedLoopDelay } from './loop-delay.js';
 
 type CounterField = Exclude<keyof TransportCounters, 'connections'>;
 
@@ -23,8 +23,7 @@ const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLo
 
 export function createMetrics(lab: Lab): { registry: Registry; stop: () => void } {
   const registry = new Registry();
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  loopDelay.enable();
+  const loopDelay = new ScrapedLoopDelay();
 
   for (const [field, help] of Object.entries(COUNTERS) as [CounterField, string][]) {
     // Counters only go up; each scrape adds what the ledger gained since the last one.
@@ -85,14 +84,14 @@ export function createMetrics(lab: Lab): { registry: Registry; stop: () => void 
   });
   new Gauge({
     name: 'lab_event_loop_delay_seconds',
-    help: 'event-loop delay since the last scrape',
+    help: 'event-loop delay since the last scrape (none at the first scrape: it is sampled only while scraped)',
     labelNames: ['quantile'],
     registers: [registry],
     collect() {
-      for (const q of [50, 90, 99]) this.set({ quantile: String(q / 100) }, loopDelay.percentile(q) / 1e9);
-      this.set({ quantile: '1' }, loopDelay.max / 1e9);
-      loopDelay.reset();
+      const reading = loopDelay.read();
+      if (reading === null) this.reset();
+      else for (const [quantile, seconds] of reading.quantiles) this.set({ quantile }, seconds);
     },
   });
-  return { registry, stop: () => loopDelay.disable() };
+  return { registry, stop: () => loopDelay.stop() };
 }

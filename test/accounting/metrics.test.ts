@@ -42,7 +42,7 @@ const METRIC_OF = {
 } as const;
 
 describe('/metrics', () => {
-  it('reports every transport’s counters exactly as /api/stats does, and the event-loop delay', async () => {
+  it('reports every transport’s counters exactly as /api/stats does', async () => {
     // Traffic on all four transports, then everything closed.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const es = new EventSource(`${lab.url}/api/sse?client=m-sse`, { fetch: createStreamingFetch() });
@@ -113,15 +113,30 @@ describe('/metrics', () => {
     }
 
     expect(text).toContain('# TYPE lab_event_loop_delay_seconds gauge');
-    for (const quantile of ['0.5', '0.9', '0.99', '1']) {
-      const value = metrics.get(`lab_event_loop_delay_seconds{quantile="${quantile}"}`);
-      expect(value, quantile).toBeDefined();
-      expect(Number.isFinite(value)).toBe(true);
-      expect(value).toBeGreaterThanOrEqual(0);
-      expect(value).toBeLessThan(10);
-    }
     expect(metrics.get('lab_feed_head')).toBe(report.transports['short-poll'].messages);
     for (const transport of TRANSPORTS) expect(metrics.get(`lab_connections{transport="${transport}"}`)).toBe(0);
+  });
+
+  it('samples the event-loop delay only while scraped: none at the first scrape, the delay since the last one after', async () => {
+    // Its own lab: the scrapes of the other tests here would have started the monitor already.
+    const own = await startLab({});
+    try {
+      const first = await (await fetch(`${own.url}/metrics`)).text();
+      expect(first).toContain('# TYPE lab_event_loop_delay_seconds gauge');
+      expect([...parseMetrics(first).keys()].filter((name) => name.startsWith('lab_event_loop_delay'))).toEqual([]);
+      // Let the monitor's 10 ms timer fire a few times, then the next scrape has the delay since the first.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const second = parseMetrics(await (await fetch(`${own.url}/metrics`)).text());
+      for (const quantile of ['0.5', '0.9', '0.99', '1']) {
+        const value = second.get(`lab_event_loop_delay_seconds{quantile="${quantile}"}`);
+        expect(value, quantile).toBeDefined();
+        expect(Number.isFinite(value)).toBe(true);
+        expect(value).toBeGreaterThan(0);
+        expect(value).toBeLessThan(10);
+      }
+    } finally {
+      await own.close();
+    }
   });
 
   it('counters never go down between scrapes', async () => {
