@@ -93,5 +93,16 @@ export class SseProbe {
   }
 }
 
+/** A plain WebSocket of client `client` to the lab at `url`, open (no compression offered). */
+export async function openWs(url: string, client: string): Promise<WebSocket> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/api/ws?client=${client}`, { perMessageDeflate: false });
+  ws.on('error', () => {});
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return ws;
+}
+
 export const seqs = (messages: readonly { seq: number }[]): number[] => messages.map((m) => m.seq);
 export const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);

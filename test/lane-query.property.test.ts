@@ -11,8 +11,10 @@ import { createRequire } from 'node:module';
 import { type TObject, Type } from '@sinclair/typebox';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_PATTERN, EPOCH_PATTERN, LONG_POLL_TIMEOUT, POLL_LIMIT, SINCE_PATTERN } from '../contract/index.js';
-import { boundedInt, compileQuery, FEED_FIELDS, laneQuery, plainOnly } from '../server/query.js';
+import { CLIENT_PATTERN, EPOCH_PATTERN, SINCE_PATTERN } from '../contract/index.js';
+import { boundedInt, compileQuery, laneQuery, plainOnly } from '../server/query.js';
+import { LONG_POLL_SCHEMA } from '../server/transports/long-poll.js';
+import { POLL_SCHEMA } from '../server/transports/short-poll.js';
 
 /** Fastify's query parser: its router's (find-my-way), fast-querystring, as the router loads it. */
 const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
@@ -20,12 +22,9 @@ const fromRouter = createRequire(fromFastify.resolve('find-my-way'));
 const { parse: parseQueryString } = fromRouter('fast-querystring') as { parse: (search: string) => unknown };
 
 const SCHEMAS: Record<string, TObject> = {
-  poll: Type.Object({ ...FEED_FIELDS, limit: boundedInt(POLL_LIMIT) }),
-  'long poll': Type.Object({
-    ...FEED_FIELDS,
-    timeout: boundedInt(LONG_POLL_TIMEOUT, 'timeout'),
-    limit: boundedInt(POLL_LIMIT),
-  }),
+  // The routes' own schemas.
+  poll: POLL_SCHEMA,
+  'long poll': LONG_POLL_SCHEMA,
   // A string field whose pattern does not prove its value plain, and one with no pattern at all.
   loose: Type.Object({
     name: Type.Optional(Type.String({ pattern: '^[a-z%+ ]{1,8}$' })),

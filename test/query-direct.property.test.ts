@@ -8,16 +8,14 @@
 import { type TObject, Type } from '@sinclair/typebox';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LONG_POLL_TIMEOUT, POLL_LIMIT } from '../contract/index.js';
 import { boundedInt, ClientQuerySchema, compileQuery, FEED_FIELDS, FeedQuerySchema } from '../server/query.js';
+import { LONG_POLL_SCHEMA } from '../server/transports/long-poll.js';
+import { POLL_SCHEMA } from '../server/transports/short-poll.js';
 
 const SCHEMAS: Record<string, TObject> = {
-  poll: Type.Object({ ...FEED_FIELDS, limit: boundedInt(POLL_LIMIT) }),
-  'long poll': Type.Object({
-    ...FEED_FIELDS,
-    timeout: boundedInt(LONG_POLL_TIMEOUT, 'timeout'),
-    limit: boundedInt(POLL_LIMIT),
-  }),
+  // The routes' own schemas.
+  poll: POLL_SCHEMA,
+  'long poll': LONG_POLL_SCHEMA,
   feed: FeedQuerySchema,
   client: ClientQuerySchema,
   'stats stream': Type.Object({

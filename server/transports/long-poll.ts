@@ -26,7 +26,7 @@ const HELD = Symbol('held long poll');
 type HeldResponse = ServerResponse & { [HELD]?: { finish(body: null): void } };
 
 // A bad `timeout` has its own code, LAB_BAD_TIMEOUT; a bad `limit` is LAB_BAD_QUERY (docs/contract.md).
-const LONG_POLL_SCHEMA = Type.Object({
+export const LONG_POLL_SCHEMA = Type.Object({
   ...FEED_FIELDS,
   timeout: boundedInt(LONG_POLL_TIMEOUT, 'timeout'),
   limit: boundedInt(POLL_LIMIT),

@@ -11,7 +11,8 @@ import { boundedInt, cursorOf, FEED_FIELDS, type FeedQuery, laneCursorOf, queryS
 import { laneHead, laneSend, POLL_CONTENT_TYPE, pollAnswer } from './poll-answer.js';
 import { defineTransport } from './transport.js';
 
-const POLL_SCHEMA = Type.Object({ ...FEED_FIELDS, limit: boundedInt(POLL_LIMIT) });
+/** The short poll's query (exported for the query property tests). */
+export const POLL_SCHEMA = Type.Object({ ...FEED_FIELDS, limit: boundedInt(POLL_LIMIT) });
 const POLL_QUERY = querySchema(POLL_SCHEMA);
 
 /** A cursor that resolved now: what the fast lane answers. */

@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type Running, startLab, until } from '../harness.js';
+import { openWs, type Running, startLab, until } from '../harness.js';
 
 type Internals = Socket & { _destroy: unknown };
 
@@ -17,16 +17,6 @@ afterEach(async () => {
   await lab?.close();
   lab = null;
 });
-
-async function openWs(url: string, client: string): Promise<WebSocket> {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/api/ws?client=${client}`, { perMessageDeflate: false });
-  ws.on('error', () => {});
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  return ws;
-}
 
 describe('the wire meter per idle socket', () => {
   it('shares one _destroy among all plain sockets and adds no close listener', async () => {

@@ -8,25 +8,15 @@
  * pings them all. Behaviour is the other tests' (bad-input-ws, liveness, hot-path).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { LabWebSocket } from '../../server/transports/ws-socket.js';
-import { type Running, startLab, until } from '../harness.js';
+import { openWs, type Running, startLab, until } from '../harness.js';
 
 let lab: Running | null = null;
 afterEach(async () => {
   await lab?.close();
   lab = null;
 });
-
-async function openWs(url: string, client: string): Promise<WebSocket> {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/api/ws?client=${client}`, { perMessageDeflate: false });
-  ws.on('error', () => {});
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  return ws;
-}
 
 type ServerSide = LabWebSocket & {
   _socket: { _sockname?: unknown };
