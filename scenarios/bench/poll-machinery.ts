@@ -13,10 +13,9 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ControlClient } from '../../client/control.js';
 import { type ChildServer, startChild, startLabServer } from '../../tools/child-process.js';
 import { type CpuSplit, readProc, readThreadsCpuSplitMs } from '../proc-meter.js';
-import { checkParity, readAnswer } from './poll-parity.js';
+import { checkParity, oneMessagePollRoute, readAnswer } from './poll-parity.js';
 import { median } from './rows.js';
 import { BENCH_POLL_LIMIT } from './run.js';
 import { runWrk } from './wrk.js';
@@ -52,10 +51,7 @@ try {
   const labArgs = ['--poll-rate-limit', String(BENCH_POLL_LIMIT)];
   const lab = await startLabServer({ args: labArgs });
   started.push(lab);
-  const api = new ControlClient(lab.url);
-  await api.publish('bench');
-  const feed = await api.feed();
-  const route = `/api/poll?since=${feed.head - 1}&epoch=${feed.epoch}&client=bench-poll`;
+  const route = await oneMessagePollRoute(lab.url);
   const labAnswer = await readAnswer(new URL(route, lab.url).toString());
   const env = { BASELINE_BODY: labAnswer.body, BASELINE_HEADERS: JSON.stringify(labAnswer.headers) };
   const servers: [string, ChildServer, string][] = [];
@@ -73,14 +69,7 @@ try {
   // The same lab with every poll through Fastify (no fast lane, server/fast-lane.ts).
   const slow = await startLabServer({ args: [...labArgs, '--no-fast-lane'] });
   started.push(slow);
-  const slowApi = new ControlClient(slow.url);
-  await slowApi.publish('bench');
-  const slowFeed = await slowApi.feed();
-  servers.push([
-    'lab (no fast lane)',
-    slow,
-    `/api/poll?since=${slowFeed.head - 1}&epoch=${slowFeed.epoch}&client=bench-poll`,
-  ]);
+  servers.push(['lab (no fast lane)', slow, await oneMessagePollRoute(slow.url)]);
   if (values.before) {
     const other = await startChild(
       ['--import', 'tsx', join(values.before, 'server/main.ts'), '--port', '0', '--https-port', '0', '--paused'].concat(
@@ -88,14 +77,7 @@ try {
       ),
     );
     started.push(other);
-    const otherApi = new ControlClient(other.url);
-    await otherApi.publish('bench');
-    const otherFeed = await otherApi.feed();
-    servers.push([
-      'lab before',
-      other,
-      `/api/poll?since=${otherFeed.head - 1}&epoch=${otherFeed.epoch}&client=bench-poll`,
-    ]);
+    servers.push(['lab before', other, await oneMessagePollRoute(other.url)]);
   }
   const only = values.only?.split(',');
   const measured = only ? servers.filter(([name]) => only.includes(name)) : servers;

@@ -5,10 +5,22 @@
  * poll that no baseline does, since that work is what the ratio measures.
  */
 import http from 'node:http';
+import { ControlClient } from '../../client/control.js';
 import type { HeaderList } from '../baseline-head.js';
 
 /** Headers each server writes for itself (its own clock, its own connection management, the length it computes). */
 const OWN = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+
+/**
+ * Publishes one message on the lab at `url` and returns the poll route whose every answer carries
+ * exactly that message (one behind the head): the body the polls phases measure.
+ */
+export async function oneMessagePollRoute(url: string): Promise<string> {
+  const api = new ControlClient(url);
+  await api.publish('bench');
+  const feed = await api.feed();
+  return `/api/poll?since=${feed.head - 1}&epoch=${feed.epoch}&client=bench-poll`;
+}
 
 export interface Answer {
   status: number;

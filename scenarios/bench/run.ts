@@ -25,7 +25,7 @@ import type { Progress } from '../progress.js';
 import type { LoadTransport } from './load-client.js';
 import { LoadClient } from './load-handle.js';
 import { GC_ON_SIGNAL, type IdleParams, idleRound, ROUTE, SETTLE_MS, type StartFresh } from './memory.js';
-import { checkParity, readAnswer } from './poll-parity.js';
+import { checkParity, oneMessagePollRoute, readAnswer } from './poll-parity.js';
 import { computeRows } from './rows.js';
 import type { BenchServer, BenchSummary, Measurement } from './summary.js';
 import { runWrk } from './wrk.js';
@@ -127,11 +127,7 @@ async function startServers(): Promise<{
     // default (500/s per client) wrk's single client id would be answered 429 most of the time.
     const labPolls = await startLabServer({ args: ['--poll-rate-limit', String(BENCH_POLL_LIMIT)] });
     started.push(labPolls);
-    const api = new ServerApi(labPolls.url);
-    await api.publish('bench');
-    const feed = await api.feed();
-    // One message behind the head: every answer carries exactly the newest message.
-    const pollRoute = `/api/poll?since=${feed.head - 1}&epoch=${feed.epoch}&client=bench-poll`;
+    const pollRoute = await oneMessagePollRoute(labPolls.url);
     const labAnswer = await readAnswer(new URL(pollRoute, labPolls.url).toString());
     // The same body and the same headers: the baselines put as many bytes on the wire as the lab.
     const env = { BASELINE_BODY: labAnswer.body, BASELINE_HEADERS: JSON.stringify(labAnswer.headers) };
