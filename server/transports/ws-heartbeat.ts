@@ -7,6 +7,7 @@
  * keeps anyway) and beats those that have a connection (ws-socket.ts).
  */
 import type { WebSocket } from 'ws';
+import { SweepTimer } from './heartbeat.js';
 
 export interface Beating {
   readonly socket: WebSocket;
@@ -26,40 +27,26 @@ function pingOrTerminate(beating: Beating): void {
   beating.socket.ping();
 }
 
-export class WsHeartbeat {
-  /** Connections between `add` and `delete`: the timer runs while there is one. */
-  private members = 0;
-  private timer: NodeJS.Timeout | null = null;
-
+/** Joined and left once per connection; the sweep walks the server's own sockets. */
+export class WsHeartbeat extends SweepTimer {
   constructor(
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly sockets: Swept,
-  ) {}
-
-  get size(): number {
-    return this.members;
+  ) {
+    super(intervalMs);
   }
 
   /** A connection began: it is beaten from the next sweep on. */
   add(): void {
-    this.members += 1;
-    if (this.timer === null) {
-      this.timer = setInterval(() => this.sweep(), this.intervalMs);
-      // The server's listening socket keeps the process alive, not this timer.
-      this.timer.unref();
-    }
+    this.joined();
   }
 
   /** A connection ended (once per `add`). */
   delete(): void {
-    this.members = Math.max(0, this.members - 1);
-    if (this.members === 0 && this.timer !== null) {
-      clearInterval(this.timer);
-      this.timer = null;
-    }
+    this.left();
   }
 
-  private sweep(): void {
+  protected sweep(): void {
     for (const socket of this.sockets) {
       const { connection } = socket;
       if (connection !== null) pingOrTerminate(connection);
