@@ -64,8 +64,9 @@ interface Entry {
   limited: boolean;
   /**
    * The attribution of the last request answered: the next one of the same client (the same
-   * string, server/query.ts laneQuery) takes it as it is. Attributions are never changed once
-   * made, so one object may stand for many requests.
+   * string, server/query.ts laneQuery) takes it as it is. Its bucket and client never change once
+   * made (the ledger only fills in `held`, that same client's counters), so one object may stand
+   * for many requests.
    */
   who: Attribution;
 }
