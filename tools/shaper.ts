@@ -92,11 +92,13 @@ export interface ShaperBooks {
   lateness: number[];
   latenessMaxMs: number;
   /**
-   * The part of each delivery's lateness the shaper caused itself, ms, same buckets: the time it waited
-   * behind the shaper's own earlier deliveries of the same backlog (and the yields between their
-   * slices). An upper bound: a thread the operating system preempts in the middle of a drain counts
-   * here too (a loaded machine shows 5–10 ms of it in small groups). The rest is the clock's timer firing late — the thread's event-loop delay, whatever else
-   * the thread ran or however long the operating system left it waiting for a core.
+   * The part of each delivery's lateness the shaper caused itself, ms, same buckets: the time the
+   * shaper spent on the same backlog's earlier deliveries while this one was due. The turns between
+   * its slices are the loop's (other work ran), not the shaper's. An upper bound: a thread the
+   * operating system preempts in the middle of a slice counts here too (a loaded machine shows 5–10 ms
+   * of it in small groups). The rest is the clock's timer firing late, or a slice's turn coming late —
+   * the thread's event-loop delay, whatever else the thread ran or however long the operating system
+   * left it waiting for a core.
    */
   ownLateness: number[];
 }
@@ -174,17 +176,25 @@ class DeliveryClock {
   private readonly heap: Due[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
-  /** A drain was cut at SLICE_MS and continues on the next turn (no timer needed meanwhile). */
-  private resuming = false;
   /**
-   * When the timer fired for the backlog now being delivered (kept across its slices): a delivery
-   * due before it was late by the loop's delay; anything after it, the shaper's own work.
+   * A drain is running, or was cut at SLICE_MS and continues on the next turn: it arms the timer
+   * itself when it stops. A direction re-arming from inside a drain used to set the timer too, and
+   * that timer started a second drain beside the first: two slices per turn, and a leftover one that
+   * ran later (test/network/shaper.test.ts).
    */
-  backlogSince = 0;
+  private draining = false;
+  /** When the slice now running began. */
+  private sliceSince = 0;
+  /**
+   * How long the earlier slices of the backlog now being delivered worked, ms. The turns between
+   * slices are not counted: whatever ran then (or held the loop) is the loop's delay, not the
+   * shaper's — counting them blamed a 40 ms block of the loop on the shaper (test/network/shaper.test.ts).
+   */
+  private earlierSlicesMs = 0;
 
   schedule(direction: ShapedDirection, at: number, token: number): void {
     this.push({ at, direction, token });
-    if (!this.resuming) this.arm();
+    if (!this.draining) this.arm();
   }
 
   private arm(): void {
@@ -199,27 +209,52 @@ class DeliveryClock {
   private drain(resumed: boolean): void {
     this.timer = null;
     this.timerAt = Number.POSITIVE_INFINITY;
-    this.resuming = false;
+    this.draining = true;
+    let cut = false;
+    try {
+      cut = this.deliverSlice(resumed);
+    } finally {
+      if (cut) {
+        setImmediate(() => this.drain(true));
+      } else {
+        this.draining = false;
+        this.arm();
+      }
+    }
+  }
+
+  /** Delivers what is due, earliest first, for at most SLICE_MS: true if it stopped with more due. */
+  private deliverSlice(resumed: boolean): boolean {
     const started = now();
-    if (!resumed) this.backlogSince = started;
+    this.sliceSince = started;
+    if (!resumed) this.earlierSlicesMs = 0;
     for (;;) {
       const top = this.heap[0];
-      if (!top) return;
+      if (!top) return false;
       if (top.token !== top.direction.clockToken) {
         this.pop();
         continue;
       }
       const t = now();
-      if (top.at > t + EARLY_MS) break;
+      if (top.at > t + EARLY_MS) return false;
       if (t - started >= SLICE_MS) {
-        this.resuming = true;
-        setImmediate(() => this.drain(true));
-        return;
+        this.earlierSlicesMs += t - started;
+        return true;
       }
       this.pop();
       top.direction.onClock();
     }
-    this.arm();
+  }
+
+  /**
+   * The shaper's own part of the wait of a delivery due at `due` and made now (`t`): its work on this
+   * backlog since `due` — all of this slice's since then, and of the earlier slices at most what fits
+   * between `due` and this slice (all of it when `due` came before the backlog began).
+   */
+  ownWaitMs(due: number, t: number): number {
+    const inThisSlice = t - Math.max(due, this.sliceSince);
+    const inEarlierSlices = Math.min(this.earlierSlicesMs, Math.max(0, this.sliceSince - due));
+    return Math.max(0, inThisSlice) + inEarlierSlices;
   }
 
   private push(entry: Due): void {
@@ -398,7 +433,7 @@ export class ShapedDirection {
       this.head = 0;
     }
     if (batch.length > 0) {
-      this.record(t - due, t - Math.max(due, clock.backlogSince));
+      this.record(t - due, clock.ownWaitMs(due, t));
       this.deliver(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch));
       if (this.queuedBytes <= HIGH_WATER_BYTES / 2) this.onPressure(false);
     }
