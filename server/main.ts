@@ -2,13 +2,13 @@
  * The lab's entry (`npm start`, `npm run dev`, and every test, scenario and benchmark that starts a
  * lab): it runs Node's `process.nextTick` hot, then loads and starts the lab (server/start.ts).
  *
- * Why: measured, not explained. Once the lab's modules have loaded and its app has booted, V8
- * optimizes nextTick in a worse state than in a bare process. In about one lab process in four, each
- * tick then costs ~300 ns instead of ~23 (scenarios/bench/next-tick-modes.ts), and a short poll makes
- * about seven ticks. When nextTick has run hot before anything of the lab loads, that mode never
- * showed (0 of 30 processes). The lab's JS time per short poll (`npm run bench:poll-machinery`) was
- * then 16–17 µs in 6 of 6 fresh processes, against 20–33 µs without the warm-up. It costs
- * ~20 ms at start.
+ * Why: measured, not explained. Started without this, a lab process sometimes lands in a slow state.
+ * There nextTick costs ~300 ns a call instead of ~23: about one lab in four in
+ * scenarios/bench/next-tick-modes.ts, never a bare node:http or Fastify process. A short poll costs
+ * 12–17 µs more JS time there: 4 of 12 fresh labs in `npm run bench:poll-machinery`, booted while
+ * other servers booted. Warmed first, none of 30 probe processes and none of 17 benchmark labs did.
+ * A lab that boots on a quiet machine gains little from it: 16.8 against 17.2 µs a poll, median of
+ * 5 runs each. It costs ~20 ms at start.
  */
 const noop = () => {};
 for (let round = 0; round < 50; round++) {
